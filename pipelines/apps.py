@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class PipelinesConfig(AppConfig):
+    name = "pipelines"
+    label = "pipelines"
+    verbose_name = "Pipelines"

@@ -1,0 +1,95 @@
+from django.contrib import admin
+
+from surveys import models
+
+
+@admin.register(models.Semester)
+class SemesterAdmin(admin.ModelAdmin):
+    list_display = ["code", "start", "end"]
+    search_fields = ["code"]
+
+
+class ProgramRoleInline(admin.TabularInline):
+    model = models.ProgramRole
+    extra = 0
+
+
+@admin.register(models.Program)
+class ProgramAdmin(admin.ModelAdmin):
+    list_display = ["code", "title", "kind", "pi", "priority", "embargo_months", "paused"]
+    list_filter = ["kind", "paused", "semesters"]
+    search_fields = ["code", "title", "pi__username"]
+    inlines = [ProgramRoleInline]
+
+
+@admin.register(models.ProgramRole)
+class ProgramRoleAdmin(admin.ModelAdmin):
+    list_display = ["user", "program", "role"]
+    list_filter = ["role", "program"]
+    search_fields = ["user__username", "program__code"]
+
+
+class NightAllocationInline(admin.TabularInline):
+    model = models.NightAllocation
+    extra = 0
+
+
+@admin.register(models.Night)
+class NightAdmin(admin.ModelAdmin):
+    list_display = ["date", "semester", "status", "hours_lost"]
+    list_filter = ["status", "semester"]
+    search_fields = ["date", "weather_notes"]
+    date_hierarchy = "date"
+    inlines = [NightAllocationInline]
+
+
+@admin.register(models.Target)
+class TargetAdmin(admin.ModelAdmin):
+    list_display = ["name", "ra_deg", "dec_deg", "mag_v", "spectral_type", "priority"]
+    list_filter = ["programs"]
+    search_fields = ["name", "identifiers", "catalog_row_id"]
+
+
+@admin.register(models.SurveyGoal)
+class SurveyGoalAdmin(admin.ModelAdmin):
+    list_display = ["target", "program", "instrument", "mode", "required_observations"]
+    list_filter = ["program", "instrument"]
+    search_fields = ["target__name"]
+
+
+class CalibratorFlagInline(admin.TabularInline):
+    model = models.CalibratorFlag
+    extra = 0
+    raw_id_fields = ["observation"]
+
+
+@admin.register(models.Calibrator)
+class CalibratorAdmin(admin.ModelAdmin):
+    list_display = ["name", "spectral_type", "mag_v", "udd_r", "udd_h", "udd_k"]
+    search_fields = ["name", "identifiers"]
+    list_filter = ["flags__kind"]
+    inlines = [CalibratorFlagInline]
+
+
+@admin.register(models.CalibratorFlag)
+class CalibratorFlagAdmin(admin.ModelAdmin):
+    list_display = ["calibrator", "kind", "active", "declared_by", "declared_at"]
+    list_filter = ["kind", "active"]
+    search_fields = ["calibrator__name", "comment"]
+    raw_id_fields = ["observation"]
+
+
+@admin.register(models.Observation)
+class ObservationAdmin(admin.ModelAdmin):
+    list_display = ["target", "program", "night", "instrument", "mode", "stations", "start", "status"]
+    list_filter = ["status", "instrument", "program"]
+    search_fields = ["target__name", "program__code"]
+    raw_id_fields = ["ob", "target", "night"]
+    date_hierarchy = "start"
+
+
+@admin.register(models.Delegation)
+class DelegationAdmin(admin.ModelAdmin):
+    list_display = ["grantee", "program", "target", "ends", "granted_by"]
+    list_filter = ["program"]
+    search_fields = ["grantee__username", "program__code", "target__name"]

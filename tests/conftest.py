@@ -1,0 +1,170 @@
+"""Shared fixtures: service detection, demo users, a real Celery worker, Chromium.
+
+Tests needing a service (PostgreSQL, Redis, sshd, Chromium) are marked; outside
+CI they are skipped with the reason when the service is absent, in CI
+(CI=true) its absence is a failure.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+ROOT = Path(__file__).resolve().parent.parent
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+CHROMIUM = "/usr/bin/chromium"
+
+
+def _service_missing(reason: str) -> None:
+    if IN_CI:
+        pytest.fail(f"CI requires this service: {reason}")
+    pytest.skip(reason)
+
+
+def _broker_url() -> str | None:
+    from django.conf import settings
+
+    return settings.CELERY_BROKER_URL
+
+
+def _redis_reachable(url: str) -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
+    except Exception:
+        return False
+
+
+def pytest_runtest_setup(item):
+    from django.conf import settings
+
+    if item.get_closest_marker("postgres") and settings.DATABASES["default"]["ENGINE"].find("postgres") < 0:
+        _service_missing("needs PostgreSQL: set DATABASE_URL=postgres://...")
+    if item.get_closest_marker("redis") or item.get_closest_marker("worker"):
+        url = _broker_url()
+        if not url:
+            _service_missing("needs Redis: set CELERY_BROKER_URL=redis://127.0.0.1:6379/0")
+        elif not _redis_reachable(url):
+            _service_missing(f"Redis not reachable at {url}")
+    if item.get_closest_marker("browser") and not Path(CHROMIUM).exists():
+        _service_missing("needs Debian's Chromium (apt-get install -y chromium)")
+    if item.get_closest_marker("sshd") and not Path("/usr/sbin/sshd").exists():
+        _service_missing("needs Debian's openssh-server (/usr/sbin/sshd)")
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": ["--disable-gpu", "--disable-quic"]}
+
+
+@pytest.fixture
+def artifacts_dir() -> Path:
+    path = ROOT / "test-artifacts"
+    path.mkdir(exist_ok=True)
+    return path
+
+
+@pytest.fixture
+def demo(db):
+    """The demo survey (surveys step only) and its users."""
+    from surveys import demo as surveys_demo
+
+    surveys_demo.load(n_targets=30, n_calibrators=20)
+    from django.contrib.auth import get_user_model
+
+    return {u.username: u for u in get_user_model().objects.all()}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup, django_db_blocker, _session_storage):
+    """A real `celery worker` process on the configured Redis broker and test database.
+
+    Tests using it must use `transactional_db` (the worker is another process and
+    only sees committed rows).
+    """
+    url = _broker_url()
+    if not url or not _redis_reachable(url):
+        _service_missing("a real worker needs Redis (CELERY_BROKER_URL)")
+    from django.conf import settings
+    from django.db import connection
+
+    env = dict(os.environ)
+    db = settings.DATABASES["default"]
+    if "postgres" in db["ENGINE"]:
+        env["DATABASE_URL"] = (
+            f"postgres://{db.get('USER') or ''}{':' + db['PASSWORD'] if db.get('PASSWORD') else ''}"
+            f"@{db.get('HOST') or 'localhost'}:{db.get('PORT') or 5432}/{connection.settings_dict['NAME']}"
+        )
+    else:
+        env["DATABASE_URL"] = f"sqlite:///{connection.settings_dict['NAME']}"
+    env["ARCHIVE_ROOT"] = str(settings.ARCHIVE_ROOT)
+    env["RAW_ROOT"] = str(settings.RAW_ROOT)
+    log = ROOT / "test-artifacts" / "celery-worker.log"
+    log.parent.mkdir(exist_ok=True)
+    hostname = f"test-worker-{os.getpid()}@localhost"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "issp_portal", "worker", "-l", "INFO", "-c", "2",
+         "-Q", "default,ingest,reduce,calibrate,archive,analysis", "-n", hostname, "--without-gossip",
+         "--without-mingle", "--logfile", str(log)],
+        cwd=ROOT, env=env,
+    )
+    from issp_portal.celery import app
+
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"celery worker exited with {proc.returncode}; see {log}")
+        replies = app.control.ping(timeout=1.0, destination=[hostname])
+        if replies:
+            break
+    else:
+        proc.terminate()
+        pytest.fail("celery worker did not answer ping within 60 s")
+    yield {"process": proc, "hostname": hostname, "log": log, "env": env}
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture
+def celery_live(settings):
+    """Send tasks through the broker instead of running them in-process."""
+    from issp_portal.celery import app
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    app.conf.task_always_eager = False
+    yield app
+    app.conf.task_always_eager = settings.CELERY_BROKER_URL is None
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _session_storage(tmp_path_factory):
+    """The whole session (and its worker process) writes archive and raw files under one temp folder."""
+    from django.conf import settings
+
+    base = tmp_path_factory.mktemp("storage")
+    settings.ARCHIVE_ROOT = base / "archive"
+    settings.RAW_ROOT = base / "raw"
+    settings.ARCHIVE_ROOT.mkdir()
+    settings.RAW_ROOT.mkdir()
+    yield base
+
+
+def which(name: str) -> str | None:
+    return shutil.which(name)
