@@ -8,3 +8,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "issp_portal.settings")
 app = Celery("issp_portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# Nested apps keep their tasks in their own tasks.py too.
+app.autodiscover_tasks(
+    ["pipelines.calibration", "pipelines.analysis", "pipelines.performance", "surveys.planning"],
+    related_name="tasks",
+)

@@ -9,11 +9,12 @@ NAV = [
     ("Nights", "surveys:night-list"),
     ("Calibrators", "surveys:calibrator-list"),
     ("OB queue", "obs_server:ob-queue-page"),
-    ("Planner", "surveys:planner"),
+    ("Planner", "planning:planner"),
     ("Pipelines", "pipelines:run-list"),
     ("Archive", "archive:product-list"),
-    ("Diameters", "archive:diameter-table"),
-    ("Performance", "pipelines:performance"),
+    ("Calibration", "calibration:run-list"),
+    ("Diameters", "analysis:diameter-table"),
+    ("Performance", "performance:overview"),
     ("API", "api-docs"),
 ]
 

@@ -45,6 +45,10 @@ INSTALLED_APPS = [
     "obs_server",
     "pipelines",
     "archive",
+    "surveys.planning",
+    "pipelines.calibration",
+    "pipelines.analysis",
+    "pipelines.performance",
 ]
 
 MIDDLEWARE = [

@@ -13,6 +13,10 @@ urlpatterns = [
     path("api/v1/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
     path("", include("obs_server.urls")),
     path("pipelines/", include("pipelines.urls")),
+    path("calibration/", include("pipelines.calibration.urls")),
+    path("analysis/", include("pipelines.analysis.urls")),
+    path("performance/", include("pipelines.performance.urls")),
+    path("planner/", include("surveys.planning.urls")),
     path("archive/", include("archive.urls")),
     path("", include("surveys.urls")),
 ]

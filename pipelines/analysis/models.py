@@ -1,0 +1,1 @@
+"""Models of L3 survey analyses."""
