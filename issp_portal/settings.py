@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "pipelines",
     "archive",
     "surveys.planning",
+    "surveys.jmmc",
     "pipelines.calibration",
     "pipelines.analysis",
     "pipelines.performance",

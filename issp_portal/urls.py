@@ -17,6 +17,7 @@ urlpatterns = [
     path("analysis/", include("pipelines.analysis.urls")),
     path("performance/", include("pipelines.performance.urls")),
     path("planner/", include("surveys.planning.urls")),
+    path("jmmc/", include("surveys.jmmc.urls")),
     path("archive/", include("archive.urls")),
     path("", include("surveys.urls")),
 ]
