@@ -24,3 +24,24 @@ class DatabaseUnavailableMiddleware:
         if request.path.startswith("/api/") or "application/json" in request.headers.get("Accept", ""):
             return JsonResponse({"detail": message, "errors": {"database": "unreachable"}}, status=503)
         return HttpResponse(message, status=503, content_type="text/plain; charset=utf-8")
+
+
+class UploadSizeLimitMiddleware:
+    """Refuse oversized request bodies with 413 and the limit, before anything reads them."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from django.conf import settings
+
+        limit = settings.PORTAL_MAX_UPLOAD_BYTES
+        try:
+            length = int(request.headers.get("Content-Length") or 0)
+        except ValueError:
+            return JsonResponse({"detail": "Invalid Content-Length header.",
+                                 "errors": {"Content-Length": "not an integer"}}, status=400)
+        if length > limit:
+            message = f"Request body of {length} bytes exceeds the {limit} byte limit."
+            return JsonResponse({"detail": message, "errors": {"body": message}}, status=413)
+        return self.get_response(request)

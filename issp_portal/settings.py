@@ -7,6 +7,7 @@ DATABASE_URL and CELERY_BROKER_URL.
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -40,6 +41,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_filters",
+    "csp",
     "issp_portal",
     "surveys",
     "obs_server",
@@ -61,6 +63,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "issp_portal.middleware.UploadSizeLimitMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "issp_portal.middleware.DatabaseUnavailableMiddleware",
 ]
@@ -136,6 +140,28 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
+# Content-Security-Policy (django-csp): scripts only from our origin or with the per-request
+# nonce (templates write <script nonce="{{ request.csp_nonce }}">); no CDN anywhere.
+_CSP_DIRECTIVES = {
+    "default-src": [SELF],
+    "script-src": [SELF, NONCE],
+    "style-src": [SELF, "'unsafe-inline'"],
+    "img-src": [SELF, "data:", "blob:"],
+    "font-src": [SELF, "data:"],
+    "connect-src": [SELF],
+    "object-src": [NONE],
+    "base-uri": [SELF],
+    "frame-ancestors": [NONE],
+    "form-action": [SELF],
+}
+if env.bool("CSP_REPORT_ONLY", default=True):
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": _CSP_DIRECTIVES}
+    CONTENT_SECURITY_POLICY = None
+else:
+    CONTENT_SECURITY_POLICY = {"DIRECTIVES": _CSP_DIRECTIVES}
+# Request bodies above this size are refused with 413 before Django reads them.
+PORTAL_MAX_UPLOAD_BYTES = env.int("PORTAL_MAX_UPLOAD_BYTES", default=20 * 1024 * 1024)
+
 # --- storage roots -------------------------------------------------------------
 ARCHIVE_ROOT = Path(env.str("ARCHIVE_ROOT", default=str(VAR_DIR / "archive")))
 RAW_ROOT = Path(env.str("RAW_ROOT", default=str(VAR_DIR / "raw")))
@@ -205,6 +231,11 @@ CELERY_BEAT_SCHEDULE: dict = {}
 # --- app settings (prefixed per app) ----------------------------------------------------
 OBS_SERVER_SERVICE_NAME = "ISSP OB server"
 OBS_SERVER_CLAIM_LEASE_SECONDS = env.int("OBS_SERVER_CLAIM_LEASE_SECONDS", default=1800)
+OBS_SERVER_QUEUE_REFRESH_SECONDS = env.int("OBS_SERVER_QUEUE_REFRESH_SECONDS", default=60)  # ETag time bucket
+OBS_SERVER_MIN_ALTITUDE_DEG = env.float("OBS_SERVER_MIN_ALTITUDE_DEG", default=30.0)
+OBS_SERVER_MAX_AIRMASS = env.float("OBS_SERVER_MAX_AIRMASS", default=2.0)
+OBS_SERVER_MIN_MOON_DEG = env.float("OBS_SERVER_MIN_MOON_DEG", default=15.0)
+OBS_SERVER_EXTRA_MODES = env.json("OBS_SERVER_EXTRA_MODES", default={})  # {"INSTRUMENT": ["MODE", ...]}
 
 PIPELINES_REDUCTION_RUNNERS = {
     "SPICA": env.str("PIPELINES_RUNNER_SPICA", default="pipelines.reduction.standin.StandInRunner"),
