@@ -1,11 +1,12 @@
 """Read-side queries of surveys/ used by every app (access decisions included)."""
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
 from surveys.embargo import ANONYMOUS, Decision, Grant, Viewer, can_read_proprietary
-from surveys.models import Delegation, Program, ProgramRole
+from surveys.models import Delegation, Night, NightAllocation, Observation, Program, ProgramRole, SurveyGoal, Target
+from surveys.progress import GoalRow
 
 
 def viewer_for(user) -> Viewer:
@@ -50,3 +51,98 @@ def programs_with_role(*, user, roles: tuple[str, ...]) -> QuerySet[Program]:
     if "pi" in roles:
         q |= Q(pi=user)
     return Program.objects.filter(q).distinct()
+
+
+def programs_visible_to(*, user) -> QuerySet[Program]:
+    """Programs whose progress a user follows: staff all; members, PIs and delegates theirs."""
+    if user is None or not user.is_authenticated:
+        return Program.objects.none()
+    if user.is_staff:
+        return Program.objects.all()
+    viewer = viewer_for(user)
+    ids = set(viewer.program_ids) | {g.program_id for g in viewer.grants}
+    return Program.objects.filter(pk__in=ids)
+
+
+def _valid_observation() -> Q:
+    """An executed observation of the goal's program and instrument (and mode when the goal sets one)."""
+    return Q(
+        target__observations__status=Observation.Status.EXECUTED,
+        target__observations__program=F("program"),
+        target__observations__instrument=F("instrument"),
+    ) & (Q(mode="") | Q(target__observations__mode=F("mode")))
+
+
+def goal_rows(*, programs: QuerySet[Program], targets: QuerySet[Target] | None = None) -> list[GoalRow]:
+    """Every goal with its valid-observation count and L2 check, in ONE aggregated query."""
+    from archive.models import Product
+
+    good_l2 = Product.objects.filter(
+        target=OuterRef("target"), program=OuterRef("program"), instrument=OuterRef("instrument"),
+        calib_level=2, current_version__quality_flag__gte=OuterRef("min_quality_flag"),
+    )
+    qs = SurveyGoal.objects.filter(program__in=programs)
+    if targets is not None:
+        qs = qs.filter(target__in=targets.values("pk"))
+    qs = (
+        qs.values("id", "target_id", "program_id", "instrument", "mode", "required_observations")
+        .annotate(n_valid=Count("target__observations", filter=_valid_observation()),
+                  l2_ok=Q(min_quality_flag__isnull=False) & Exists(good_l2))
+        .order_by("id")
+    )
+    return [
+        GoalRow(id=r["id"], target_id=r["target_id"], program_id=r["program_id"], instrument=r["instrument"],
+                mode=r["mode"], required=r["required_observations"], n_valid=r["n_valid"], l2_ok=bool(r["l2_ok"]))
+        for r in qs
+    ]
+
+
+def target_rows(*, targets: QuerySet[Target]) -> list[dict]:
+    """Identity columns of the status table plus executed-observation count and last date."""
+    executed = Q(observations__status=Observation.Status.EXECUTED)
+    return list(
+        targets.order_by().values("id", "name", "ra_deg", "dec_deg", "mag_v", "spectral_type", "priority")
+        .annotate(n_obs=Count("observations", filter=executed),
+                  last_obs=Max("observations__night__date", filter=executed))
+    )
+
+
+def observation_counts(*, programs: QuerySet[Program]) -> list[tuple]:
+    """(target, program, instrument, mode, night date, semester, n executed) groups, by date."""
+    qs = (
+        Observation.objects.filter(program__in=programs, status=Observation.Status.EXECUTED)
+        .values_list("target_id", "program_id", "instrument", "mode", "night__date", "night__semester__code")
+        .annotate(n=Count("id")).order_by("night__date")
+    )
+    return list(qs)
+
+
+def night_usage(*, programs: QuerySet[Program]) -> list[dict]:
+    """Allocated nights (sum of fractions) per program, semester and night status."""
+    return list(
+        NightAllocation.objects.filter(program__in=programs)
+        .values("program_id", "night__semester__code", "night__status")
+        .annotate(nights=Sum("fraction"), hours_lost=Sum("night__hours_lost")).order_by()
+    )
+
+
+def night_list() -> QuerySet[Night]:
+    return Night.objects.select_related("semester").prefetch_related("allocations__program").annotate(
+        n_obs=Count("observations", filter=Q(observations__status=Observation.Status.EXECUTED), distinct=True),
+    )
+
+
+def target_products(*, user, target: Target) -> list[dict]:
+    """The target's products (current version) with the access decision for this user."""
+    from archive.models import Product
+
+    rows = []
+    products = (
+        Product.objects.filter(target=target).select_related("current_version", "program", "night")
+        .order_by("calib_level", "t_min", "pk")
+    )
+    for product in products:
+        decision = access_decision(user=user, program=product.program, target_id=target.pk,
+                                   t_max_mjd=product.t_max)
+        rows.append({"product": product, "version": product.current_version, "decision": decision})
+    return rows

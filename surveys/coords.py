@@ -1,0 +1,82 @@
+"""Sky coordinates: parse and format with astropy only (no hand-made sexagesimal arithmetic).
+
+Pure module (no Django import): used by imports, services, templates and plots.
+RA strings are hours ("23:12:33.0015" or "23 12 33.0"), Dec strings degrees
+("+57:10:05.924"); plain numbers are degrees for both.
+"""
+from __future__ import annotations
+
+import math
+
+import astropy.units as u
+from astropy.coordinates import Angle, SkyCoord
+
+
+class CoordinateError(ValueError):
+    """A coordinate that cannot be understood or is out of range."""
+
+
+def _is_number(value) -> bool:
+    if isinstance(value, int | float):
+        return True
+    try:
+        float(str(value).strip())
+    except ValueError:
+        return False
+    return True
+
+
+def ra_to_deg(value) -> float:
+    """Right ascension as sexagesimal hours or decimal degrees -> degrees in [0, 360)."""
+    if value is None or str(value).strip() == "":
+        raise CoordinateError("right ascension is missing")
+    try:
+        # A plain number is degrees; a sexagesimal string is hours.
+        angle = Angle(float(value), unit=u.deg) if _is_number(value) else Angle(str(value).strip(), unit=u.hourangle)
+    except (ValueError, u.UnitsError) as exc:
+        raise CoordinateError(f"right ascension {value!r} is not valid: {exc}") from None
+    deg = float(angle.deg)
+    if not math.isfinite(deg) or not 0 <= deg < 360:
+        raise CoordinateError(f"right ascension {value!r} is outside 0-24 h")
+    return deg
+
+
+def dec_to_deg(value) -> float:
+    """Declination as sexagesimal or decimal degrees -> degrees in [-90, 90]."""
+    if value is None or str(value).strip() == "":
+        raise CoordinateError("declination is missing")
+    try:
+        angle = Angle(float(value) if _is_number(value) else str(value).strip(), unit=u.deg)
+    except (ValueError, u.UnitsError) as exc:
+        raise CoordinateError(f"declination {value!r} is not valid: {exc}") from None
+    deg = float(angle.deg)
+    if not math.isfinite(deg) or not -90 <= deg <= 90:
+        raise CoordinateError(f"declination {value!r} is outside -90..+90 deg")
+    return deg
+
+
+def format_ra(ra_deg: float | None) -> str:
+    """hh:mm:ss.ss"""
+    if ra_deg is None:
+        return ""
+    return Angle(ra_deg, unit=u.deg).to_string(unit=u.hourangle, sep=":", precision=2, pad=True)
+
+
+def format_dec(dec_deg: float | None) -> str:
+    """±dd:mm:ss.s"""
+    if dec_deg is None:
+        return ""
+    return Angle(dec_deg, unit=u.deg).to_string(unit=u.deg, sep=":", precision=1, pad=True, alwayssign=True)
+
+
+def galactic(ra_deg: float, dec_deg: float) -> tuple[float, float]:
+    """(l, b) in degrees, for the target page."""
+    c = SkyCoord(ra=ra_deg * u.deg, dec=dec_deg * u.deg, frame="icrs").galactic
+    return float(c.l.deg), float(c.b.deg)
+
+
+def wrapped_ra(ra_degs: list[float]) -> list[float]:
+    """RA wrapped to (-180, 180] for all-sky maps (astropy wrap_at)."""
+    if not ra_degs:
+        return []
+    return [float(x) for x in Angle(ra_degs, unit=u.deg).wrap_at(180 * u.deg).deg]

@@ -1,0 +1,130 @@
+"""Plotly figures of the survey pages, rendered as HTML fragments (plotly.js served from static/js)."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import plotly.graph_objects as go
+from astropy.io import fits
+
+from surveys.coords import format_dec, format_ra, wrapped_ra
+from surveys.progress import DONE, IN_PROGRESS, NO_GOAL, NOT_STARTED
+
+log = logging.getLogger(__name__)
+STATUS_COLOURS = {DONE: "#1f7a3a", IN_PROGRESS: "#d08a00", NOT_STARTED: "#8a94a6", NO_GOAL: "#c5cbd8"}
+CONFIG = {"displaylogo": False, "responsive": True}
+LAYOUT = dict(margin=dict(l=50, r=20, t=40, b=45), paper_bgcolor="white", plot_bgcolor="white",
+              font=dict(family="system-ui, sans-serif", size=12))
+
+
+def _html(fig: go.Figure, div_id: str) -> str:
+    return fig.to_html(full_html=False, include_plotlyjs=False, config=CONFIG, div_id=div_id)
+
+
+def completion_over_time(series: dict[str, list], div_id: str = "plot-progress") -> str | None:
+    """Completion per program after each observing night."""
+    if not series:
+        return None
+    fig = go.Figure()
+    for code, points in series.items():
+        fig.add_trace(go.Scatter(x=[d for d, _ in points], y=[100 * v for _, v in points], mode="lines+markers",
+                                 name=code, line_shape="hv"))
+    fig.update_layout(title="Completion over time", yaxis=dict(title="completion (%)", rangemode="tozero"),
+                      xaxis=dict(title="night"), legend=dict(orientation="h", y=-0.2), **LAYOUT)
+    return _html(fig, div_id)
+
+
+def nights_bar(programs: list, div_id: str = "plot-nights") -> str | None:
+    """Nights used, lost and still scheduled per program (stacked, allocated = total)."""
+    if not programs:
+        return None
+    codes = [p.program.code for p in programs]
+    fig = go.Figure()
+    for label, attr, colour in [("used", "nights_used", "#1f7a3a"), ("lost", "nights_lost", "#b3261e"),
+                                ("scheduled", "nights_scheduled", "#9fb3d9")]:
+        fig.add_trace(go.Bar(x=codes, y=[getattr(p, attr) for p in programs], name=label, marker_color=colour))
+    fig.update_layout(barmode="stack", title="Nights used vs allocated", yaxis=dict(title="nights"),
+                      legend=dict(orientation="h", y=-0.2), **LAYOUT)
+    return _html(fig, div_id)
+
+
+def sky_map(rows: list[dict], div_id: str = "plot-sky") -> str | None:
+    """Targets on an all-sky Mollweide map (RA wrapped by astropy), coloured by status."""
+    if not rows:
+        return None
+    fig = go.Figure()
+    for status, colour in STATUS_COLOURS.items():
+        sel = [r for r in rows if r.get("status", NO_GOAL) == status]
+        if not sel:
+            continue
+        fig.add_trace(go.Scattergeo(
+            lon=[-x for x in wrapped_ra([r["ra_deg"] for r in sel])], lat=[r["dec_deg"] for r in sel],
+            mode="markers", name=status, marker=dict(size=7, color=colour, line=dict(width=0.5, color="#333")),
+            text=[f"{r['name']}<br>{format_ra(r['ra_deg'])} {format_dec(r['dec_deg'])}" for r in sel],
+            hoverinfo="text",
+        ))
+    fig.update_geos(projection_type="mollweide", showland=False, showcoastlines=False, showcountries=False,
+                    showframe=True, lataxis=dict(showgrid=True, dtick=30, gridcolor="#dde1ea"),
+                    lonaxis=dict(showgrid=True, dtick=30, gridcolor="#dde1ea"), bgcolor="white")
+    fig.update_layout(title="Sky map (ICRS; RA increases to the left)", legend=dict(orientation="h", y=-0.05),
+                      **{**LAYOUT, "margin": dict(l=10, r=10, t=40, b=10)})
+    return _html(fig, div_id)
+
+
+def uv_points(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(u, v, wavelength-independent baseline length) in metres from OI_VIS2 (or OI_VIS) tables."""
+    us, vs = [], []
+    with fits.open(path, memmap=False) as hdul:
+        for hdu in hdul:
+            if hdu.name in ("OI_VIS2", "OI_VIS") and hdu.data is not None:
+                us.append(np.asarray(hdu.data["UCOORD"], dtype=float))
+                vs.append(np.asarray(hdu.data["VCOORD"], dtype=float))
+                if hdu.name == "OI_VIS2":
+                    break
+    if not us:
+        return np.array([]), np.array([]), np.array([])
+    u, v = np.concatenate(us), np.concatenate(vs)
+    return u, v, np.hypot(u, v)
+
+
+def uv_coverage(files: list[tuple[str, Path]], div_id: str = "plot-uv") -> str | None:
+    """uv plane of the target's OIFITS files (label, path); unreadable files are skipped."""
+    fig = go.Figure()
+    n = 0
+    for label, path in files:
+        try:
+            u, v, _ = uv_points(path)
+        except (OSError, KeyError, ValueError, TypeError) as exc:
+            log.warning("uv coverage: cannot read %s: %s", path, exc)
+            continue
+        if not len(u):
+            continue
+        n += len(u)
+        fig.add_trace(go.Scatter(x=np.concatenate([u, -u]), y=np.concatenate([v, -v]), mode="markers",
+                                 name=label, marker=dict(size=6)))
+    if not n:
+        return None
+    fig.update_layout(title="uv coverage", xaxis=dict(title="u (m), east", autorange="reversed",
+                                                      zeroline=True, zerolinecolor="#dde1ea"),
+                      yaxis=dict(title="v (m), north", scaleanchor="x", zeroline=True, zerolinecolor="#dde1ea"),
+                      legend=dict(orientation="h", y=-0.25), **LAYOUT)
+    return _html(fig, div_id)
+
+
+def observations_timeline(observations: list, div_id: str = "plot-timeline") -> str | None:
+    """Each observation of a target as a marker per instrument, coloured by outcome."""
+    if not observations:
+        return None
+    colours = {"executed": "#1f7a3a", "failed": "#b3261e", "aborted": "#d08a00"}
+    fig = go.Figure()
+    for status, colour in colours.items():
+        sel = [o for o in observations if o.status == status]
+        if sel:
+            fig.add_trace(go.Scatter(
+                x=[o.start for o in sel], y=[o.instrument for o in sel], mode="markers", name=status,
+                marker=dict(size=11, color=colour, symbol="diamond"),
+                text=[f"{o.program.code} {o.mode} {o.stations}" for o in sel], hoverinfo="text+x",
+            ))
+    fig.update_layout(title="Observations", height=240, legend=dict(orientation="h", y=-0.35), **LAYOUT)
+    return _html(fig, div_id)
