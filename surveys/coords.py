@@ -7,6 +7,7 @@ RA strings are hours ("23:12:33.0015" or "23 12 33.0"), Dec strings degrees
 from __future__ import annotations
 
 import math
+import warnings
 
 import astropy.units as u
 from astropy.coordinates import Angle, SkyCoord
@@ -31,9 +32,12 @@ def ra_to_deg(value) -> float:
     if value is None or str(value).strip() == "":
         raise CoordinateError("right ascension is missing")
     try:
-        # A plain number is degrees; a sexagesimal string is hours.
-        angle = Angle(float(value), unit=u.deg) if _is_number(value) else Angle(str(value).strip(), unit=u.hourangle)
-    except (ValueError, u.UnitsError) as exc:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # astropy only warns about 24 h and 60 min/s: refuse them
+            # A plain number is degrees; a sexagesimal string is hours.
+            angle = (Angle(float(value), unit=u.deg) if _is_number(value)
+                     else Angle(str(value).strip(), unit=u.hourangle))
+    except (ValueError, u.UnitsError, Warning) as exc:
         raise CoordinateError(f"right ascension {value!r} is not valid: {exc}") from None
     deg = float(angle.deg)
     if not math.isfinite(deg) or not 0 <= deg < 360:

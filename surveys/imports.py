@@ -39,8 +39,7 @@ JSDC_COLUMNS = {
 TARGET_COLUMNS = {"priority": "priority", "priority_pi": "priority", "notes": "notes",
                   "program": "programs", "programs": "programs", "catalog_row_id": "catalog_row_id"}
 # Band of the DIAMETER an Aspro2 OB gives a calibrator, per instrument.
-OB_DIAMETER_FIELD = {"SPICA": "udd_r", "MIRC-X": "udd_h", "MIRCX": "udd_h", "MIRCX-MYSTIC": "udd_k",
-                     "MYSTIC": "udd_k"}
+OB_DIAMETER_FIELD = {"SPICA": "udd_r", "MIRC-X": "udd_h", "MYSTIC": "udd_k"}
 
 
 @dataclass
@@ -158,7 +157,7 @@ def import_obxml(xml: str, *, program: str | None = None) -> ImportReport:
         raise
     except Exception as exc:  # ObFormatError or XML error: report, do not crash the import
         raise ValidationFailed("not a valid Aspro2 OB file", {"file": str(exc)})
-    instrument = str(getattr(definition, "instrument", "") or "").upper()
+    instrument = ob_format.survey_instruments(definition.instrument, definition.mode)[0]
     report = ImportReport()
     with transaction.atomic():
         for target in definition.targets:
