@@ -1,0 +1,292 @@
+"""Calibrate one (night, setup): L1 arrays in, L2 arrays + report out. Pure (no Django).
+
+The service layer loads files and calibrator diameters, this module does the maths
+with transfer.py and returns everything the L2 files, the run report and the TF
+diagnostic plot need.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from pipelines.calibration import transfer as tfm
+from pipelines.calibration.oifits_io import L1File, L2Content
+from pipelines.instruments import CALIBRATION, SCIENCE
+
+SOFTWARE = "issp-portal-calibration 1.0"
+
+
+@dataclass(frozen=True)
+class CalParams:
+    """Operator-visible parameters; stored on every product version (idempotency key)."""
+
+    scheme: str = "weighted"
+    time_scale_h: float = 2.0
+    sky_scale_deg: float | None = None
+    err_floor: float = 0.02
+    excluded_calibrators: tuple[str, ...] = ()
+    excluded_baselines: tuple[str, ...] = ()
+    excluded_channels: tuple[int, ...] = ()
+    detect_suspects: bool = True
+    exclude_suspects: bool = True
+    chi2_threshold: float = 5.0
+
+    def __post_init__(self) -> None:
+        if self.scheme not in tfm.SCHEMES:
+            raise ValueError(f"scheme must be one of {', '.join(tfm.SCHEMES)}")
+        if not self.time_scale_h > 0:
+            raise ValueError("time_scale_h must be > 0")
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> CalParams:
+        data = dict(data or {})
+        known = {f for f in cls.__dataclass_fields__}
+        unknown = set(data) - known
+        if unknown:
+            raise ValueError(f"unknown parameters: {', '.join(sorted(unknown))}")
+        for key in ("excluded_calibrators", "excluded_baselines"):
+            if key in data:
+                data[key] = tuple(sorted({str(x).strip() for x in data[key] if str(x).strip()}))
+        if "excluded_channels" in data:
+            data["excluded_channels"] = tuple(sorted({int(x) for x in data["excluded_channels"]}))
+        for key in ("time_scale_h", "err_floor", "chi2_threshold"):
+            if key in data:
+                data[key] = float(data[key])
+        if data.get("sky_scale_deg") in ("", None):
+            data["sky_scale_deg"] = None
+        elif "sky_scale_deg" in data:
+            data["sky_scale_deg"] = float(data["sky_scale_deg"])
+        return cls(**data)
+
+    def as_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        for key, val in d.items():
+            if isinstance(val, tuple):
+                d[key] = list(val)
+        return d
+
+
+@dataclass(frozen=True)
+class Diameter:
+    value: float
+    error: float
+    source: str  # catalog / header / ob
+
+
+@dataclass
+class ScienceResult:
+    l1: L1File
+    content: L2Content
+    calibrators: list[str]
+
+
+@dataclass
+class SetupResult:
+    science: list[ScienceResult] = field(default_factory=list)
+    calibrators: list[dict] = field(default_factory=list)
+    excluded: list[dict] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    checks: list[dict] = field(default_factory=list)
+    tf_plot: dict = field(default_factory=dict)
+
+
+def _align(files: list[L1File], keys: list[str], attr_keys: str, arrays: list[str]) -> dict[str, np.ndarray]:
+    """Stack per-file row arrays in the canonical key order (NaN where a file lacks a row)."""
+    out: dict[str, np.ndarray] = {}
+    for name in arrays:
+        stacked = []
+        for f in files:
+            src = getattr(f, name)
+            rows = {k: i for i, k in enumerate(getattr(f, attr_keys))}
+            shape = (len(keys),) + src.shape[1:]
+            buf = np.full(shape, np.nan)
+            for j, k in enumerate(keys):
+                if k in rows:
+                    buf[j] = src[rows[k]]
+            stacked.append(buf)
+        out[name] = np.array(stacked)
+    return out
+
+
+def _sky_distance(ra1, dec1, ra2, dec2) -> np.ndarray:
+    r1, d1, r2, d2 = map(np.deg2rad, (ra1, dec1, ra2, dec2))
+    c = np.sin(d1) * np.sin(d2) + np.cos(d1) * np.cos(d2) * np.cos(r1 - r2)
+    return np.rad2deg(np.arccos(np.clip(c, -1, 1)))
+
+
+def calibrate_setup(files: list[L1File], diameters: dict[str, Diameter | None], flagged: dict[str, str],
+                    params: CalParams, science_paths: set | None = None) -> SetupResult:
+    """Calibrate every science file of one setup with the usable calibrator visits.
+
+    `diameters` maps calibrator name -> Diameter (None = no diameter anywhere: an error);
+    `flagged` maps calibrator name -> why it is excluded by default (catalog flags);
+    `science_paths` restricts which science files get an L2 (None = all).
+    """
+    res = SetupResult()
+    bl_keys = sorted({k for f in files for k in f.bl_keys})
+    tri_keys = list(dict.fromkeys(k for f in files for k in f.tri_keys))
+    nch = files[0].wave.size
+    chan_mask = np.zeros(nch, bool)
+    chan_mask[[c for c in params.excluded_channels if 0 <= c < nch]] = True
+    bl_mask = np.array([k in params.excluded_baselines for k in bl_keys])
+    cal_files, skipped = [], {}
+    for f in files:
+        if f.role != CALIBRATION:
+            continue
+        if f.target in params.excluded_calibrators:
+            skipped[f.target] = "excluded by the operator"
+        elif f.target in flagged:
+            skipped[f.target] = flagged[f.target]
+        elif diameters.get(f.target) is None:
+            skipped[f.target] = "no diameter (catalog, header JSDC DIAMETER, OB DIAMETER)"
+            msg = f"calibrator {f.target}: no diameter in the catalog, the header (JSDC DIAMETER) or the OB"
+            if msg not in res.errors:
+                res.errors.append(msg)
+        else:
+            cal_files.append(f)
+    res.excluded = [{"name": n, "reason": r, "visits": sum(1 for f in files if f.target == n)}
+                    for n, r in sorted(skipped.items())]
+    names = [f.target for f in cal_files]
+    star_names = sorted(set(names))
+    star_index = np.array([star_names.index(n) for n in names], dtype=int)
+    if cal_files:
+        A = _align(cal_files, bl_keys, "bl_keys", ["mjd", "u", "v", "vis2", "vis2_err"])
+        wave = cal_files[0].wave
+        spf = np.hypot(A["u"], A["v"])[:, :, None] / wave[None, None, :]
+        t_cal = A["mjd"]
+        diam = np.array([diameters[n].value for n in names])
+        derr = np.array([diameters[n].error for n in names])
+        pts = [tfm.transfer_function(A["vis2"][i], A["vis2_err"][i], spf[i], diam[i], derr[i])
+               for i in range(len(cal_files))]
+        points = tfm.TFPoints(*(np.array([getattr(p, a) for p in pts]) for a in ("tf2", "err_meas", "err_diam")))
+        excl = bl_mask[None, :, None] | chan_mask[None, None, :]
+        points = tfm.TFPoints(*(np.where(excl, np.nan, getattr(points, a)) for a in ("tf2", "err_meas", "err_diam")))
+        t3 = None
+        if tri_keys and all(f.t3phi is not None for f in cal_files):
+            t3 = _align(cal_files, tri_keys, "tri_keys", ["t3_mjd", "t3phi", "t3phi_err", "u1", "v1", "u2", "v2"])
+            model_phi = np.array([tfm.ud_t3(t3["u1"][i], t3["v1"][i], t3["u2"][i], t3["v2"][i], wave, diam[i])[1]
+                                  for i in range(len(cal_files))])
+            t3["inst"] = tfm.wrap_deg(t3["t3phi"] - model_phi)
+            t3["inst"] = np.where(chan_mask[None, None, :], np.nan, t3["inst"])
+        suspects: set[str] = set()
+        if params.detect_suspects:
+            checks = tfm.check_calibrators(
+                names=names, star_index=star_index, t_cal=t_cal, vis2=A["vis2"], vis2_err=A["vis2_err"], spfreq=spf,
+                points=points, diameters=diam, time_scale_h=params.time_scale_h,
+                t3phi=t3["inst"] if t3 else None, t3phi_err=t3["t3phi_err"] if t3 else None,
+                chi2_threshold=params.chi2_threshold)
+            res.checks = [asdict(c) for c in checks]
+            suspects = {c.name for c in checks if c.suspect}
+            if not checks:
+                res.checks = []
+        use = np.array([not (params.exclude_suspects and n in suspects) for n in names])
+        for i, n in enumerate(names):
+            if not use[i] and not any(e["name"] == n for e in res.excluded):
+                reason = "; ".join(next(c["reasons"] for c in res.checks if c["name"] == n))
+                res.excluded.append({"name": n, "reason": f"suspect (automatic): {reason}",
+                                     "visits": names.count(n)})
+        for n in star_names:
+            d = diameters[n]
+            res.calibrators.append({"name": n, "diameter": d.value, "error": d.error, "source": d.source,
+                                    "visits": names.count(n), "used": bool(use[[m == n for m in names]].any()),
+                                    "suspect": n in suspects})
+        u_points = tfm.TFPoints(points.tf2[use], points.err_meas[use], points.err_diam[use])
+        res.tf_plot = _tf_plot(bl_keys, t_cal, points, names, use, u_points, star_index, params,
+                               [f for f in files if f.role == SCIENCE])
+    for f in files:
+        if f.role != SCIENCE:
+            continue
+        if science_paths is not None and f.path not in science_paths:
+            continue
+        if not cal_files or not use.any():
+            res.errors.append(f"science {f.target} ({f.start}): no usable calibrator in this setup")
+            continue
+        res.science.append(_calibrate_science(f, bl_keys, tri_keys, t_cal[use], u_points, star_index[use],
+                                              [n for n, k in zip(names, use, strict=True) if k],
+                                              {k: v[use] for k, v in t3.items()} if t3 else None,
+                                              cal_files, use, diameters, params, bl_mask, chan_mask))
+    return res
+
+
+def _interp(params: CalParams, t_cal, points, t_sci, star_index, sky):
+    return tfm.interpolate_tf(t_cal, points, t_sci, scheme=params.scheme, time_scale_h=params.time_scale_h,
+                              star_index=star_index, sky_dist_deg=sky, sky_scale_deg=params.sky_scale_deg,
+                              err_floor=params.err_floor)
+
+
+def _calibrate_science(f: L1File, bl_keys, tri_keys, t_cal, points, star_index, names, t3, cal_files, use,
+                       diameters, params: CalParams, bl_mask, chan_mask) -> ScienceResult:
+    order = [bl_keys.index(k) for k in f.bl_keys]  # file row -> canonical index
+    t_sci = np.full(len(bl_keys), np.nanmean(f.mjd))
+    t_sci[order] = f.mjd
+    sky = None
+    if params.sky_scale_deg and f.ra is not None:
+        used_files = [c for c, k in zip(cal_files, use, strict=True) if k]
+        sky = np.array([_sky_distance(f.ra, f.dec, c.ra or f.ra, c.dec or f.dec) for c in used_files])
+    tf = _interp(params, t_cal, points, t_sci, star_index, sky)
+    rows = tfm.Interpolated(*(getattr(tf, a)[order] for a in ("value", "err_meas", "err_diam", "dispersion")),
+                            weights=tf.weights[:, order])
+    vis2, vis2_err = tfm.calibrate_vis2(f.vis2, f.vis2_err, rows)
+    flag = f.vis2_flag | bl_mask[order][:, None] | chan_mask[None, :] | ~np.isfinite(vis2)
+    t3phi = t3phi_err = t3amp = t3amp_err = t3flag = None
+    if t3 is not None and f.t3phi is not None:
+        torder = [tri_keys.index(k) for k in f.tri_keys]
+        t_tri = np.full(len(tri_keys), np.nanmean(f.t3_mjd))
+        t_tri[torder] = f.t3_mjd
+        t3phi, t3phi_err = tfm.calibrate_closure_phase(
+            f.t3phi, f.t3phi_err, t3["t3_mjd"][:, torder],
+            t3["inst"][:, torder], t3["t3phi_err"][:, torder], t_tri[torder], scheme=params.scheme,
+            time_scale_h=params.time_scale_h)
+        # T3 amplitude: divided by the geometric mean of the three baselines' TF
+        tf_bl = dict(zip(f.bl_keys, rows.value, strict=True))
+        rel_bl = dict(zip(f.bl_keys, rows.err / rows.value, strict=True))
+        tf3, rel3 = [], []
+        for key in f.tri_keys:
+            a, b, c = key.split("-")
+            trio = ["-".join(sorted(p)) for p in ((a, b), (b, c), (a, c))]
+            vals = [tf_bl.get(k, np.full(f.wave.size, np.nan)) for k in trio]
+            rels = [rel_bl.get(k, np.full(f.wave.size, np.nan)) for k in trio]
+            tf3.append(np.sqrt(np.abs(vals[0] * vals[1] * vals[2])))
+            rel3.append(0.5 * np.sqrt(rels[0] ** 2 + rels[1] ** 2 + rels[2] ** 2))
+            if any(k in params.excluded_baselines for k in trio):
+                tf3[-1] = np.full(f.wave.size, np.nan)
+        tf3, rel3 = np.array(tf3), np.array(rel3)
+        t3amp = f.t3amp / tf3
+        t3amp_err = np.sqrt((f.t3amp_err / tf3) ** 2 + (t3amp * rel3) ** 2)
+        t3flag = f.t3_flag | chan_mask[None, :] | ~np.isfinite(t3phi) | ~np.isfinite(t3amp)
+    used = sorted({names[i] for i in np.flatnonzero(tf.weights.max(axis=(1, 2)) > 1e-3)})
+    cal_info = [{"name": n, "diameter": diameters[n].value, "error": diameters[n].error,
+                 "source": diameters[n].source.upper()} for n in used]
+    cards = {"PRO TF METHOD": params.scheme, "PRO TF TIMESCALE": params.time_scale_h,
+             "PRO TF SKYSCALE": params.sky_scale_deg if params.sky_scale_deg else "none",
+             "PRO TF ERRFLOOR": params.err_floor, "PRO NCAL": len(used)}
+    content = L2Content(vis2, vis2_err, flag, t3phi, t3phi_err, t3amp, t3amp_err, t3flag, cards, cal_info)
+    return ScienceResult(f, content, used)
+
+
+def _tf_plot(bl_keys, t_cal, points, names, use, u_points, star_index, params, sci_files) -> dict:
+    """Channel-averaged TF per baseline and visit, plus the interpolated curve, for Plotly."""
+    tf_mean = np.nanmean(points.tf2, axis=2)
+    n_ok = np.maximum(1, np.isfinite(points.tf2).sum(axis=2))
+    err_mean = np.sqrt(np.nansum(points.err**2, axis=2)) / n_ok
+    pts = []
+    for i, n in enumerate(names):
+        for j, k in enumerate(bl_keys):
+            if not np.isfinite(tf_mean[i, j]):
+                pts.append({"t": float(t_cal[i, j]), "bl": k, "tf2": None, "err": None, "cal": n, "used": False})
+                continue
+            pts.append({"t": float(t_cal[i, j]), "bl": k, "tf2": round(float(tf_mean[i, j]), 5),
+                        "err": round(float(err_mean[i, j]), 5), "cal": n,
+                        "used": bool(use[i]) and k not in params.excluded_baselines})
+    grid = np.linspace(np.nanmin(t_cal) - 0.02, np.nanmax(t_cal) + 0.02, 60)
+    curve = {k: [] for k in bl_keys}
+    if u_points.tf2.shape[0]:
+        for t in grid:
+            itp = _interp(params, t_cal[use], u_points, np.full(len(bl_keys), t), star_index[use], None)
+            for j, k in enumerate(bl_keys):
+                v = np.nanmean(itp.value[j]) if np.isfinite(itp.value[j]).any() else None
+                curve[k].append(None if v is None else round(float(v), 5))
+    return {"baselines": bl_keys, "points": pts, "grid": [round(float(t), 6) for t in grid], "curve": curve,
+            "science": [{"t": float(np.nanmean(f.mjd)), "target": f.target} for f in sci_files]}

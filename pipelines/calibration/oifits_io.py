@@ -1,0 +1,228 @@
+"""Read L1 OIFITS into arrays, write calibrated OIFITS2 L2 files. astropy only, no Django."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from astropy.io import fits
+from astropy.time import Time
+
+from pipelines.instruments import CALIBRATION, SCIENCE, UnknownInstrument, get_instrument, is_placeholder
+
+
+class L1ReadError(ValueError):
+    """An L1 file the calibration cannot use (missing table or keyword)."""
+
+
+@dataclass
+class L1File:
+    """The arrays of one L1 file; rows keep the file's order, keys name them."""
+
+    path: Path
+    header: dict[str, Any]
+    instrument: str
+    role: str  # SCIENCE / CALIBRATION
+    target: str
+    start: str  # TPL START / MIRC SEQ START TIME
+    mode: str
+    central_wl: float | None
+    ra: float | None
+    dec: float | None
+    wave: np.ndarray
+    bl_keys: list[str]
+    mjd: np.ndarray  # (nbl,)
+    u: np.ndarray
+    v: np.ndarray
+    vis2: np.ndarray
+    vis2_err: np.ndarray
+    vis2_flag: np.ndarray
+    tri_keys: list[str] = field(default_factory=list)
+    t3_mjd: np.ndarray | None = None
+    u1: np.ndarray | None = None
+    v1: np.ndarray | None = None
+    u2: np.ndarray | None = None
+    v2: np.ndarray | None = None
+    t3amp: np.ndarray | None = None
+    t3amp_err: np.ndarray | None = None
+    t3phi: np.ndarray | None = None
+    t3phi_err: np.ndarray | None = None
+    t3_flag: np.ndarray | None = None
+
+    @property
+    def stations(self) -> str:
+        names = sorted({s for k in self.bl_keys for s in k.split("-")})
+        return "-".join(names)
+
+    @property
+    def spfreq(self) -> np.ndarray:
+        return np.hypot(self.u, self.v)[:, None] / self.wave[None, :]
+
+    @property
+    def header_diameter(self) -> tuple[float | None, float | None]:
+        d, e = self.header.get("JSDC DIAMETER"), self.header.get("JSDC DIAMETER ERROR")
+        d = float(d) if isinstance(d, int | float) and not isinstance(d, bool) and d > 0 else None
+        e = float(e) if isinstance(e, int | float) and not isinstance(e, bool) and e >= 0 else None
+        return d, e
+
+
+def _station_names(hdul: fits.HDUList) -> dict[int, str]:
+    arr = hdul["OI_ARRAY"].data
+    return {int(i): str(n).strip() for i, n in zip(arr["STA_INDEX"], arr["STA_NAME"], strict=True)}
+
+
+def _keys(sta_index: np.ndarray, names: dict[int, str], sort: bool) -> list[str]:
+    out = []
+    for row in sta_index:
+        parts = [names.get(int(i), str(int(i))) for i in row]
+        out.append("-".join(sorted(parts) if sort else parts))
+    return out
+
+
+def read_l1(path: Path) -> L1File:
+    """Read the arrays the calibration needs; raises L1ReadError with the reason."""
+    path = Path(path)
+    try:
+        hdul = fits.open(path, memmap=False)
+    except OSError as exc:
+        raise L1ReadError(f"{path.name}: not a FITS file ({exc})")
+    with hdul:
+        header = {k: v for k, v in hdul[0].header.items() if k not in ("COMMENT", "HISTORY", "")}
+        try:
+            spec = get_instrument(header.get("INSTRUME", ""))
+        except UnknownInstrument as exc:
+            raise L1ReadError(f"{path.name}: {exc}")
+        role = spec.role_of(header) or spec.l1_role_of(header)
+        if role not in (SCIENCE, CALIBRATION):
+            raise L1ReadError(f"{path.name}: cannot tell science from calibrator ({spec.role_keyword} missing)")
+        target = header.get(spec.target_keyword) or header.get("OBJECT")
+        if is_placeholder(target):
+            raise L1ReadError(f"{path.name}: no target name ({spec.target_keyword})")
+        for name in ("OI_ARRAY", "OI_WAVELENGTH", "OI_VIS2"):
+            if name not in hdul:
+                raise L1ReadError(f"{path.name}: no {name} table")
+        names = _station_names(hdul)
+        vis2 = hdul["OI_VIS2"].data
+        wave = np.array(hdul["OI_WAVELENGTH"].data["EFF_WAVE"], dtype=float)
+        cwl = header.get("INS CENTRAL WL", header.get("WAVELEN"))
+        start = str(header.get(spec.start_keyword) or header.get("DATE-OBS") or "")
+        l1 = L1File(
+            path=path, header=header, instrument=spec.name, role=role, target=str(target).strip(), start=start,
+            mode=str(header.get(spec.mode_keyword) or header.get("INSMODE") or ""),
+            central_wl=float(cwl) if isinstance(cwl, int | float) else None,
+            ra=_float(header.get("RA")), dec=_float(header.get("DEC")), wave=wave,
+            bl_keys=_keys(vis2["STA_INDEX"], names, sort=True), mjd=np.array(vis2["MJD"], dtype=float),
+            u=np.array(vis2["UCOORD"], dtype=float), v=np.array(vis2["VCOORD"], dtype=float),
+            vis2=np.array(vis2["VIS2DATA"], dtype=float), vis2_err=np.array(vis2["VIS2ERR"], dtype=float),
+            vis2_flag=np.array(vis2["FLAG"], dtype=bool),
+        )
+        if "OI_T3" in hdul:
+            t3 = hdul["OI_T3"].data
+            l1.tri_keys = _keys(t3["STA_INDEX"], names, sort=False)
+            l1.t3_mjd = np.array(t3["MJD"], dtype=float)
+            for attr, col in [("u1", "U1COORD"), ("v1", "V1COORD"), ("u2", "U2COORD"), ("v2", "V2COORD"),
+                              ("t3amp", "T3AMP"), ("t3amp_err", "T3AMPERR"), ("t3phi", "T3PHI"),
+                              ("t3phi_err", "T3PHIERR")]:
+                setattr(l1, attr, np.array(t3[col], dtype=float))
+            l1.t3_flag = np.array(t3["FLAG"], dtype=bool)
+        if l1.ra is None and "OI_TARGET" in hdul:
+            l1.ra, l1.dec = float(hdul["OI_TARGET"].data["RAEP0"][0]), float(hdul["OI_TARGET"].data["DECEP0"][0])
+    # flagged points are not data
+    l1.vis2 = np.where(l1.vis2_flag, np.nan, l1.vis2)
+    if l1.t3phi is not None:
+        l1.t3phi = np.where(l1.t3_flag, np.nan, l1.t3phi)
+        l1.t3amp = np.where(l1.t3_flag, np.nan, l1.t3amp)
+    return l1
+
+
+def _float(value: Any) -> float | None:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+@dataclass
+class L2Content:
+    """Calibrated arrays in the L1 file's row order, and the header cards to add."""
+
+    vis2: np.ndarray
+    vis2_err: np.ndarray
+    vis2_flag: np.ndarray
+    t3phi: np.ndarray | None
+    t3phi_err: np.ndarray | None
+    t3amp: np.ndarray | None
+    t3amp_err: np.ndarray | None
+    t3_flag: np.ndarray | None
+    cards: dict[str, Any]
+    calibrators: list[dict]  # name, diameter, error, source
+
+
+def _nan_to_flag(values: np.ndarray, errors: np.ndarray, flag: np.ndarray) -> tuple[np.ndarray, ...]:
+    bad = flag | ~np.isfinite(values) | ~np.isfinite(errors)
+    return np.where(bad, 0.0, values), np.where(bad, 1.0, errors), bad
+
+
+def write_l2(l1_path: Path, out_path: Path, content: L2Content, software: str) -> Path:
+    """Copy the L1 file, replace its V² and T3 by calibrated values, drop what is not calibrated.
+
+    The output is deterministic for the same inputs (DATE is taken from the input, never
+    from the clock) so that re-running reuses the archived version.
+    """
+    with fits.open(l1_path, memmap=False) as src:
+        hdus = [src[0].copy()]
+        for hdu in src[1:]:
+            if hdu.name in ("OI_VIS",):  # differential visibilities are not calibrated here
+                continue
+            hdus.append(hdu.copy())
+    out = fits.HDUList(hdus)
+    prim = out[0].header
+    date = prim.get("DATE") or prim.get("DATE-OBS") or Time(float(prim.get("MJD-OBS", 51544)), format="mjd").isot
+    prim["DATE"] = str(date).split(".")[0]
+    prim["CONTENT"] = "OIFITS2"
+    prim["PROCSOFT"] = software
+    for key in ("ORIGIN", "TELESCOP", "OBSERVER", "INSMODE", "REFERENC", "PROG_ID", "OBSTECH"):
+        prim.setdefault(key, "UNKNOWN" if key != "TELESCOP" else "CHARA")
+    prim.setdefault("OBJECT", str(prim.get("OBS TARG NAME", "UNKNOWN")))
+    if "PRO CATG" in prim:
+        prim["HIERARCH PRO CATG"] = "TARGET_CAL_INT"
+    for i, cal in enumerate(content.calibrators, start=1):
+        prim[f"HIERARCH PRO CAL{i} NAME"] = cal["name"]
+        prim[f"HIERARCH PRO CAL{i} DIAMETER"] = round(float(cal["diameter"]), 6)
+        prim[f"HIERARCH PRO CAL{i} DIAM ERR"] = round(float(cal["error"]), 6)
+        prim[f"HIERARCH PRO CAL{i} TYPE"] = cal["source"]
+    for key, val in content.cards.items():
+        prim[f"HIERARCH {key}"] = val
+    for hdu in out[1:]:
+        hdu.header["OI_REVN"] = 2
+    vis2 = out["OI_VIS2"].data
+    vis2["VIS2DATA"], vis2["VIS2ERR"], vis2["FLAG"] = _nan_to_flag(content.vis2, content.vis2_err,
+                                                                   content.vis2_flag)
+    if "OI_VIS2" in out and "ARRNAME" not in out["OI_VIS2"].header:
+        out["OI_VIS2"].header["ARRNAME"] = out["OI_ARRAY"].header.get("ARRNAME", "CHARA")
+    if content.t3phi is not None and "OI_T3" in out:
+        t3 = out["OI_T3"].data
+        phi, phi_err, bad_phi = _nan_to_flag(content.t3phi, content.t3phi_err, content.t3_flag)
+        amp, amp_err, bad_amp = _nan_to_flag(content.t3amp, content.t3amp_err, content.t3_flag)
+        t3["T3PHI"], t3["T3PHIERR"], t3["T3AMP"], t3["T3AMPERR"] = phi, phi_err, amp, amp_err
+        t3["FLAG"] = bad_phi | bad_amp
+    _upgrade_v1_tables(out)
+    out.writeto(out_path, overwrite=True, output_verify="silentfix")
+    return Path(out_path)
+
+
+def _upgrade_v1_tables(out: fits.HDUList) -> None:
+    """OIFITS1 inputs (e.g. Aspro2): add what OIFITS2 makes mandatory (FOV/FOVTYPE, ARRNAME)."""
+    arr = out["OI_ARRAY"]
+    if "FOV" not in arr.columns.names:
+        n = len(arr.data)
+        cols = arr.columns + fits.ColDefs([
+            fits.Column(name="FOV", format="D", unit="arcsec", array=np.ones(n)),
+            fits.Column(name="FOVTYPE", format="6A", array=["FWHM"] * n),
+        ])
+        new = fits.BinTableHDU.from_columns(cols, header=arr.header)
+        out[out.index_of("OI_ARRAY")] = new
+    for hdu in out[1:]:
+        if hdu.name in ("OI_VIS2", "OI_T3", "OI_VIS", "OI_FLUX") and "ARRNAME" not in hdu.header:
+            hdu.header["ARRNAME"] = out["OI_ARRAY"].header.get("ARRNAME", "CHARA")

@@ -1,0 +1,98 @@
+"""Read side of L2 calibration: L1 inputs of a night, calibrators, runs."""
+from __future__ import annotations
+
+import re
+
+from django.db.models import Q, QuerySet
+
+from archive.models import Product, ProductVersion
+from archive.storage import archive_root
+from obs_server.models import ObservingBlock
+from pipelines.models import PipelineRun
+from surveys.models import Calibrator, CalibratorFlag, Night
+from surveys.selectors import viewer_for
+
+EXCLUDING_FLAGS = (CalibratorFlag.Kind.BE_STAR, CalibratorFlag.Kind.BADCAL, CalibratorFlag.Kind.BAD_BINARY,
+                   CalibratorFlag.Kind.SUSPECT)
+
+
+def l1_versions_for_night(*, night: Night) -> list[ProductVersion]:
+    """Current versions of the night's L1 OIFITS products."""
+    products = Product.objects.filter(calib_level=1, night=night, kind="oifits", current_version__isnull=False)
+    return list(ProductVersion.objects.filter(pk__in=products.values("current_version"))
+                .select_related("product", "product__target", "product__program", "product__observation",
+                                "product__observation__ob"))
+
+
+def version_path(version: ProductVersion):
+    return archive_root() / version.path
+
+
+def _name_variants(name: str) -> set[str]:
+    base = re.sub(r"[\s_]+", " ", name.strip())
+    return {name.strip(), base, base.replace(" ", "_"), base.replace(" ", "")}
+
+
+def calibrator_by_name(name: str) -> Calibrator | None:
+    """The catalog calibrator a header name refers to (HD_123 / HD 123 / HD123, or an identifier)."""
+    variants = _name_variants(name)
+    query = Q()
+    for v in variants:
+        query |= Q(name__iexact=v)
+    found = Calibrator.objects.filter(query).first()
+    if found:
+        return found
+    for v in variants:
+        for cal in Calibrator.objects.filter(identifiers__icontains=v)[:5]:
+            ids = {re.sub(r"[\s_]+", " ", i.strip()).lower() for i in cal.identifiers.split(",")}
+            if re.sub(r"[\s_]+", " ", v).lower() in ids:
+                return cal
+    return None
+
+
+def active_flags(*, calibrator: Calibrator) -> list[CalibratorFlag]:
+    return list(calibrator.flags.filter(active=True, kind__in=EXCLUDING_FLAGS))
+
+
+def ob_diameter(*, name: str, version: ProductVersion | None, night: Night) -> float | None:
+    """DIAMETER (mas) of a calibrator in the OB that observed it (the L1's observation, else the night's OBs)."""
+    obs = []
+    observation = version.product.observation if version else None
+    if observation is not None and observation.ob_id:
+        obs.append(observation.ob)
+    obs += list(ObservingBlock.objects.filter(Q(night=night) | Q(observations__night=night)).distinct()[:200])
+    wanted = {v.lower() for v in _name_variants(name)}
+    for ob in obs:
+        configs = (ob.payload or {}).get("observationConfiguration") or []
+        for cfg in configs if isinstance(configs, list) else [configs]:
+            target = (cfg or {}).get("SCTarget") or {}
+            if str(target.get("name", "")).strip().lower() in wanted:
+                try:
+                    value = float(target.get("DIAMETER"))
+                except (TypeError, ValueError):
+                    continue
+                if value > 0:
+                    return value
+    return None
+
+
+def calibration_runs() -> QuerySet[PipelineRun]:
+    return PipelineRun.objects.filter(kind=PipelineRun.Kind.L2).select_related("night", "requested_by")
+
+
+def calibration_runs_visible_to(*, user) -> QuerySet[PipelineRun]:
+    """Staff see every run; others the runs of nights shared with one of their programs."""
+    runs = calibration_runs()
+    viewer = viewer_for(user)
+    if viewer.staff:
+        return runs
+    return runs.filter(night__allocations__program_id__in=viewer.program_ids).distinct()
+
+
+def runs_for_night(*, night: Night) -> QuerySet[PipelineRun]:
+    return calibration_runs().filter(night=night)
+
+
+def l2_versions_of_run(*, run: PipelineRun) -> QuerySet[ProductVersion]:
+    ids = [s.get("version_id") for s in (run.report or {}).get("science", []) if s.get("version_id")]
+    return ProductVersion.objects.filter(pk__in=ids).select_related("product", "processed_by")

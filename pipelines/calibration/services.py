@@ -1,0 +1,228 @@
+"""Write side of L2 calibration: start runs, execute one (night, setup), flag suspects."""
+from __future__ import annotations
+
+import logging
+import tempfile
+from pathlib import Path
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from archive.services import product_key, product_version_create
+from issp_portal.exceptions import ConflictError, ValidationFailed
+from pipelines.calibration import selectors
+from pipelines.calibration.engine import SOFTWARE, CalParams, Diameter, SetupResult, calibrate_setup
+from pipelines.calibration.grouping import group_by_setup
+from pipelines.calibration.oifits_io import L1File, L1ReadError, read_l1, write_l2
+from pipelines.instruments import get_instrument
+from pipelines.models import PipelineRun
+from surveys.models import Calibrator, CalibratorFlag, Night
+
+log = logging.getLogger(__name__)
+
+
+def params_validate(parameters: dict | None) -> CalParams:
+    """Parameters as given by an operator or a caller; ValidationFailed names the bad field."""
+    try:
+        return CalParams.from_dict(parameters)
+    except (ValueError, TypeError) as exc:
+        raise ValidationFailed("Invalid calibration parameters.", {"parameters": str(exc)})
+
+
+def _load_night(night: Night) -> tuple[dict[str, list[L1File]], dict[Path, object], list[str]]:
+    """Read the night's L1 files; returns setups, path -> L1 version, and unreadable-file errors."""
+    files, by_path, errors = [], {}, []
+    for version in selectors.l1_versions_for_night(night=night):
+        path = selectors.version_path(version)
+        try:
+            f = read_l1(path)
+        except (L1ReadError, OSError, KeyError) as exc:
+            errors.append(f"L1 {version.product.key} v{version.number}: {exc}")
+            continue
+        files.append(f)
+        by_path[f.path] = version
+    return group_by_setup(files), by_path, errors
+
+
+def calibration_runs_start(*, night: Night, parameters: dict | None = None, processing: str = "automatic",
+                           requested_by=None, only_target_ids: list[int] | None = None) -> list[PipelineRun]:
+    """Create one L2 run per setup of the night and queue them together (a Celery group) on commit."""
+    params = params_validate(parameters)
+    setups, _, _ = _load_night(night)
+    if not setups:
+        raise ValidationFailed("No L1 products to calibrate.", {"night": f"{night} has no readable L1 OIFITS"})
+    runs = []
+    with transaction.atomic():
+        for key, files in setups.items():
+            n_sci = sum(1 for f in files if f.role == "SCIENCE")
+            runs.append(PipelineRun.objects.create(
+                kind=PipelineRun.Kind.L2, night=night, setup=key, processing=processing, requested_by=requested_by,
+                parameters={**params.as_dict(), "only_target_ids": sorted(only_target_ids or [])}, total=n_sci))
+        ids = [str(r.pk) for r in runs]
+        transaction.on_commit(lambda: _queue(ids))
+    return runs
+
+
+def _queue(run_ids: list[str]) -> None:
+    from celery import group
+
+    from pipelines.calibration.tasks import calibrate_setup_task
+
+    group(calibrate_setup_task.s(rid).set(queue="calibrate") for rid in run_ids).apply_async()
+
+
+def night_calibrate_if_complete(*, night: Night) -> list[PipelineRun]:
+    """Automatic trigger, for the ingest side: call it when the night's L1 products are complete.
+
+    Does nothing (returns []) while L1 runs of the night are pending or running, when the
+    night has no L1 product, or when an automatic L2 run of the night is already queued.
+    Otherwise starts the L2 runs with the default parameters, recorded as "automatic".
+    """
+    if PipelineRun.objects.filter(night=night, kind=PipelineRun.Kind.L1,
+                                  phase__in=[PipelineRun.Phase.PENDING, PipelineRun.Phase.RUNNING]).exists():
+        return []
+    if PipelineRun.objects.filter(night=night, kind=PipelineRun.Kind.L2, processing="automatic",
+                                  phase__in=[PipelineRun.Phase.PENDING, PipelineRun.Phase.RUNNING]).exists():
+        return []
+    if not selectors.l1_versions_for_night(night=night):
+        return []
+    return calibration_runs_start(night=night, processing="automatic")
+
+
+def calibration_run_execute(*, run_id) -> PipelineRun:
+    """Run one (night, setup). Idempotent: same inputs and parameters reuse the archived versions."""
+    with transaction.atomic():
+        run = PipelineRun.objects.select_for_update().get(pk=run_id)
+        if run.phase == PipelineRun.Phase.RUNNING and run.started and \
+                (timezone.now() - run.started).total_seconds() < 600:
+            raise ConflictError(f"run {run.pk} is already running")
+        run.phase, run.started, run.done, run.error_summary = PipelineRun.Phase.RUNNING, timezone.now(), 0, ""
+        run.save(update_fields=["phase", "started", "done", "error_summary"])
+    try:
+        report = _execute(run)
+    except Exception as exc:  # recorded on the run, never lost
+        log.exception("L2 run %s failed", run.pk)
+        PipelineRun.objects.filter(pk=run.pk).update(phase=PipelineRun.Phase.FAILED, finished=timezone.now(),
+                                                     error_summary=f"{type(exc).__name__}: {exc}")
+        run.refresh_from_db()
+        return run
+    PipelineRun.objects.filter(pk=run.pk).update(phase=PipelineRun.Phase.COMPLETED, finished=timezone.now(),
+                                                 report=report)
+    run.refresh_from_db()
+    return run
+
+
+def _diameter(f: L1File, version, night: Night, cal: Calibrator | None) -> Diameter | None:
+    """Catalog (UD in the instrument's band), then header JSDC DIAMETER, then the OB's DIAMETER."""
+    field = get_instrument(f.instrument).calibrator_diameter_field
+    if cal is not None and getattr(cal, field):
+        err = getattr(cal, f"e_{field}") or 0.0
+        return Diameter(float(getattr(cal, field)), float(err), "catalog")
+    value, err = f.header_diameter
+    if value:
+        return Diameter(value, err or 0.0, "header")
+    value = selectors.ob_diameter(name=f.target, version=version, night=night)
+    if value:
+        return Diameter(value, 0.0, "ob")
+    return None
+
+
+def _execute(run: PipelineRun) -> dict:
+    night = run.night
+    params = params_validate({k: v for k, v in run.parameters.items() if k != "only_target_ids"})
+    setups, by_path, read_errors = _load_night(night)
+    files = setups.get(run.setup)
+    if not files:
+        raise ValidationFailed(f"setup {run.setup} has no L1 file on {night}")
+    cal_rows, diameters, flagged = {}, {}, {}
+    for f in files:
+        if f.role != "CALIBRATION" or f.target in diameters:
+            continue
+        cal = cal_rows[f.target] = selectors.calibrator_by_name(f.target)
+        diameters[f.target] = _diameter(f, by_path[f.path], night, cal)
+        if cal is not None:
+            flags = selectors.active_flags(calibrator=cal)
+            if flags:
+                flagged[f.target] = "; ".join(
+                    f"flag {fl.get_kind_display()}" + (f": {fl.comment}" if fl.comment else "") for fl in flags)
+    only = set(run.parameters.get("only_target_ids") or [])
+    science_paths = {f.path for f in files if f.role == "SCIENCE"
+                     and (not only or by_path[f.path].product.target_id in only)}
+    PipelineRun.objects.filter(pk=run.pk).update(total=len(science_paths))
+    result = calibrate_setup(files, diameters, flagged, params, science_paths)
+    science = _store(run, result, by_path, cal_rows, params, files)
+    suspects = _flag_suspects(run, result, cal_rows)
+    return _report(run, result, params, science, suspects, read_errors)
+
+
+def _store(run: PipelineRun, result: SetupResult, by_path: dict, cal_rows: dict, params: CalParams,
+           files: list[L1File]) -> list[dict]:
+    out = []
+    processing = "manual" if run.processing == "manual" else "automatic"
+    with tempfile.TemporaryDirectory(prefix="l2-") as tmp:
+        for sr in result.science:
+            l1v = by_path[sr.l1.path]
+            product = l1v.product
+            start = (sr.l1.start or "").split(".")[0].replace(":", "-")
+            name = f"{sr.l1.instrument}_{start}_{sr.l1.target.replace(' ', '')}_L2.fits"
+            path = write_l2(sr.l1.path, Path(tmp) / name, sr.content, SOFTWARE)
+            inputs = [l1v] + [by_path[f.path] for f in files
+                              if f.role == "CALIBRATION" and f.target in sr.calibrators]
+            key = product_key(calib_level=2, kind="oifits", instrument=product.instrument,
+                              target_name=product.target.name, night_date=run.night.date.isoformat(),
+                              setup=run.setup) + f"/{start}"
+            version, created = product_version_create(
+                calib_level=2, kind="oifits", program=product.program, target=product.target, night=run.night,
+                observation=product.observation, instrument=product.instrument, setup=run.setup, key=key,
+                filename=name, source_path=path, processing=processing,
+                processed_by=run.requested_by if processing == "manual" else None, software=SOFTWARE,
+                parameters=params.as_dict(), inputs=inputs,
+                calibrators=[cal_rows[n] for n in sr.calibrators if cal_rows.get(n)],
+                provenance={"run": str(run.pk), "setup": run.setup, "calibrators": sr.content.calibrators,
+                            "method": sr.content.cards},
+                t_min=float(sr.l1.mjd.min()), t_max=float(sr.l1.mjd.max()))
+            out.append({"target": sr.l1.target, "start": sr.l1.start, "version_id": version.pk,
+                        "version": version.number, "created": created, "calibrators": sr.calibrators,
+                        "product_key": key})
+            PipelineRun.objects.filter(pk=run.pk).update(done=F("done") + 1)
+    return out
+
+
+def calibrator_flag_suspect(*, calibrator: Calibrator, night: Night, evidence: dict, comment: str) -> bool:
+    """Propose a calibrator as suspect (for a person to confirm); one active proposal per night."""
+    exists = CalibratorFlag.objects.filter(calibrator=calibrator, kind=CalibratorFlag.Kind.SUSPECT, active=True,
+                                           evidence__night=night.date.isoformat()).exists()
+    if exists:
+        return False
+    CalibratorFlag.objects.create(calibrator=calibrator, kind=CalibratorFlag.Kind.SUSPECT, active=True,
+                                  comment=comment, evidence={**evidence, "night": night.date.isoformat()})
+    return True
+
+
+def _flag_suspects(run: PipelineRun, result: SetupResult, cal_rows: dict) -> list[dict]:
+    out = []
+    for check in result.checks:
+        if not check["suspect"]:
+            continue
+        cal = cal_rows.get(check["name"])
+        created = False
+        if cal is not None:
+            created = calibrator_flag_suspect(
+                calibrator=cal, night=run.night, comment="bad (binarity?): " + "; ".join(check["reasons"]),
+                evidence={"run": str(run.pk), "setup": run.setup, **{k: check[k] for k in (
+                    "chi2_tf", "chi2_ud", "ud_fit_diameter", "catalog_diameter", "closure_rms_deg", "n_points")}})
+        out.append({"name": check["name"], "flag_created": created, "in_catalog": cal is not None,
+                    "reasons": list(check["reasons"])})
+    return out
+
+
+def _report(run, result: SetupResult, params: CalParams, science: list[dict], suspects: list[dict],
+            read_errors: list[str]) -> dict:
+    def clean(d: dict) -> dict:
+        return {k: (None if isinstance(v, float) and v != v else v) for k, v in d.items()}
+
+    return {"setup": run.setup, "software": SOFTWARE, "parameters": params.as_dict(),
+            "calibrators": result.calibrators, "excluded": result.excluded, "errors": read_errors + result.errors,
+            "checks": [clean(c) for c in result.checks], "suspects": suspects, "science": science,
+            "tf_plot": result.tf_plot}

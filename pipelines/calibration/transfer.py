@@ -1,0 +1,320 @@
+"""Transfer-function maths of L2 calibration: pure numpy/scipy, no Django.
+
+Arrays are vectorised over (calibrator visit, baseline, channel). Conventions:
+spatial frequencies in rad⁻¹ (B/λ), diameters in mas, times in MJD, closure
+phases in degrees. A NaN TF point means "not usable" (flagged, excluded, or a
+calibrator visibility too close to a null to be trusted).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.optimize import least_squares
+from scipy.special import j1, jv
+
+MAS = np.pi / 180.0 / 3600.0 / 1000.0
+SCHEMES = ("nearest", "linear", "weighted")
+
+
+# --- uniform disk --------------------------------------------------------------------------------
+def ud_visibility(spfreq: np.ndarray, diam_mas: float) -> np.ndarray:
+    """V_UD = 2 J1(x)/x with x = π θ B/λ (signed: negative beyond the first null)."""
+    x = np.pi * diam_mas * MAS * np.asarray(spfreq, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        v = np.where(x == 0, 1.0, 2.0 * j1(x) / np.where(x == 0, 1.0, x))
+    return v
+
+
+def ud_vis2(spfreq: np.ndarray, diam_mas: float) -> np.ndarray:
+    return ud_visibility(spfreq, diam_mas) ** 2
+
+
+def ud_vis2_error(spfreq: np.ndarray, diam_mas: float, diam_err: float) -> np.ndarray:
+    """σ(V²_UD) from the diameter error: |dV²/dθ| σθ = 4 |V J2(x)| σθ/θ."""
+    if diam_mas <= 0:
+        return np.zeros_like(np.asarray(spfreq, dtype=float))
+    x = np.pi * diam_mas * MAS * np.asarray(spfreq, dtype=float)
+    return 4.0 * np.abs(ud_visibility(spfreq, diam_mas) * jv(2, x)) * diam_err / diam_mas
+
+
+def ud_t3(u1, v1, u2, v2, wave, diam_mas: float) -> tuple[np.ndarray, np.ndarray]:
+    """UD bispectrum amplitude and closure phase (0 or 180 deg) per triangle × channel."""
+    wave = np.asarray(wave)[None, :]
+    f1 = np.hypot(u1, v1)[:, None] / wave
+    f2 = np.hypot(u2, v2)[:, None] / wave
+    f3 = np.hypot(np.asarray(u1) + u2, np.asarray(v1) + v2)[:, None] / wave
+    prod = ud_visibility(f1, diam_mas) * ud_visibility(f2, diam_mas) * ud_visibility(f3, diam_mas)
+    return np.abs(prod), np.where(prod < 0, 180.0, 0.0)
+
+
+def wrap_deg(phi: np.ndarray) -> np.ndarray:
+    return (np.asarray(phi) + 180.0) % 360.0 - 180.0
+
+
+# --- transfer function per calibrator visit ------------------------------------------------------
+@dataclass
+class TFPoints:
+    """TF² of one calibrator visit: values, measurement error and diameter error (same shape)."""
+
+    tf2: np.ndarray
+    err_meas: np.ndarray
+    err_diam: np.ndarray
+
+    @property
+    def err(self) -> np.ndarray:
+        return np.hypot(self.err_meas, self.err_diam)
+
+
+def transfer_function(vis2: np.ndarray, vis2_err: np.ndarray, spfreq: np.ndarray, diam: float, diam_err: float,
+                      min_model_vis2: float = 0.05) -> TFPoints:
+    """TF² = V²_meas / V²_UD; points where V²_UD < min_model_vis2 are unusable (NaN)."""
+    model = ud_vis2(spfreq, diam)
+    model_err = ud_vis2_error(spfreq, diam, diam_err)
+    ok = model >= min_model_vis2
+    safe = np.where(ok, model, 1.0)
+    tf2 = np.where(ok, vis2 / safe, np.nan)
+    err_meas = np.where(ok, vis2_err / safe, np.nan)
+    err_diam = np.where(ok, np.abs(vis2) * model_err / safe**2, np.nan)
+    return TFPoints(tf2, err_meas, err_diam)
+
+
+# --- interpolation --------------------------------------------------------------------------------
+@dataclass
+class Interpolated:
+    """TF interpolated at science times, with its error budget (all (nbl, nch))."""
+
+    value: np.ndarray
+    err_meas: np.ndarray
+    err_diam: np.ndarray
+    dispersion: np.ndarray
+    weights: np.ndarray = field(repr=False)  # (ncal, nbl, nch), normalised
+
+    @property
+    def err(self) -> np.ndarray:
+        return np.sqrt(self.err_meas**2 + self.err_diam**2 + self.dispersion**2)
+
+
+def time_weights(t_cal: np.ndarray, t_sci: np.ndarray, time_scale_h: float, sky_dist_deg: np.ndarray | None = None,
+                 sky_scale_deg: float | None = None) -> np.ndarray:
+    """Gaussian weights exp(-(Δt/τ)²)·exp(-(Δθ/s)²), shape (ncal, nbl) (genoca's kernel)."""
+    dt = (t_sci[None, :] - t_cal) * 24.0 / time_scale_h
+    g = np.exp(-(dt**2))
+    if sky_dist_deg is not None and sky_scale_deg:
+        g = g * np.exp(-((np.asarray(sky_dist_deg)[:, None] / sky_scale_deg) ** 2))
+    return g
+
+
+def _scheme_weights(scheme: str, t_cal: np.ndarray, t_sci: np.ndarray, valid: np.ndarray, sigma: np.ndarray,
+                    gauss: np.ndarray) -> np.ndarray:
+    """Unnormalised weights (ncal, nbl, nch) of each calibrator visit for each science point."""
+    ncal, nbl, nch = valid.shape
+    if scheme == "weighted":
+        return np.where(valid, gauss[:, :, None] / sigma**2, 0.0)
+    dt = t_sci[None, :] - t_cal  # (ncal, nbl): >0 when calibrator before science
+    big = np.inf
+    w = np.zeros((ncal, nbl, nch))
+    dt3 = np.broadcast_to(dt[:, :, None], valid.shape)
+    if scheme == "nearest":
+        dist = np.where(valid, np.abs(dt3), big)
+        idx = np.argmin(dist, axis=0)
+        has = np.isfinite(np.min(dist, axis=0))
+        np.put_along_axis(w, idx[None], has[None].astype(float), axis=0)
+        return w
+    if scheme != "linear":
+        raise ValueError(f"unknown interpolation scheme {scheme!r}; use one of {SCHEMES}")
+    before = np.where(valid & (dt3 >= 0), dt3, big)
+    after = np.where(valid & (dt3 < 0), -dt3, big)
+    ib, ia = np.argmin(before, axis=0), np.argmin(after, axis=0)
+    db, da = np.min(before, axis=0), np.min(after, axis=0)
+    both = np.isfinite(db) & np.isfinite(da)
+    only_b = np.isfinite(db) & ~np.isfinite(da)
+    only_a = ~np.isfinite(db) & np.isfinite(da)
+    span = np.where(both, db + da, 1.0)
+    wb = np.where(both, da / span, np.where(only_b, 1.0, 0.0))
+    wa = np.where(both, db / span, np.where(only_a, 1.0, 0.0))
+    np.put_along_axis(w, ib[None], wb[None], axis=0)
+    cur = np.take_along_axis(w, ia[None], axis=0)
+    np.put_along_axis(w, ia[None], cur + wa[None], axis=0)
+    return w
+
+
+def interpolate_tf(t_cal: np.ndarray, points: TFPoints, t_sci: np.ndarray, *, scheme: str = "weighted",
+                   time_scale_h: float = 2.0, star_index: np.ndarray | None = None,
+                   sky_dist_deg: np.ndarray | None = None, sky_scale_deg: float | None = None,
+                   err_floor: float = 0.02) -> Interpolated:
+    """Interpolate TF² (ncal, nbl, nch) at the science times t_sci (nbl,).
+
+    Errors: the measurement errors propagate with the weights; the diameter error
+    is correlated between visits of one calibrator star (summed linearly per star,
+    then in quadrature); the dispersion is the gaussian-weighted scatter of the TF
+    points around the interpolated value, reduced by sqrt(Σa²) like an error of a mean.
+    """
+    tf2 = points.tf2
+    valid = np.isfinite(tf2)
+    sigma = np.maximum(err_floor, np.nan_to_num(points.err, nan=1.0))
+    gauss = time_weights(t_cal, t_sci, time_scale_h, sky_dist_deg, sky_scale_deg)
+    w = _scheme_weights(scheme, t_cal, t_sci, valid, sigma, gauss)
+    wsum = w.sum(axis=0)
+    a = w / np.where(wsum > 0, wsum, 1.0)
+    tf0 = np.nan_to_num(tf2)
+    value = np.where(wsum > 0, (a * tf0).sum(axis=0), np.nan)
+    err_meas = np.sqrt((a**2 * np.nan_to_num(points.err_meas) ** 2).sum(axis=0))
+    if star_index is None:
+        star_index = np.arange(tf2.shape[0])
+    diam_sq = np.zeros_like(value)
+    for star in np.unique(star_index):
+        sel = star_index == star
+        diam_sq += ((a[sel] * np.nan_to_num(points.err_diam[sel])).sum(axis=0)) ** 2
+    g = np.where(valid, gauss[:, :, None], 0.0)
+    gsum = g.sum(axis=0)
+    scatter = np.sqrt((g * (tf0 - np.nan_to_num(value)[None]) ** 2).sum(axis=0) / np.where(gsum > 0, gsum, 1.0))
+    n_used = (a > 0).sum(axis=0)
+    dispersion = np.where(n_used > 1, scatter * np.sqrt((a**2).sum(axis=0)), 0.0)
+    nan = ~np.isfinite(value)
+    for arr in (err_meas, dispersion):
+        arr[nan] = np.nan
+    return Interpolated(value, err_meas, np.where(nan, np.nan, np.sqrt(diam_sq)), dispersion, a)
+
+
+def calibrate_vis2(vis2: np.ndarray, vis2_err: np.ndarray, tf: Interpolated) -> tuple[np.ndarray, np.ndarray]:
+    """V²_cal = V²_sci / TF²; σ² = (σ_sci/TF²)² + (V²_cal σ_TF/TF²)²."""
+    cal = vis2 / tf.value
+    err = np.sqrt((vis2_err / tf.value) ** 2 + (cal * tf.err / tf.value) ** 2)
+    return cal, err
+
+
+def interpolate_phase(phi_cal: np.ndarray, phi_err: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Weighted circular mean of calibrator phases (deg) with the given normalised weights."""
+    z = (weights * np.exp(1j * np.deg2rad(np.nan_to_num(phi_cal)))).sum(axis=0)
+    mean = np.rad2deg(np.angle(z))
+    err = np.sqrt((weights**2 * np.nan_to_num(phi_err) ** 2).sum(axis=0))
+    return mean, err
+
+
+def calibrate_closure_phase(t3phi: np.ndarray, t3phi_err: np.ndarray, t_cal: np.ndarray, cal_phi: np.ndarray,
+                            cal_err: np.ndarray, t_sci: np.ndarray, *, scheme: str, time_scale_h: float,
+                            err_floor_deg: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
+    """Subtract the interpolated instrumental closure phase (calibrator phase minus its UD model)."""
+    valid = np.isfinite(cal_phi)
+    sigma = np.maximum(err_floor_deg, np.nan_to_num(cal_err, nan=1e3))
+    gauss = time_weights(t_cal, t_sci, time_scale_h)
+    w = _scheme_weights(scheme, t_cal, t_sci, valid, sigma, gauss)
+    wsum = w.sum(axis=0)
+    a = w / np.where(wsum > 0, wsum, 1.0)
+    inst, inst_err = interpolate_phase(cal_phi, cal_err, a)
+    out = wrap_deg(t3phi - inst)
+    err = np.sqrt(t3phi_err**2 + inst_err**2)
+    out = np.where(wsum > 0, out, np.nan)
+    return out, np.where(wsum > 0, err, np.nan)
+
+
+# --- UD fit and calibrator diagnostics ----------------------------------------------------------
+@dataclass(frozen=True)
+class UDFit:
+    diameter: float
+    error: float
+    chi2r: float
+    n: int
+
+
+def fit_ud_diameter(spfreq: np.ndarray, vis2: np.ndarray, vis2_err: np.ndarray, guess: float = 1.0) -> UDFit:
+    """Least-squares UD diameter on V² (finite points with positive error only)."""
+    spfreq, vis2, vis2_err = (np.ravel(np.asarray(a, dtype=float)) for a in (spfreq, vis2, vis2_err))
+    ok = np.isfinite(vis2) & np.isfinite(vis2_err) & (vis2_err > 0)
+    f, y, s = spfreq[ok], vis2[ok], vis2_err[ok]
+    if f.size < 2:
+        return UDFit(float("nan"), float("nan"), float("nan"), int(f.size))
+    res = least_squares(lambda p: (ud_vis2(f, p[0]) - y) / s, x0=[max(guess, 1e-3)], bounds=([0.0], [100.0]))
+    dof = max(1, f.size - 1)
+    chi2r = float(np.sum(res.fun**2) / dof)
+    jac = res.jac
+    cov = np.linalg.pinv(jac.T @ jac)
+    return UDFit(float(res.x[0]), float(np.sqrt(cov[0, 0])), chi2r, int(f.size))
+
+
+@dataclass(frozen=True)
+class CalibratorCheck:
+    """Evidence that one calibrator star is or is not consistent with the others."""
+
+    name: str
+    chi2_tf: float  # reduced χ² of its TF against the TF interpolated from the other calibrators
+    chi2_ud: float  # reduced χ² of a UD fit to its V² calibrated by the other calibrators
+    ud_fit_diameter: float
+    catalog_diameter: float
+    closure_rms_deg: float  # rms of its calibrated closure phases
+    n_points: int
+    suspect: bool
+    reasons: tuple[str, ...]
+
+
+def check_calibrators(*, names: list[str], star_index: np.ndarray, t_cal: np.ndarray, vis2: np.ndarray,
+                      vis2_err: np.ndarray, spfreq: np.ndarray, points: TFPoints, diameters: np.ndarray,
+                      time_scale_h: float, t3phi: np.ndarray | None = None, t3phi_err: np.ndarray | None = None,
+                      chi2_threshold: float = 5.0, closure_threshold: float = 3.0) -> list[CalibratorCheck]:
+    """Leave-one-star-out test of every calibrator star (needs ≥ 3 stars to say anything).
+
+    Each star's TF is compared with the TF interpolated from the *other* stars at its
+    times (χ²_tf), its V² divided by that TF is fitted with a UD (χ²_ud, diameter),
+    and its closure phases calibrated by the others are compared with the UD model
+    (0°/180°): a binary shows up in all three, a wrong catalog diameter only in the TF.
+    """
+    checks: list[CalibratorCheck] = []
+    stars = np.unique(star_index)
+    if stars.size < 3:
+        return checks
+    for star in stars:
+        mine, others = star_index == star, star_index != star
+        sub = TFPoints(points.tf2[others], points.err_meas[others], points.err_diam[others])
+        chi_tf, chi_ud, cp_rms, fit_d, npts = [], [], [], [], 0
+        all_f, all_v, all_e = [], [], []
+        for i in np.flatnonzero(mine):
+            loo = interpolate_tf(t_cal[others], sub, t_cal[i], scheme="weighted", time_scale_h=time_scale_h,
+                                 star_index=star_index[others])
+            tf_i = points.tf2[i]
+            denom = points.err_meas[i] ** 2 + loo.err_meas**2 + loo.dispersion**2
+            r = (tf_i - loo.value) ** 2 / np.where(denom > 0, denom, np.nan)
+            chi_tf.append(r[np.isfinite(r)])
+            cal, cal_err = calibrate_vis2(vis2[i], vis2_err[i], loo)
+            all_f.append(spfreq[i])
+            all_v.append(cal)
+            all_e.append(np.hypot(cal_err, 0.0))
+            if t3phi is not None and t3phi_err is not None:
+                ntri = t3phi.shape[1]
+                t_file = np.nanmean(t_cal, axis=1)
+                w = _loo_phase_weights(np.repeat(t_file[others][:, None], ntri, axis=1), np.full(ntri, t_file[i]),
+                                       t3phi[others], t3phi_err[others], time_scale_h)
+                cp = wrap_deg(t3phi[i] - interpolate_phase(t3phi[others], t3phi_err[others], w)[0])
+                cp_sig = cp / np.maximum(np.nan_to_num(t3phi_err[i], nan=1e3), 0.1)
+                cp_rms.append(cp_sig[np.isfinite(cp_sig)])
+        r_all = np.concatenate(chi_tf) if chi_tf else np.array([])
+        npts = int(r_all.size)
+        c_tf = float(np.mean(r_all)) if npts else float("nan")
+        fit = fit_ud_diameter(np.concatenate(all_f), np.concatenate(all_v), np.concatenate(all_e),
+                              guess=float(diameters[mine][0]))
+        chi_ud = fit.chi2r
+        fit_d = fit.diameter
+        cp_all = np.concatenate(cp_rms) if cp_rms else np.array([])
+        cp_chi = float(np.sqrt(np.mean(cp_all**2))) if cp_all.size else float("nan")
+        reasons = []
+        if np.isfinite(c_tf) and c_tf > chi2_threshold:
+            reasons.append(f"TF inconsistent with the other calibrators (chi2r={c_tf:.1f})")
+        if np.isfinite(chi_ud) and chi_ud > chi2_threshold:
+            reasons.append(f"V2 not consistent with a uniform disk (chi2r={chi_ud:.1f})")
+        if np.isfinite(cp_chi) and cp_chi > closure_threshold:
+            reasons.append(f"non-zero closure phases ({cp_chi:.1f} sigma rms)")
+        checks.append(CalibratorCheck(
+            name=names[int(np.flatnonzero(mine)[0])], chi2_tf=c_tf, chi2_ud=chi_ud, ud_fit_diameter=fit_d,
+            catalog_diameter=float(diameters[mine][0]), closure_rms_deg=cp_chi, n_points=npts,
+            suspect=bool(reasons), reasons=tuple(reasons),
+        ))
+    return checks
+
+
+def _loo_phase_weights(t_cal, t_sci, phi, phi_err, time_scale_h):
+    valid = np.isfinite(phi)
+    sigma = np.maximum(0.5, np.nan_to_num(phi_err, nan=1e3))
+    gauss = time_weights(t_cal, t_sci, time_scale_h)
+    w = np.where(valid, gauss[:, :, None] / sigma**2, 0.0)
+    s = w.sum(axis=0)
+    return w / np.where(s > 0, s, 1.0)
