@@ -100,3 +100,27 @@ class L0Record(models.Model):
 
     def __str__(self) -> str:
         return f"L0 {self.raw_file}"
+
+
+class ReductionOutput(models.Model):
+    """The L1 product made from one raw file by one runner version: the link raw input -> L1 version."""
+
+    raw_file = models.ForeignKey(RawFile, on_delete=models.CASCADE, related_name="reduction_outputs")
+    software = models.CharField(max_length=100)
+    product_version = models.ForeignKey(
+        "archive.ProductVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="reduced_from"
+    )
+    run = models.ForeignKey(PipelineRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="outputs")
+    role = models.CharField(max_length=12, blank=True, help_text="SCIENCE / CALIBRATION")
+    object_name = models.CharField(max_length=80, blank=True)
+    exit_status = models.IntegerField(null=True, blank=True)
+    log = models.TextField(blank=True)
+    problems = models.JSONField(default=list, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created"]
+        constraints = [models.UniqueConstraint(fields=["raw_file", "software"], name="uniq_reduction_output")]
+
+    def __str__(self) -> str:
+        return f"L1 of {self.raw_file} by {self.software}"

@@ -1,0 +1,147 @@
+"""Ingest of one raw file: checksum -> dedupe -> readability -> consolidation -> store -> register -> L0.
+
+Each step is idempotent, so a run killed at any point and started again ends in
+the same rows and files (a raw file is registered once per content hash).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from pathlib import Path
+
+from astropy.time import Time
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from pipelines import consolidation, fitsfiles, l0
+from pipelines.instruments import UnknownInstrument, get_instrument
+from pipelines.models import L0Record, PipelineRun, RawFile
+from surveys.models import Calibrator, Night, Observation, Target
+
+log = logging.getLogger(__name__)
+FITS_SUFFIXES = {".fits", ".fit", ".fts"}
+OB_MARGIN = dt.timedelta(minutes=10)
+NIGHT_OFFSET = dt.timedelta(hours=20)  # a CHARA night's local date is the UT date 20 h earlier
+
+
+def internal_root() -> Path:
+    """Where the portal keeps its copies (hidden inside RAW_ROOT, never scanned as landing files)."""
+    return Path(settings.RAW_ROOT) / ".issp"
+
+
+def landing_files(paths: list[str | Path]) -> list[Path]:
+    """FITS files under the given files/folders, skipping hidden entries and partial downloads."""
+    found: list[Path] = []
+    for base in map(Path, paths):
+        candidates = [base] if base.is_file() else sorted(p for p in base.rglob("*") if p.is_file())
+        for path in candidates:
+            rel = path.relative_to(base) if path != base else Path(path.name)
+            if any(part.startswith(".") for part in rel.parts) or path.suffix.lower() not in FITS_SUFFIXES:
+                continue
+            found.append(path)
+    return found
+
+
+def _when(header: dict, spec) -> dt.datetime | None:
+    for key, fmt in (("MJD-OBS", "mjd"), ("DATE-OBS", None), (spec.start_keyword, None)):
+        value = header.get(key)
+        if value in (None, "") or isinstance(value, bool):
+            continue
+        try:
+            t = Time(float(value), format="mjd", scale="utc") if fmt else Time(str(value), scale="utc")
+        except ValueError:
+            continue
+        return t.to_datetime(timezone=dt.UTC)
+    return None
+
+
+def _position_of(name: str) -> tuple[float, float] | None:
+    names = {name, name.replace("_", " ")}
+    for model in (Target, Calibrator):
+        star = model.objects.filter(name__in=names).only("ra_deg", "dec_deg").first()
+        if star:
+            return star.ra_deg, star.dec_deg
+    return None
+
+
+def ob_context_for(instrument: str, when: dt.datetime | None, object_name: str = ""
+                   ) -> tuple[consolidation.ObContext | None, Observation | None]:
+    """The OB that was executing at `when` on `instrument` (from the executed Observations)."""
+    positions: dict[str, tuple[float, float]] = {}
+    if object_name and (pos := _position_of(str(object_name))):
+        positions[str(object_name)] = pos
+    if when is None:
+        return (consolidation.ObContext("", "", "", positions=positions) if positions else None), None
+    candidates = (Observation.objects.filter(instrument=instrument, start__lte=when + OB_MARGIN)
+                  .exclude(end__lt=when - OB_MARGIN).select_related("program", "target", "ob")
+                  .order_by("-start"))
+    obs = next((o for o in candidates[:5] if o.end is not None or o.start >= when - dt.timedelta(hours=2)), None)
+    if obs is None:
+        return (consolidation.ObContext("", "", "", positions=positions) if positions else None), None
+    cals = list(obs.calibrators.all())
+    positions[obs.target.name] = (obs.target.ra_deg, obs.target.dec_deg)
+    positions.update({c.name: (c.ra_deg, c.dec_deg) for c in cals})
+    source = f"Observation {obs.pk}" + (f" (OB {obs.ob_id})" if obs.ob_id else "")
+    ctx = consolidation.ObContext(source=source, target=obs.target.name, program=obs.program.code, mode=obs.mode,
+                                  stations=obs.stations, r0=obs.r0, tau0=obs.tau0,
+                                  calibrators=tuple(c.name for c in cals), positions=positions)
+    return ctx, obs
+
+
+def _night_for(obs: Observation | None, when: dt.datetime | None) -> Night | None:
+    if obs is not None:
+        return obs.night
+    if when is None:
+        return None
+    return Night.objects.filter(date=(when - NIGHT_OFFSET).date()).first()
+
+
+def _register(**fields) -> tuple[RawFile, bool]:
+    """Create the RawFile row, or return the one a concurrent worker registered first."""
+    try:
+        with transaction.atomic():
+            return RawFile.objects.create(**fields), True
+    except IntegrityError:
+        return RawFile.objects.get(sha256=fields["sha256"]), False
+
+
+def _quarantine(path: Path, sha: str, size: int, reason: str, run: PipelineRun | None) -> tuple[RawFile, str]:
+    stored = fitsfiles.store_copy(path, internal_root() / "quarantine" / sha[:2] / f"{sha}{path.suffix}", sha)
+    raw, created = _register(sha256=sha, size=size, original_name=path.name, path=str(stored),
+                             status=RawFile.Status.QUARANTINED, quarantine_reason=reason, ingest_run=run)
+    return raw, "quarantined" if created else "known"
+
+
+def raw_file_ingest(path: Path, *, run: PipelineRun | None = None) -> tuple[RawFile, str]:
+    """Ingest one landing file; returns (RawFile, outcome) with outcome new | known | quarantined."""
+    path = Path(path)
+    sha = fitsfiles.sha256_of(path)
+    existing = RawFile.objects.filter(sha256=sha).first()
+    if existing is not None:
+        return existing, "known"
+    size = path.stat().st_size
+    try:
+        fitsfiles.check_readable(path)
+        header = l0.json_safe(l0.read_primary_header(path))
+        spec = get_instrument(header.get("INSTRUME"))
+    except fitsfiles.UnreadableFile as exc:
+        return _quarantine(path, sha, size, str(exc), run)
+    except UnknownInstrument as exc:
+        return _quarantine(path, sha, size, f"cannot consolidate: {exc.args[0]}", run)
+    when = _when(header, spec)
+    ctx, obs = ob_context_for(spec.name, when, header.get("OBJECT") or header.get(spec.target_keyword) or "")
+    result = consolidation.consolidate(header, spec, ctx)
+    stored = fitsfiles.store_copy(path, internal_root() / "raw" / sha[:2] / f"{sha}{path.suffix}", sha)
+    cons_path = internal_root() / "consolidated" / sha[:2] / f"{sha}.fits"
+    if not cons_path.exists():
+        fitsfiles.write_consolidated(stored, cons_path, result.header, result.history, sha)
+    fields = l0.extract(result.header)
+    with transaction.atomic():
+        raw, created = _register(
+            sha256=sha, size=size, original_name=path.name, path=str(stored), consolidated_path=str(cons_path),
+            instrument=spec.name, night=_night_for(obs, when), observation=obs,
+            status=RawFile.Status.CONSOLIDATED, consolidation_report=result.report, ingest_run=run)
+        if created:
+            L0Record.objects.create(raw_file=raw, header=l0.json_safe(result.header), **fields)
+    return raw, "new" if created else "known"

@@ -1,0 +1,40 @@
+"""Read side of pipelines/: runs, raw files, L0 records and L1 outputs (used by pages and other apps)."""
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from pipelines.models import L0Record, PipelineRun, RawFile, ReductionOutput
+
+
+def run_list(*, kind: str | None = None) -> QuerySet[PipelineRun]:
+    runs = PipelineRun.objects.select_related("night")
+    return runs.filter(kind=kind) if kind else runs
+
+
+def raw_files_for_night(*, night) -> QuerySet[RawFile]:
+    return RawFile.objects.filter(night=night).select_related("l0", "observation").order_by("l0__mjd_start", "pk")
+
+
+def night_consolidation_issues(*, night) -> list[dict]:
+    """Per raw file of the night: what was missing, derived or inconsistent (for the night page)."""
+    rows = []
+    for raw in raw_files_for_night(night=night):
+        rep = raw.consolidation_report or {}
+        if rep.get("missing") or rep.get("inconsistent") or rep.get("derived"):
+            rows.append({"raw_file": raw, "missing": rep.get("missing", []), "derived": rep.get("derived", []),
+                         "inconsistent": rep.get("inconsistent", [])})
+    return rows
+
+
+def l0_records_for_night(*, night) -> QuerySet[L0Record]:
+    return L0Record.objects.filter(raw_file__night=night).select_related("raw_file").order_by("mjd_start")
+
+
+def l1_outputs_for_night(*, night, registered_only: bool = True) -> QuerySet[ReductionOutput]:
+    """L1 outputs of a night with their role (SCIENCE / CALIBRATION), object and product version."""
+    qs = ReductionOutput.objects.filter(raw_file__night=night).select_related("product_version__product", "raw_file")
+    return qs.filter(product_version__isnull=False) if registered_only else qs
+
+
+def quarantined_files() -> QuerySet[RawFile]:
+    return RawFile.objects.filter(status=RawFile.Status.QUARANTINED)

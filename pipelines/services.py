@@ -1,0 +1,145 @@
+"""Write side of pipelines/: ingest runs and L1 reduction runs.
+
+Every step is idempotent (files by content hash, L1 outputs by raw file and
+software, products by checksum), so a task redelivered after a worker was
+killed finishes the run without duplicating anything.
+"""
+from __future__ import annotations
+
+import logging
+import shutil
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from pipelines.ingest import internal_root, landing_files, raw_file_ingest
+from pipelines.models import PipelineRun, RawFile
+from pipelines.reduction.l1 import raw_file_reduce, runner_for
+
+log = logging.getLogger(__name__)
+
+
+def _start(run: PipelineRun, total: int) -> None:
+    PipelineRun.objects.filter(pk=run.pk).update(phase=PipelineRun.Phase.RUNNING, total=total,
+                                                 started=run.started or timezone.now())
+    run.refresh_from_db()
+
+
+def run_fail(*, run_id, error: str) -> None:
+    """Mark a run FAILED with its error summary (task failure callback)."""
+    PipelineRun.objects.filter(pk=run_id).exclude(phase=PipelineRun.Phase.COMPLETED).update(
+        phase=PipelineRun.Phase.FAILED, finished=timezone.now(), error_summary=error[:5000])
+
+
+def ingest_run_create(*, paths: list[str] | None = None, requested_by=None, reduce: bool = True,
+                      enqueue: bool = True) -> PipelineRun:
+    """A PENDING ingest run over files/folders (default: the RAW_ROOT landing folder), queued after commit."""
+    paths = [str(p) for p in (paths or [settings.RAW_ROOT])]
+    run = PipelineRun.objects.create(kind=PipelineRun.Kind.INGEST, requested_by=requested_by,
+                                     parameters={"paths": paths, "reduce": reduce})
+    if enqueue:
+        from pipelines.tasks import ingest_run_task
+
+        transaction.on_commit(lambda: ingest_run_task.delay(str(run.pk)))
+    return run
+
+
+def ingest_run_execute(*, run: PipelineRun) -> PipelineRun:
+    """Ingest every landing file of the run; bad files are quarantined and the run goes on."""
+    files = landing_files(run.parameters.get("paths", []))
+    _start(run, len(files))
+    outcomes: dict[str, str] = dict(run.report.get("files", {}))
+    errors: list[str] = []
+    for path in files:
+        key = str(path)
+        if key in outcomes:  # already handled before a redelivery
+            continue
+        try:
+            raw, outcome = raw_file_ingest(path, run=run)
+        except OSError as exc:  # vanished or unreadable from the file system: report and go on
+            outcome, raw = "error", None
+            errors.append(f"{path.name}: {exc}")
+        outcomes[key] = outcome if raw is None or outcome != "quarantined" else f"quarantined: {raw.quarantine_reason}"
+        counts = _counts(outcomes)
+        PipelineRun.objects.filter(pk=run.pk).update(done=len(outcomes), report={"files": outcomes, **counts})
+    report = {"files": outcomes, **_counts(outcomes)}
+    l1_runs = []
+    if run.parameters.get("reduce", True):
+        l1_runs = [str(r.pk) for r in _l1_runs_for_ingest(run)]
+    report["l1_runs"] = l1_runs
+    PipelineRun.objects.filter(pk=run.pk).update(
+        phase=PipelineRun.Phase.COMPLETED, finished=timezone.now(), done=len(outcomes), report=report,
+        error_summary="\n".join(errors))
+    run.refresh_from_db()
+    return run
+
+
+def _counts(outcomes: dict[str, str]) -> dict[str, int]:
+    values = list(outcomes.values())
+    return {"new": values.count("new"), "known": values.count("known"),
+            "quarantined": sum(v.startswith("quarantined") for v in values), "errors": values.count("error")}
+
+
+def _l1_runs_for_ingest(ingest: PipelineRun) -> list[PipelineRun]:
+    """One L1 run per night that got new consolidated files in this ingest (created once, even on redelivery)."""
+    nights = (RawFile.objects.filter(ingest_run=ingest, status=RawFile.Status.CONSOLIDATED, night__isnull=False)
+              .values_list("night", flat=True).distinct())
+    runs = []
+    for night_id in nights:
+        existing = PipelineRun.objects.filter(kind=PipelineRun.Kind.L1, night_id=night_id,
+                                              parameters__ingest_run=str(ingest.pk)).first()
+        runs.append(existing or l1_run_create(night_id=night_id, ingest_run=ingest))
+    return runs
+
+
+def l1_run_create(*, night_id: int, ingest_run: PipelineRun | None = None, requested_by=None,
+                  enqueue: bool = True) -> PipelineRun:
+    """A PENDING L1 reduction run for a night, queued after commit."""
+    params = {"ingest_run": str(ingest_run.pk)} if ingest_run else {}
+    run = PipelineRun.objects.create(kind=PipelineRun.Kind.L1, night_id=night_id, parameters=params,
+                                     requested_by=requested_by)
+    if enqueue:
+        from pipelines.tasks import l1_run_task
+
+        transaction.on_commit(lambda: l1_run_task.delay(str(run.pk)))
+    return run
+
+
+def l1_run_execute(*, run: PipelineRun) -> PipelineRun:
+    """Reduce every consolidated raw file of the night that has no L1 output yet; progress = files done/total.
+
+    A TransientReductionError propagates (the task retries the run; finished files are skipped).
+    """
+    raws = list(RawFile.objects.filter(night_id=run.night_id, status=RawFile.Status.CONSOLIDATED)
+                .select_related("observation__program", "observation__target", "night", "l0").order_by("pk"))
+    _start(run, len(raws))
+    workroot = internal_root() / "work" / str(run.pk)
+    results: dict[str, str] = {}
+    for index, raw in enumerate(raws, start=1):
+        runner = runner_for(raw.instrument)
+        output = raw_file_reduce(raw=raw, runner=runner, run=run, workroot=workroot)
+        results[raw.original_name] = "registered" if output.product_version_id else \
+            f"not registered: {'; '.join(output.problems)}"
+        PipelineRun.objects.filter(pk=run.pk).update(done=index)
+    shutil.rmtree(workroot, ignore_errors=True)
+    failed = {k: v for k, v in results.items() if v != "registered"}
+    PipelineRun.objects.filter(pk=run.pk).update(
+        phase=PipelineRun.Phase.COMPLETED, finished=timezone.now(), done=len(raws),
+        report={"files": results, "registered": len(results) - len(failed), "failed": len(failed)},
+        error_summary="\n".join(f"{k}: {v}" for k, v in failed.items()))
+    run.refresh_from_db()
+    return run
+
+
+def sweep_stale_partials(root: Path, *, older_than_s: float = 3600) -> int:
+    """Remove temporary `.incoming-*.part` files a killed worker left behind in our own folders."""
+    import time
+
+    removed = 0
+    for tmp in Path(root).rglob(".incoming-*.part"):
+        if time.time() - tmp.stat().st_mtime > older_than_s:
+            tmp.unlink(missing_ok=True)
+            removed += 1
+    return removed

@@ -1,0 +1,198 @@
+"""Realistic synthetic raw files and nights, for tests, the bench and the demo.
+
+No Django import. A synthetic raw file is a FITS file whose primary header
+carries the instrument's keywords (pipelines.instruments) and whose data are
+per-frame squared-visibility estimators (frames x baselines x channels) of a
+uniform disk seen through a transfer function, with noise; two binary tables
+give the baselines (stations, u, v in m) and the spectral channels. The L1
+stand-in (pipelines.reduction.standin_cli) reduces exactly this format.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from itertools import combinations
+from pathlib import Path
+
+import numpy as np
+from astropy.io import fits
+from astropy.time import Time
+from scipy.special import j1
+
+from pipelines.instruments import CALIBRATION, SCIENCE, get_instrument
+
+# Approximate CHARA station positions (east, north) in metres, relative to S1.
+STATIONS = {"S1": (0.0, 0.0), "S2": (-5.7, 33.6), "E1": (125.3, 305.9), "E2": (70.4, 269.7),
+            "W1": (-175.1, 216.3), "W2": (-69.1, 199.3)}
+MODE_OF = {"SPICA": "MR720", "MIRC-X": "Low_H", "MYSTIC": "Low_K"}
+
+
+@dataclass
+class RawSpec:
+    """Everything that defines one synthetic raw file."""
+
+    instrument: str
+    object: str
+    ra_deg: float
+    dec_deg: float
+    start: dt.datetime
+    role: str = SCIENCE
+    program: str = "issp"
+    mode: str = ""
+    stations: str = "S1-S2-E1-E2-W1-W2"
+    diameter_mas: float = 1.0
+    r0_cm: float = 10.0
+    tau0_ms: float = 5.0
+    n_frames: int = 8
+    n_channels: int = 12
+    exptime_s: float = 300.0
+    seed: int = 0
+    drop: tuple[str, ...] = ()
+    overrides: dict = field(default_factory=dict)
+
+
+def uniform_disk_v2(baseline_m: np.ndarray, wavelength_m: np.ndarray, diameter_mas: float) -> np.ndarray:
+    """V^2 of a uniform disk: (2 J1(x) / x)^2 with x = pi theta B / lambda."""
+    theta = diameter_mas * np.pi / 180 / 3600 / 1000
+    x = np.pi * theta * np.outer(baseline_m, 1 / wavelength_m)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        v = np.where(x > 1e-12, 2 * j1(x) / np.where(x > 1e-12, x, 1.0), 1.0)
+    return v**2
+
+
+def header_for(spec: RawSpec) -> fits.Header:
+    """The primary header of a raw file (keywords in `spec.drop` left out)."""
+    inst = get_instrument(spec.instrument)
+    t = Time(spec.start)
+    iso = t.isot[:19]
+    mode = spec.mode or MODE_OF[inst.name]
+    cards: list[tuple[str, object, str]] = [
+        ("INSTRUME", inst.name, "beam combiner"),
+        ("OBJECT", spec.object, "observed star"),
+        ("RA", round(spec.ra_deg, 6), "[deg] ICRS"),
+        ("DEC", round(spec.dec_deg, 6), "[deg] ICRS"),
+        ("MJD-OBS", round(float(t.mjd), 8), "[d] start of exposure"),
+        ("DATE-OBS", t.isot[:23], "UTC start of exposure"),
+        ("EXPTIME", spec.exptime_s, "[s]"),
+        ("PROG_ID", spec.program, "program code"),
+        ("SCOPES", spec.stations, "stations"),
+        ("R0", spec.r0_cm, "[cm] Fried parameter"),
+        ("T0", spec.tau0_ms, "[ms] coherence time"),
+    ]
+    if inst.name == "SPICA":
+        cards += [
+            ("HIERARCH OBS TARG NAME", spec.object, ""),
+            ("HIERARCH TPL START", iso, ""),
+            ("HIERARCH INS RESOL", mode, ""),
+            ("HIERARCH INS CENTRAL WL", 720.0, "[nm]"),
+            ("HIERARCH DET DIT", 0.005, "[s]"),
+            ("HIERARCH DET GAIN", 100.0, ""),
+            ("HIERARCH PRO SCIENCE", spec.role == SCIENCE, "science (T) or calibrator (F)"),
+        ]
+    else:
+        cards += [
+            ("OBJTYPE", inst.role_value(spec.role), "TARGET or REFERENCE"),
+            ("HIERARCH MIRC SEQ START TIME", iso, ""),
+            ("CONF_NA", mode, "configuration"),
+            ("WAVELEN", 2.2 if inst.name == "MYSTIC" else 1.65, "[um]"),
+            ("EXPOSURE", 10.0, "[ms]"),
+        ]
+    header = fits.Header()
+    dropped = {d.upper() for d in spec.drop}
+    for key, value, comment in cards:
+        short = key.removeprefix("HIERARCH ")
+        if short.upper() in dropped:
+            continue
+        value = spec.overrides.get(short, value)
+        header[key] = (value, comment)
+    header["ORIGIN"] = ("ISSP synthetic", "not real data: pipelines.synthetic")
+    return header
+
+
+def raw_hdulist(spec: RawSpec) -> fits.HDUList:
+    """The whole raw file: header, V^2 frames, baselines and channels."""
+    inst = get_instrument(spec.instrument)
+    rng = np.random.default_rng(spec.seed)
+    stations = spec.stations.split("-")
+    pairs = list(combinations(stations, 2))
+    lo, hi = inst.wavelength_range_m
+    wl = np.linspace(lo, hi, spec.n_channels)
+    ha = (spec.start.hour + spec.start.minute / 60) / 24 * 2 * np.pi
+    u, v = [], []
+    for a, b in pairs:
+        de, dn = np.subtract(STATIONS[b], STATIONS[a])
+        u.append(de * np.cos(ha) - dn * np.sin(ha) * 0.3)
+        v.append(dn * np.cos(ha) + de * np.sin(ha) * 0.3)
+    u, v = np.array(u), np.array(v)
+    v2 = uniform_disk_v2(np.hypot(u, v), wl, spec.diameter_mas)
+    tf = 0.55 + 0.3 * np.exp(-(spec.r0_cm / 10.0 - 1) ** 2)
+    frames = v2[None] * tf * (1 + 0.02 * rng.standard_normal((spec.n_frames, *v2.shape)))
+    primary = fits.PrimaryHDU(frames.astype(np.float32), header=header_for(spec))
+    geo = fits.BinTableHDU.from_columns([
+        fits.Column("STA1", "2A", array=[a for a, _ in pairs]),
+        fits.Column("STA2", "2A", array=[b for _, b in pairs]),
+        fits.Column("UCOORD", "D", unit="m", array=u),
+        fits.Column("VCOORD", "D", unit="m", array=v),
+    ], name="ISSP_BASELINES")
+    wave = fits.BinTableHDU.from_columns([
+        fits.Column("EFF_WAVE", "E", unit="m", array=wl),
+        fits.Column("EFF_BAND", "E", unit="m", array=np.full_like(wl, (hi - lo) / spec.n_channels)),
+    ], name="ISSP_CHANNELS")
+    return fits.HDUList([primary, geo, wave])
+
+
+def write_raw(path: Path, spec: RawSpec) -> Path:
+    """Write one synthetic raw file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    raw_hdulist(spec).writeto(path, overwrite=True, output_verify="silentfix")
+    return path
+
+
+def raw_filename(spec: RawSpec, index: int) -> str:
+    stamp = spec.start.strftime("%Y%m%dT%H%M%S")
+    return f"{get_instrument(spec.instrument).name.replace('-', '')}_{stamp}_{index:04d}.fits"
+
+
+def truncate(path: Path, keep_fraction: float = 0.6) -> Path:
+    """Cut a file short, as an interrupted transfer does."""
+    data = Path(path).read_bytes()
+    Path(path).write_bytes(data[: int(len(data) * keep_fraction)])
+    return Path(path)
+
+
+@dataclass
+class VisitPlan:
+    """One OB's science target and calibrator, observed CAL-SCI-CAL from `start`."""
+
+    instrument: str
+    program: str
+    target: tuple[str, float, float, float]  # name, ra, dec, diameter (mas)
+    calibrator: tuple[str, float, float, float]
+    start: dt.datetime
+    mode: str = ""
+    stations: str = "S1-S2-E1-E2-W1-W2"
+
+
+def night_specs(visits: list[VisitPlan], *, files_per_visit: int = 1, seed: int = 1) -> list[RawSpec]:
+    """File specs for a night: for each visit CAL, SCI, CAL, files 6 minutes apart."""
+    specs = []
+    rng = np.random.default_rng(seed)
+    for k, visit in enumerate(visits):
+        t = visit.start
+        for role, (name, ra, dec, diam) in [(CALIBRATION, visit.calibrator), (SCIENCE, visit.target),
+                                            (CALIBRATION, visit.calibrator)]:
+            for _ in range(files_per_visit):
+                specs.append(RawSpec(
+                    instrument=visit.instrument, object=name, ra_deg=ra, dec_deg=dec, start=t, role=role,
+                    program=visit.program, mode=visit.mode, stations=visit.stations, diameter_mas=diam,
+                    r0_cm=round(float(rng.uniform(7, 13)), 1), tau0_ms=round(float(rng.uniform(3, 8)), 1),
+                    seed=seed * 1000 + len(specs) + k,
+                ))
+                t += dt.timedelta(minutes=6)
+    return specs
+
+
+def write_night(folder: Path, specs: list[RawSpec]) -> list[Path]:
+    """Write every spec of a night into `folder`; returns the paths in order."""
+    return [write_raw(Path(folder) / raw_filename(s, i), s) for i, s in enumerate(specs)]
