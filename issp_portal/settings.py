@@ -242,23 +242,27 @@ PIPELINES_REDUCTION_RUNNERS = {
     "MIRC-X": env.str("PIPELINES_RUNNER_MIRCX", default="pipelines.reduction.standin.StandInRunner"),
     "MYSTIC": env.str("PIPELINES_RUNNER_MYSTIC", default="pipelines.reduction.standin.StandInRunner"),
 }
-PIPELINES_L1_TIMEOUT_S = env.int("PIPELINES_L1_TIMEOUT_S", default=1800)  # per reduction subprocess
-PIPELINES_INGEST_INTERVAL_S = env.int("PIPELINES_INGEST_INTERVAL_S", default=600)  # beat: landing folder scan
-PIPELINES_SFTP_HOST = env.str("PIPELINES_SFTP_HOST", default="")  # remote data centre; empty = no pull
-PIPELINES_SFTP_PORT = env.int("PIPELINES_SFTP_PORT", default=22)
-PIPELINES_SFTP_USER = env.str("PIPELINES_SFTP_USER", default="")
-PIPELINES_SFTP_KEY_FILE = env.str("PIPELINES_SFTP_KEY_FILE", default="")
-PIPELINES_SFTP_KNOWN_HOSTS = env.str("PIPELINES_SFTP_KNOWN_HOSTS", default="")
-PIPELINES_SFTP_REMOTE_DIR = env.str("PIPELINES_SFTP_REMOTE_DIR", default=".")
-CELERY_BEAT_SCHEDULE["pipelines-ingest-landing"] = {
-    "task": "pipelines.ingest_landing", "schedule": float(PIPELINES_INGEST_INTERVAL_S), "options": {"queue": "ingest"},
-}
 
 ARCHIVE_PUSH_ENABLED = env.bool("ARCHIVE_PUSH_ENABLED", default=False)
 ARCHIVE_OIDB_URL = env.str("ARCHIVE_OIDB_URL", default="")
 ARCHIVE_OIDB_USER = env.str("ARCHIVE_OIDB_USER", default="")
 ARCHIVE_OIDB_PASSWORD = env.str("ARCHIVE_OIDB_PASSWORD", default="")
 ARCHIVE_OBSPORTAL_URL = env.str("ARCHIVE_OBSPORTAL_URL", default="")
+
+# JMMC catalog sync (surveys.jmmc): the `spica` catalog read by TAP, written by the catalogs API.
+JMMC_SYNC_ENABLED = env.bool("JMMC_SYNC_ENABLED", default=False)
+JMMC_CATALOG_URL = env.str("JMMC_CATALOG_URL", default="")  # e.g. https://oidb.jmmc.fr/restxq/catalogs
+JMMC_TAP_URL = env.str("JMMC_TAP_URL", default="")  # e.g. https://tap.jmmc.fr/vollt/tap
+JMMC_CATALOG_NAME = env.str("JMMC_CATALOG_NAME", default="spica")
+JMMC_USER = env.str("JMMC_USER", default="")
+JMMC_PASSWORD = env.str("JMMC_PASSWORD", default="")
+JMMC_PROGRAM_CODE = env.str("JMMC_PROGRAM_CODE", default="issp")
+JMMC_TAP_PAGE_SIZE = env.int("JMMC_TAP_PAGE_SIZE", default=1000)
+if JMMC_SYNC_ENABLED:
+    CELERY_BEAT_SCHEDULE["jmmc-catalog-sync"] = {
+        "task": "surveys.jmmc.tasks.jmmc_catalog_sync_task",
+        "schedule": env.int("JMMC_SYNC_INTERVAL_SECONDS", default=3600),
+    }
 
 LOGGING = {
     "version": 1,
