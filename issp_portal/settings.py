@@ -242,6 +242,17 @@ PIPELINES_REDUCTION_RUNNERS = {
     "MIRC-X": env.str("PIPELINES_RUNNER_MIRCX", default="pipelines.reduction.standin.StandInRunner"),
     "MYSTIC": env.str("PIPELINES_RUNNER_MYSTIC", default="pipelines.reduction.standin.StandInRunner"),
 }
+PIPELINES_L1_TIMEOUT_S = env.int("PIPELINES_L1_TIMEOUT_S", default=1800)  # per reduction subprocess
+PIPELINES_INGEST_INTERVAL_S = env.int("PIPELINES_INGEST_INTERVAL_S", default=600)  # beat: landing folder scan
+PIPELINES_SFTP_HOST = env.str("PIPELINES_SFTP_HOST", default="")  # remote data centre; empty = no pull
+PIPELINES_SFTP_PORT = env.int("PIPELINES_SFTP_PORT", default=22)
+PIPELINES_SFTP_USER = env.str("PIPELINES_SFTP_USER", default="")
+PIPELINES_SFTP_KEY_FILE = env.str("PIPELINES_SFTP_KEY_FILE", default="")
+PIPELINES_SFTP_KNOWN_HOSTS = env.str("PIPELINES_SFTP_KNOWN_HOSTS", default="")
+PIPELINES_SFTP_REMOTE_DIR = env.str("PIPELINES_SFTP_REMOTE_DIR", default=".")
+CELERY_BEAT_SCHEDULE["pipelines-ingest-landing"] = {
+    "task": "pipelines.ingest_landing", "schedule": float(PIPELINES_INGEST_INTERVAL_S), "options": {"queue": "ingest"},
+}
 
 ARCHIVE_PUSH_ENABLED = env.bool("ARCHIVE_PUSH_ENABLED", default=False)
 ARCHIVE_OIDB_URL = env.str("ARCHIVE_OIDB_URL", default="")
