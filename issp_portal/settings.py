@@ -275,6 +275,17 @@ if JMMC_SYNC_ENABLED:
         "schedule": env.int("JMMC_SYNC_INTERVAL_SECONDS", default=3600),
     }
 
+# Night planner (surveys.planning): observability limits, block durations, calibrator search.
+PLANNING_MIN_ALTITUDE_DEG = env.float("PLANNING_MIN_ALTITUDE_DEG", default=30.0)
+PLANNING_MAX_AIRMASS = env.float("PLANNING_MAX_AIRMASS", default=2.0)
+PLANNING_MAX_HOUR_ANGLE_H = env.float("PLANNING_MAX_HOUR_ANGLE_H", default=4.0)
+PLANNING_MIN_MOON_DISTANCE_DEG = env.float("PLANNING_MIN_MOON_DISTANCE_DEG", default=20.0)
+PLANNING_STEP_MINUTES = env.int("PLANNING_STEP_MINUTES", default=10)
+PLANNING_SCIENCE_MINUTES = env.int("PLANNING_SCIENCE_MINUTES", default=20)
+PLANNING_CALIBRATOR_MINUTES = env.int("PLANNING_CALIBRATOR_MINUTES", default=10)
+PLANNING_MAX_CALIBRATOR_DISTANCE_DEG = env.float("PLANNING_MAX_CALIBRATOR_DISTANCE_DEG", default=10.0)
+PLANNING_CALIBRATORS_PER_TARGET = env.int("PLANNING_CALIBRATORS_PER_TARGET", default=2)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -1,0 +1,163 @@
+"""When can CHARA see a star tonight: night limits, altitude, airmass, hour angle, Moon.
+
+Pure domain module (no Django). Everything is computed with astropy, vectorised
+over targets x a regular time grid, so thousands of targets cost one broadcast
+AltAz transform.
+
+Observability constraints (kept simple on purpose, see `Constraints`):
+- the night runs from the end of evening astronomical twilight (Sun at -18 deg)
+  to the start of morning astronomical twilight;
+- altitude >= `min_altitude_deg` and airmass <= `max_airmass`;
+- |hour angle| <= `max_hour_angle_h`: this stands in for CHARA's delay-line
+  limits (the real limits depend on the station set and pointing; Aspro2
+  computes them exactly, the planner only needs a conservative window);
+- angular distance to the Moon >= `min_moon_distance_deg` while the Moon is up.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import astropy.units as u
+import numpy as np
+from astropy.coordinates import TETE, AltAz, EarthLocation, SkyCoord, get_body, get_sun
+from astropy.time import Time
+from astropy.utils import iers
+
+TWILIGHT_SUN_ALT_DEG = -18.0
+
+
+@dataclass(frozen=True)
+class Site:
+    name: str
+    lat_deg: float
+    lon_deg: float
+    height_m: float
+
+    def location(self) -> EarthLocation:
+        return EarthLocation.from_geodetic(self.lon_deg * u.deg, self.lat_deg * u.deg, self.height_m * u.m)
+
+
+CHARA = Site("CHARA", 34.2244, -118.0572, 1742.0)
+
+
+@dataclass(frozen=True)
+class Constraints:
+    min_altitude_deg: float = 30.0
+    max_airmass: float = 2.0
+    max_hour_angle_h: float = 4.0
+    min_moon_distance_deg: float = 20.0
+    step_minutes: int = 10
+
+
+@contextmanager
+def offline_iers():
+    """Never download IERS tables (no network here); predictive values are good to arcseconds."""
+    with iers.conf.set_temp("auto_download", False), iers.conf.set_temp("auto_max_age", None):
+        yield
+
+
+def night_window(date: dt.date, site: Site = CHARA) -> tuple[dt.datetime, dt.datetime]:
+    """UTC start/end of astronomical night starting on the local evening of `date`.
+
+    The Sun's altitude is sampled every 5 minutes from local noon to the next
+    local noon and the -18 deg crossings are interpolated linearly (error < 10 s).
+    """
+    local_noon_utc = dt.datetime.combine(date, dt.time(12), tzinfo=dt.UTC) - dt.timedelta(hours=site.lon_deg / 15)
+    minutes = np.arange(0, 24 * 60 + 1, 5)
+    times = Time(local_noon_utc) + minutes * u.min
+    with offline_iers():
+        alt = get_sun(times).transform_to(AltAz(obstime=times, location=site.location())).alt.deg
+    below = alt < TWILIGHT_SUN_ALT_DEG
+    if not below.any():
+        raise ValueError(f"no astronomical night at {site.name} on {date}")
+    first, last = int(np.argmax(below)), int(len(below) - 1 - np.argmax(below[::-1]))
+
+    def crossing(i0: int, i1: int) -> float:
+        a0, a1 = alt[i0], alt[i1]
+        return minutes[i0] + (TWILIGHT_SUN_ALT_DEG - a0) / (a1 - a0) * (minutes[i1] - minutes[i0])
+
+    start = crossing(first - 1, first) if first > 0 else minutes[0]
+    end = crossing(last, last + 1) if last < len(minutes) - 1 else minutes[-1]
+    # Whole minutes inside the night: ceil the start, floor the end.
+    begin = local_noon_utc + dt.timedelta(minutes=float(np.ceil(start)))
+    finish = local_noon_utc + dt.timedelta(minutes=float(np.floor(end)))
+    return begin.replace(second=0, microsecond=0), finish.replace(second=0, microsecond=0)
+
+
+def time_grid(start: dt.datetime, end: dt.datetime, step_minutes: int) -> list[dt.datetime]:
+    """Regular samples from `start` to `end` included (the last one may fall short of `end`)."""
+    n = int((end - start).total_seconds() // (step_minutes * 60)) + 1
+    return [start + dt.timedelta(minutes=step_minutes * k) for k in range(n)]
+
+
+@dataclass
+class Visibility:
+    """Targets x times arrays; `observable` combines every constraint."""
+
+    times: list[dt.datetime]
+    altitude: np.ndarray
+    airmass: np.ndarray
+    hour_angle: np.ndarray
+    moon_distance: np.ndarray
+    moon_up: np.ndarray
+    observable: np.ndarray
+    step_minutes: int
+
+    def hours_observable(self) -> np.ndarray:
+        return self.observable.sum(axis=1) * self.step_minutes / 60.0
+
+    def max_altitude(self) -> np.ndarray:
+        return self.altitude.max(axis=1) if self.altitude.size else np.zeros(len(self.altitude))
+
+    def ha_range(self, i: int) -> tuple[float, float] | None:
+        """Hour-angle span (h) over which target i is observable, None if never."""
+        ok = self.observable[i]
+        if not ok.any():
+            return None
+        return float(self.hour_angle[i, ok].min()), float(self.hour_angle[i, ok].max())
+
+
+def visibility(
+    ra_deg: np.ndarray,
+    dec_deg: np.ndarray,
+    times: list[dt.datetime],
+    constraints: Constraints = Constraints(),
+    site: Site = CHARA,
+) -> Visibility:
+    """Altitude, airmass, hour angle and Moon distance for every target at every time."""
+    ra = np.atleast_1d(np.asarray(ra_deg, dtype=float))
+    dec = np.atleast_1d(np.asarray(dec_deg, dtype=float))
+    n, m = len(ra), len(times)
+    if n == 0 or m == 0:
+        empty = np.zeros((n, m))
+        return Visibility(list(times), empty, empty, empty, empty, np.zeros(m, bool), empty.astype(bool),
+                          constraints.step_minutes)
+    loc = site.location()
+    t = Time(times)
+    with offline_iers():
+        frame = AltAz(obstime=t[None, :], location=loc)
+        stars = SkyCoord(ra=ra * u.deg, dec=dec * u.deg)
+        altaz = stars[:, None].transform_to(frame)
+        alt = altaz.alt.deg
+        az = altaz.az.rad
+        # Hour angle = apparent sidereal time - apparent right ascension (of date).
+        apparent_ra = stars.transform_to(TETE(obstime=t[m // 2], location=loc)).ra.hour
+        lst = t.sidereal_time("apparent", longitude=loc.lon).hour
+        moon = get_body("moon", t, loc).transform_to(AltAz(obstime=t, location=loc))
+    ha = (lst[None, :] - apparent_ra[:, None] + 12.0) % 24.0 - 12.0
+    with np.errstate(divide="ignore"):
+        airmass = np.where(alt > 0, 1.0 / np.sin(np.radians(np.clip(alt, 1e-3, 90))), np.inf)
+    malt, maz = moon.alt.rad[None, :], moon.az.rad[None, :]
+    talt = np.radians(alt)
+    cos_d = np.sin(talt) * np.sin(malt) + np.cos(talt) * np.cos(malt) * np.cos(az - maz)
+    moon_dist = np.degrees(np.arccos(np.clip(cos_d, -1, 1)))
+    moon_up = moon.alt.deg > 0
+    observable = (
+        (alt >= constraints.min_altitude_deg)
+        & (airmass <= constraints.max_airmass)
+        & (np.abs(ha) <= constraints.max_hour_angle_h)
+        & ((moon_dist >= constraints.min_moon_distance_deg) | ~moon_up[None, :])
+    )
+    return Visibility(list(times), alt, airmass, ha, moon_dist, moon_up, observable, constraints.step_minutes)

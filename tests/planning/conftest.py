@@ -1,0 +1,36 @@
+"""Planner fixtures: the demo survey plus a split night shared by ISSP and an external program."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+SPLIT_DATE = dt.date(2024, 9, 10)
+WIDE = 40.0  # the demo catalogue is sparse: search calibrators far enough to fill a plan
+
+
+@pytest.fixture
+def split_night(demo):
+    from surveys.models import Night, NightAllocation, Program
+
+    night = Night.objects.create(date=SPLIT_DATE, instruments=["SPICA"])
+    NightAllocation.objects.create(night=night, program=Program.objects.get(code="issp"), fraction=0.5,
+                                   instruments=["SPICA"])
+    NightAllocation.objects.create(night=night, program=Program.objects.get(code="ext-spica-binaries"),
+                                   fraction=0.5, instruments=["SPICA"])
+    return night
+
+
+@pytest.fixture
+def issp_plan(split_night, demo):
+    from surveys.models import Program
+    from surveys.planning import services
+
+    return services.plan_create(night=split_night, program=Program.objects.get(code="issp"), instrument="SPICA",
+                                mode="MR720", user=demo["pi_issp"], max_calibrator_distance_deg=WIDE)
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """The demo creates seven users: a fast hasher keeps these tests quick (login still checks it)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
