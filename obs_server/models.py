@@ -41,9 +41,16 @@ class ObservingBlock(models.Model):
     lease_expires = models.DateTimeField(null=True, blank=True)
     updated = models.DateTimeField(auto_now=True)
     warnings = models.JSONField(default=list, blank=True)
+    summary = models.CharField(max_length=400, blank=True, help_text="One line shown to a2p2 and operators")
+    # Copied from the first SCIENCE target at submission so the queue is ranked without parsing payloads.
+    ra_deg = models.FloatField(null=True, blank=True)
+    dec_deg = models.FloatField(null=True, blank=True)
+    ha_min = models.FloatField(null=True, blank=True, help_text="Hour-angle window start (h)")
+    ha_max = models.FloatField(null=True, blank=True, help_text="Hour-angle window end (h)")
 
     class Meta:
         ordering = ["-priority", "submitted_at"]
+        indexes = [models.Index(fields=["state", "night"], name="ob_state_night")]
         constraints = [
             models.UniqueConstraint(fields=["program", "content_hash"], name="uniq_ob_program_hash")
         ]
@@ -69,3 +76,27 @@ class ObTransition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ob_id}: {self.from_state} -> {self.to_state}"
+
+
+class ObSubmitKey(models.Model):
+    """A revocable secret URL segment (``/ob/submit/<key>/``) for a2p2, which cannot send headers.
+
+    Only the SHA-256 of the key is stored; the key itself is shown once, when created.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ob_submit_keys")
+    program = models.ForeignKey(
+        "surveys.Program", null=True, blank=True, on_delete=models.CASCADE, related_name="+",
+        help_text="OBs sent with this key go to this program (empty: the user's only program, or ?program=)",
+    )
+    key_hash = models.CharField(max_length=64, unique=True)
+    hint = models.CharField(max_length=8, help_text="First characters, to recognise the key")
+    created = models.DateTimeField(auto_now_add=True)
+    last_used = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.hint}... {'revoked' if self.revoked_at else 'active'}"

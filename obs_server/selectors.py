@@ -1,0 +1,161 @@
+"""Read side of the OB server: who may do what, the ranked queue and its cheap fingerprint."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Count, Max, Q, QuerySet, Sum
+
+from obs_server import observability as obsv
+from obs_server.models import ObservingBlock, ObSubmitKey
+from obs_server.ob_format import survey_instruments
+from surveys.models import Observation, Program, SurveyGoal
+from surveys.selectors import programs_with_role
+
+ALL_ROLES = ("pi", "member", "operator", "data_manager")
+SUBMIT_ROLES = ("pi", "member", "operator")
+OPERATOR_ROLES = ("operator",)
+ACTIVE_STATES = (ObservingBlock.State.QUEUED, ObservingBlock.State.CLAIMED, ObservingBlock.State.EXECUTING)
+
+
+def programs_for(*, user, roles: tuple[str, ...]) -> QuerySet[Program]:
+    if user is None or not user.is_authenticated:
+        return Program.objects.none()
+    return programs_with_role(user=user, roles=roles)
+
+
+def can(*, user, program: Program | int, roles: tuple[str, ...]) -> bool:
+    pk = program.pk if isinstance(program, Program) else program
+    return programs_for(user=user, roles=roles).filter(pk=pk).exists()
+
+
+def submit_key_lookup(*, raw_key: str) -> ObSubmitKey | None:
+    digest = hashlib.sha256(raw_key.encode()).hexdigest()
+    return ObSubmitKey.objects.select_related("user", "program").filter(
+        key_hash=digest, revoked_at__isnull=True, user__is_active=True).first()
+
+
+def ob_visible(*, user, pk: int) -> ObservingBlock | None:
+    """An OB the user may read (any role in its program, or staff); None otherwise."""
+    return ObservingBlock.objects.select_related("program", "target", "night").filter(
+        pk=pk, program__in=programs_for(user=user, roles=ALL_ROLES)).first()
+
+
+def queue_scope(*, user, night_date: dt.date, instrument: str = "", program: str = "",
+                roles: tuple[str, ...] = ALL_ROLES) -> QuerySet[ObservingBlock]:
+    """Active OBs of the night (or any night) in the programs the user belongs to."""
+    qs = ObservingBlock.objects.filter(state__in=ACTIVE_STATES).filter(
+        Q(night__isnull=True) | Q(night__date=night_date))
+    if not (user.is_authenticated and user.is_staff):
+        qs = qs.filter(program__in=programs_for(user=user, roles=roles).values("pk"))
+    if instrument:
+        qs = qs.filter(instrument__iexact=instrument)
+    if program:
+        qs = qs.filter(program__code=program)
+    return qs
+
+
+def queue_etag(qs: QuerySet[ObservingBlock], *, now: dt.datetime, extra: str = "") -> str:
+    """One aggregate query: changes when an OB, a program's priority/pause or the time bucket changes."""
+    agg = qs.aggregate(last=Max("updated"), n=Count("id"), prio=Sum("program__priority"),
+                       paused=Count("id", filter=Q(program__paused=True)))
+    bucket = int(now.timestamp()) // max(1, settings.OBS_SERVER_QUEUE_REFRESH_SECONDS)
+    raw = f"{agg['last']}|{agg['n']}|{agg['prio']}|{agg['paused']}|{bucket}|{extra}"
+    return '"' + hashlib.sha1(raw.encode()).hexdigest()[:20] + '"'
+
+
+@dataclass
+class QueueEntry:
+    ob: ObservingBlock
+    rank: int
+    observability: obsv.Observability | None
+    need: int | None
+    why: str
+
+
+_OBS_MEMO: dict[tuple, obsv.Observability] = {}
+
+
+def _observability(obs: list[ObservingBlock], now: dt.datetime) -> list[obsv.Observability | None]:
+    """Per-OB observability, memoised per minute so a busy claim loop computes it once."""
+    minute = now.replace(second=0, microsecond=0)
+    keys = [(minute, o.ra_deg, o.dec_deg, o.ha_min, o.ha_max) for o in obs]
+    missing = [i for i, k in enumerate(keys) if k not in _OBS_MEMO and obs[i].ra_deg is not None]
+    if missing:
+        if len(_OBS_MEMO) > 20000:
+            _OBS_MEMO.clear()
+        limits = obsv.Limits(settings.OBS_SERVER_MIN_ALTITUDE_DEG, settings.OBS_SERVER_MAX_AIRMASS,
+                             settings.OBS_SERVER_MIN_MOON_DEG)
+        windows = [(obs[i].ha_min, obs[i].ha_max) if obs[i].ha_min is not None else None for i in missing]
+        results = obsv.observability_now([obs[i].ra_deg for i in missing], [obs[i].dec_deg for i in missing],
+                                         windows, minute, limits)
+        for i, res in zip(missing, results, strict=True):
+            _OBS_MEMO[keys[i]] = res
+    return [_OBS_MEMO.get(k) for k in keys]
+
+
+def completion_need(obs: list[ObservingBlock]) -> dict[int, tuple[int, int]]:
+    """(required, executed) observations of each OB's target goal, from surveys goals (#3)."""
+    target_ids = {o.target_id for o in obs if o.target_id}
+    goals = SurveyGoal.objects.filter(target_id__in=target_ids).values_list(
+        "target_id", "program_id", "instrument", "required_observations")
+    done = Observation.objects.filter(target_id__in=target_ids, status=Observation.Status.EXECUTED).values(
+        "target_id", "program_id", "instrument").annotate(n=Count("id"))
+    done_map = {(d["target_id"], d["program_id"], d["instrument"]): d["n"] for d in done}
+    goal_map: dict[tuple, int] = {(t, p, i): r for t, p, i, r in goals}
+    result = {}
+    for o in obs:
+        for inst in survey_instruments(o.instrument, o.mode):
+            key = (o.target_id, o.program_id, inst)
+            if key in goal_map:
+                result[o.pk] = (goal_map[key], done_map.get(key, 0))
+                break
+    return result
+
+
+def _why(rank: int, o: ObservingBlock, ob_obs: obsv.Observability | None, need: tuple[int, int] | None) -> str:
+    parts = [f"#{rank}"]
+    if ob_obs is None:
+        parts.append("no coordinates")
+    else:
+        parts.append(ob_obs.describe())
+    parts.append(f"program {o.program.code} priority {o.program.priority}")
+    if o.priority:
+        parts.append(f"operator priority {o.priority:+d}")
+    if ob_obs is not None and ob_obs.observable:
+        parts.append(f"{ob_obs.hours_left:.1f} h left in its HA window")
+    elif ob_obs is not None:
+        parts.append(f"HA window opens in {ob_obs.hours_until:.1f} h")
+    if need is not None:
+        required, executed = need
+        parts.append(f"needs {max(0, required - executed)} more observation(s) (goal {required}, done {executed})")
+    return "; ".join(parts)
+
+
+def queue_ranked(qs: QuerySet[ObservingBlock], *, now: dt.datetime) -> list[QueueEntry]:
+    """Order: observable now first, then program priority, operator priority, urgency, completion need.
+
+    Urgency = hours left before the HA window closes (observable) or until it opens (not yet).
+    """
+    obs = list(qs.select_related("program", "target", "night"))
+    observ = _observability(obs, now)
+    needs = completion_need(obs)
+
+    def key(i: int) -> tuple:
+        o, v = obs[i], observ[i]
+        need = needs.get(o.pk)
+        remaining = max(0, need[0] - need[1]) if need else 0
+        urgency = (v.hours_left if v.observable else v.hours_until) if v else 99.0
+        return (0 if v and v.observable else 1, o.program.priority, -o.priority, round(urgency, 2),
+                -remaining, o.submitted_at, o.pk)
+
+    order = sorted(range(len(obs)), key=key)
+    return [QueueEntry(ob=obs[i], rank=r, observability=observ[i], need=needs.get(obs[i].pk),
+                       why=_why(r, obs[i], observ[i], needs.get(obs[i].pk)))
+            for r, i in enumerate(order, start=1)]
+
+
+def transitions_of(ob: ObservingBlock) -> list:
+    return list(ob.transitions.select_related("actor"))
