@@ -7,7 +7,6 @@ killed finishes the run without duplicating anything.
 from __future__ import annotations
 
 import logging
-import shutil
 from pathlib import Path
 
 from django.conf import settings
@@ -42,7 +41,7 @@ def ingest_run_create(*, paths: list[str] | None = None, requested_by=None, redu
     if enqueue:
         from pipelines.tasks import ingest_run_task
 
-        transaction.on_commit(lambda: ingest_run_task.delay(str(run.pk)))
+        transaction.on_commit(lambda: ingest_run_task.apply_async(args=[str(run.pk)], queue="ingest"))
     return run
 
 
@@ -103,7 +102,7 @@ def l1_run_create(*, night_id: int, ingest_run: PipelineRun | None = None, reque
     if enqueue:
         from pipelines.tasks import l1_run_task
 
-        transaction.on_commit(lambda: l1_run_task.delay(str(run.pk)))
+        transaction.on_commit(lambda: l1_run_task.apply_async(args=[str(run.pk)], queue="reduce"))
     return run
 
 
@@ -123,7 +122,6 @@ def l1_run_execute(*, run: PipelineRun) -> PipelineRun:
         results[raw.original_name] = "registered" if output.product_version_id else \
             f"not registered: {'; '.join(output.problems)}"
         PipelineRun.objects.filter(pk=run.pk).update(done=index)
-    shutil.rmtree(workroot, ignore_errors=True)
     failed = {k: v for k, v in results.items() if v != "registered"}
     PipelineRun.objects.filter(pk=run.pk).update(
         phase=PipelineRun.Phase.COMPLETED, finished=timezone.now(), done=len(raws),

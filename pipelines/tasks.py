@@ -24,7 +24,7 @@ class RunTask(Task):
             services.run_fail(run_id=args[0], error=f"{type(exc).__name__}: {exc}")
 
 
-@shared_task(bind=True, base=RunTask, name="pipelines.ingest_run", queue="ingest", acks_late=True,
+@shared_task(bind=True, base=RunTask, name="pipelines.ingest_run", acks_late=True,
              reject_on_worker_lost=True, soft_time_limit=3300, time_limit=3600)
 def ingest_run_task(self, run_id: str) -> dict:
     run = PipelineRun.objects.get(pk=run_id)
@@ -33,7 +33,7 @@ def ingest_run_task(self, run_id: str) -> dict:
     return services.ingest_run_execute(run=run).report
 
 
-@shared_task(bind=True, base=RunTask, name="pipelines.l1_run", queue="reduce", acks_late=True,
+@shared_task(bind=True, base=RunTask, name="pipelines.l1_run", acks_late=True,
              reject_on_worker_lost=True, max_retries=3)
 def l1_run_task(self, run_id: str) -> dict:
     run = PipelineRun.objects.get(pk=run_id)
@@ -47,7 +47,7 @@ def l1_run_task(self, run_id: str) -> dict:
         raise self.retry(exc=exc, countdown=min(60, 2 ** self.request.retries * 2))
 
 
-@shared_task(name="pipelines.ingest_landing", queue="ingest")
+@shared_task(name="pipelines.ingest_landing")
 def ingest_landing_task() -> str:
     """Beat: pull from the remote data centre when configured, then ingest the landing folder."""
     paths = [str(settings.RAW_ROOT)]
@@ -56,5 +56,5 @@ def ingest_landing_task() -> str:
 
         pull_configured()
     run = services.ingest_run_create(paths=paths, enqueue=False)
-    ingest_run_task.apply_async(args=[str(run.pk)])
+    ingest_run_task.apply_async(args=[str(run.pk)], queue="ingest")
     return str(run.pk)

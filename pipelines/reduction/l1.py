@@ -7,9 +7,11 @@ idempotent on checksum, so a redelivered task never registers twice.
 from __future__ import annotations
 
 import shutil
+import uuid
 from pathlib import Path
 
 from django.conf import settings
+from django.db import IntegrityError, transaction
 
 from archive.services import product_key, product_version_create
 from issp_portal.plugins import load_plugin
@@ -55,8 +57,8 @@ def raw_file_reduce(*, raw: RawFile, runner: BaseReductionRunner, run: PipelineR
     l0 = getattr(raw, "l0", None)
     role = (l0.obs_type if l0 else "") or None
     object_name = l0.target_name if l0 else ""
-    workdir = workroot / raw.sha256[:16]
-    shutil.rmtree(workdir, ignore_errors=True)  # a killed attempt may have left half its outputs
+    # Own folder per attempt: a redelivered task may overlap an attempt that is still running.
+    workdir = workroot / f"{raw.sha256[:16]}-{uuid.uuid4().hex[:8]}"
     result = runner.run([Path(raw.consolidated_path)], workdir)
     problems: list[str] = []
     if result.exit_status != 0:
@@ -73,10 +75,13 @@ def raw_file_reduce(*, raw: RawFile, runner: BaseReductionRunner, run: PipelineR
         if not problems:
             version = _register(raw=raw, output=output, program=program, target=target, software=software,
                                 role=role, object_name=object_name, run=run, log=result.log)
-    out, _ = ReductionOutput.objects.update_or_create(
-        raw_file=raw, software=software,
-        defaults=dict(product_version=version, run=run, role=role or "", object_name=object_name,
-                      exit_status=result.exit_status, log=result.log[-LOG_LIMIT:], problems=problems))
+    fields = dict(product_version=version, run=run, role=role or "", object_name=object_name,
+                  exit_status=result.exit_status, log=result.log[-LOG_LIMIT:], problems=problems)
+    try:
+        with transaction.atomic():
+            out, _ = ReductionOutput.objects.update_or_create(raw_file=raw, software=software, defaults=fields)
+    except IntegrityError:  # an overlapping attempt registered it first: same product (idempotent)
+        out = ReductionOutput.objects.get(raw_file=raw, software=software)
     shutil.rmtree(workdir, ignore_errors=True)
     return out
 
