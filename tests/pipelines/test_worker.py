@@ -10,6 +10,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+
 from django.conf import settings
 
 from archive.models import Product, ProductVersion
