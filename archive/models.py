@@ -89,6 +89,12 @@ class QualityReview(models.Model):
     def __str__(self) -> str:
         return f"{self.version} flag {self.flag}"
 
+    @property
+    def label(self) -> str:
+        from archive.quality import label
+
+        return label(self.flag)
+
 
 class OutboxMessage(models.Model):
     """A push to OiDB or ObsPortal, written in the same transaction as the change it reports."""
@@ -100,6 +106,12 @@ class OutboxMessage(models.Model):
 
     destination = models.CharField(max_length=20, help_text="oidb | obsportal")
     action = models.CharField(max_length=10, default="upsert")
+    endpoint = models.CharField(max_length=300, blank=True, help_text="Remote base URL the message is addressed to")
+    product = models.ForeignKey(
+        Product, null=True, blank=True, on_delete=models.SET_NULL, related_name="outbox_messages"
+    )
+    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
     dedup_key = models.CharField(max_length=300, db_index=True)
     payload = models.JSONField(default=dict)
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING, db_index=True)
@@ -114,3 +126,19 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.destination} {self.action} {self.dedup_key} ({self.state})"
+
+
+class RemoteRecord(models.Model):
+    """The id a remote system gave to one of our records: re-sends become updates, never duplicates."""
+
+    destination = models.CharField(max_length=20)
+    dedup_key = models.CharField(max_length=300)
+    remote_id = models.CharField(max_length=60)
+    payload_sha256 = models.CharField(max_length=64, blank=True, help_text="What was last accepted")
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["destination", "dedup_key"], name="uniq_remote_record")]
+
+    def __str__(self) -> str:
+        return f"{self.destination} {self.dedup_key} -> {self.remote_id}"

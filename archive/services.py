@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 
 from archive.models import Product, ProductVersion
-from archive.storage import store_bytes, store_file
+from archive.storage import absolute_path, store_bytes, store_file
 
 
 def product_key(*, calib_level: int, kind: str, instrument: str, target_name: str, night_date: str | None,
@@ -43,6 +43,7 @@ def product_version_create(
     t_max: float | None = None,
     quality_flag: int | None = None,
     validation_report: dict | None = None,
+    check: bool = False,
 ) -> tuple[ProductVersion, bool]:
     """Store a file as a new version of its product, or return the existing one.
 
@@ -50,6 +51,8 @@ def product_version_create(
     same parameters, nothing is created and (current, False) is returned. The
     file is stored (atomically, content-addressed) before the rows are written,
     so a crash never leaves a row pointing to a missing or partial file.
+    With check=True (and no validation_report given) an OIFITS file is judged by
+    `archive.oifits_checks.check_oifits` and the report is kept on the version.
     """
     if (source_path is None) == (content is None):
         raise ValueError("give exactly one of source_path or content")
@@ -59,6 +62,10 @@ def product_version_create(
     key = key or product_key(calib_level=calib_level, kind=kind, instrument=instrument, target_name=target.name,
                              night_date=night.date.isoformat() if night else None, setup=setup)
     parameters = parameters or {}
+    if check and validation_report is None and kind == "oifits":
+        from archive.oifits_checks import check_oifits
+
+        validation_report = {**check_oifits(absolute_path(rel)).as_dict(), "path": filename}
     with transaction.atomic():
         product, _ = Product.objects.select_for_update().get_or_create(
             key=key,

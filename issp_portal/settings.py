@@ -259,6 +259,16 @@ ARCHIVE_OIDB_URL = env.str("ARCHIVE_OIDB_URL", default="")
 ARCHIVE_OIDB_USER = env.str("ARCHIVE_OIDB_USER", default="")
 ARCHIVE_OIDB_PASSWORD = env.str("ARCHIVE_OIDB_PASSWORD", default="")
 ARCHIVE_OBSPORTAL_URL = env.str("ARCHIVE_OBSPORTAL_URL", default="")
+ARCHIVE_OIDB_TAP_URL = env.str("ARCHIVE_OIDB_TAP_URL", default="")
+ARCHIVE_OIDB_COLLECTION = env.str("ARCHIVE_OIDB_COLLECTION", default="CHARA_ISSP")
+ARCHIVE_OIDB_TIMEOUT = env.float("ARCHIVE_OIDB_TIMEOUT", default=10.0)
+ARCHIVE_PUBLIC_BASE_URL = env.str("ARCHIVE_PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
+ARCHIVE_PUSH_MAX_ATTEMPTS = env.int("ARCHIVE_PUSH_MAX_ATTEMPTS", default=12)
+ARCHIVE_PUSH_BACKOFF_SECONDS = env.float("ARCHIVE_PUSH_BACKOFF_SECONDS", default=5.0)
+ARCHIVE_EXPORTERS = {
+    "oidb": env.str("ARCHIVE_EXPORTER_OIDB", default="archive.exporters.oidb.OidbExporter"),
+    "obsportal": env.str("ARCHIVE_EXPORTER_OBSPORTAL", default="archive.exporters.obsportal.ObsPortalExporter"),
+}
 
 # JMMC catalog sync (surveys.jmmc): the `spica` catalog read by TAP, written by the catalogs API.
 JMMC_SYNC_ENABLED = env.bool("JMMC_SYNC_ENABLED", default=False)
@@ -285,6 +295,21 @@ PLANNING_SCIENCE_MINUTES = env.int("PLANNING_SCIENCE_MINUTES", default=20)
 PLANNING_CALIBRATOR_MINUTES = env.int("PLANNING_CALIBRATOR_MINUTES", default=10)
 PLANNING_MAX_CALIBRATOR_DISTANCE_DEG = env.float("PLANNING_MAX_CALIBRATOR_DISTANCE_DEG", default=10.0)
 PLANNING_CALIBRATORS_PER_TARGET = env.int("PLANNING_CALIBRATORS_PER_TARGET", default=2)
+
+# L3 analyses (pipelines.analysis): fit engines by name, LD law, bootstrap size, closure-phase test.
+ANALYSIS_ENGINES = {
+    "scipy": "pipelines.analysis.engines.ScipyEngine",
+    "oimodeler": "pipelines.analysis.engines_oimodeler.OimodelerEngine",
+}
+ANALYSIS_LD_LAW = env.str("ANALYSIS_LD_LAW", default="power")  # power | linear
+ANALYSIS_BOOTSTRAP = env.int("ANALYSIS_BOOTSTRAP", default=100)  # resamplings over nights/baselines
+ANALYSIS_CP_THRESHOLD = env.float("ANALYSIS_CP_THRESHOLD", default=3.0)  # χ²_red of CP vs 0/180° above = not a disk
+ANALYSIS_POOR_FIT_CHI2 = env.float("ANALYSIS_POOR_FIT_CHI2", default=5.0)
+ANALYSIS_CHUNK_SIZE = env.int("ANALYSIS_CHUNK_SIZE", default=25)  # targets per Celery message
+CELERY_BEAT_SCHEDULE["analysis-sweep-stale"] = {
+    "task": "analysis.sweep_stale", "schedule": float(env.int("ANALYSIS_SWEEP_INTERVAL_S", default=3600)),
+    "options": {"queue": "analysis"},
+}
 
 LOGGING = {
     "version": 1,

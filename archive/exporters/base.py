@@ -1,0 +1,62 @@
+"""One base class for the systems products are published to (OiDB, ObsPortal), chosen in settings.
+
+`ARCHIVE_EXPORTERS = {"oidb": "archive.exporters.oidb.OidbExporter", "obsportal": ...}`;
+load one with `exporter_for(destination)`. An exporter turns a product version
+or an L0 record into a payload (`serialize_*`, run when the outbox message is
+written) and delivers a payload (`push`, run by the Celery task).
+"""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+
+from django.conf import settings
+
+from issp_portal.plugins import load_plugin
+
+
+class BaseArchiveExporter(ABC):
+    destination: str = ""
+
+    def __init__(self, endpoint: str | None = None):
+        self.endpoint = endpoint if endpoint is not None else self.configured_endpoint()
+
+    @classmethod
+    @abstractmethod
+    def configured_endpoint(cls) -> str:
+        """The base URL from settings ("" when not configured)."""
+
+    @abstractmethod
+    def serialize_version(self, version) -> dict:
+        """The remote record describing one product version."""
+
+    @abstractmethod
+    def serialize_l0(self, record) -> dict:
+        """The remote record describing one L0 record (raw file headers)."""
+
+    @abstractmethod
+    def dedup_key(self, payload: dict) -> str:
+        """The identity of a payload on the remote side: the same key is updated, never duplicated."""
+
+    @abstractmethod
+    def push(self, payload: dict, *, remote_id: str | None) -> str:
+        """Create (remote_id None) or update the remote record; returns its remote id.
+
+        Raises `archive.clients.oidb.RemoteRejected` (4xx) or `RemoteUnavailable` (retry)."""
+
+    def find_remote(self, payload: dict) -> str | None:
+        """Look the record up remotely (after an unknown outcome); None when not found or not possible."""
+        return None
+
+
+def exporter_for(destination: str, endpoint: str | None = None) -> BaseArchiveExporter:
+    cls = load_plugin("ARCHIVE_EXPORTERS", destination)
+    return cls(endpoint=endpoint)
+
+
+def enabled_destinations(kind: str) -> list[str]:
+    """Destinations that receive `kind` ("version" or "l0") when pushing is enabled and configured."""
+    if not settings.ARCHIVE_PUSH_ENABLED:
+        return []
+    wanted = ["oidb"] if kind == "version" else ["oidb", "obsportal"]
+    return [d for d in wanted if d in settings.ARCHIVE_EXPORTERS
+            and load_plugin("ARCHIVE_EXPORTERS", d).configured_endpoint()]

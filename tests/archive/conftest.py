@@ -1,0 +1,36 @@
+import pytest
+
+from archive.standins.oidb import OidbStandin
+
+
+@pytest.fixture
+def oidb(settings):
+    """A stand-in OiDB on loopback with basic auth, configured as the push destination."""
+    server = OidbStandin(users={"issp": "s3cret"}).start()
+    settings.ARCHIVE_PUSH_ENABLED = True
+    settings.ARCHIVE_OIDB_URL = server.url
+    settings.ARCHIVE_OIDB_USER, settings.ARCHIVE_OIDB_PASSWORD = "issp", "s3cret"
+    settings.ARCHIVE_OIDB_TAP_URL = server.tap_url
+    settings.ARCHIVE_OBSPORTAL_URL = server.obsportal_url
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def l2_version(demo):
+    """One automatic, unreviewed L2 version of an ISSP target, checked by the OIFITS checker."""
+    from archive.oifits_write import synthetic_oifits2, to_bytes
+    from archive.services import product_version_create
+    from surveys.models import Night, Program
+
+    from astropy.time import Time
+
+    mjd = round(Time.now().mjd - 10, 3)  # recent: still under embargo
+    program = Program.objects.get(code="issp")
+    target = program.targets.order_by("name").first()
+    content = to_bytes(synthetic_oifits2(target=target.name.replace(" ", "_"), mjd=mjd, n_wave=6))
+    version, _ = product_version_create(
+        calib_level=2, kind="oifits", program=program, target=target, night=Night.objects.order_by("date").first(),
+        instrument="SPICA", setup="MR720", filename="l2.fits", content=content, t_min=mjd, t_max=mjd + 0.01,
+        software="genoca 1.0.5", check=True, provenance={"calibration_report": {"tf_scatter": "2.1 %"}})
+    return version
