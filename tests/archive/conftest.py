@@ -19,11 +19,11 @@ def oidb(settings):
 @pytest.fixture
 def l2_version(demo):
     """One automatic, unreviewed L2 version of an ISSP target, checked by the OIFITS checker."""
+    from astropy.time import Time
+
     from archive.oifits_write import synthetic_oifits2, to_bytes
     from archive.services import product_version_create
     from surveys.models import Night, Program
-
-    from astropy.time import Time
 
     mjd = round(Time.now().mjd - 10, 3)  # recent: still under embargo
     program = Program.objects.get(code="issp")

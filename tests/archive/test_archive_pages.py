@@ -5,6 +5,7 @@ import io
 
 import pytest
 from astropy.io import fits
+
 from django.urls import reverse
 
 from archive.models import OutboxMessage, ProductVersion, QualityReview
