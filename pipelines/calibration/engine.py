@@ -6,6 +6,7 @@ diagnostic plot need.
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -32,10 +33,13 @@ class CalParams:
     detect_suspects: bool = True
     exclude_suspects: bool = True
     chi2_threshold: float = 5.0
+    bias_correction: str = "none"  # "genoca": Winzer ratio mean with genoca's TF error, for side-by-side checks
 
     def __post_init__(self) -> None:
         if self.scheme not in tfm.SCHEMES:
             raise ValueError(f"scheme must be one of {', '.join(tfm.SCHEMES)}")
+        if self.bias_correction not in ("none", "genoca"):
+            raise ValueError("bias_correction must be none or genoca")
         if not self.time_scale_h > 0:
             raise ValueError("time_scale_h must be > 0")
 
@@ -172,15 +176,8 @@ def calibrate_setup(files: list[L1File], diameters: dict[str, Diameter | None], 
             t3["inst"] = np.where(chan_mask[None, None, :], np.nan, t3["inst"])
         suspects: set[str] = set()
         if params.detect_suspects:
-            checks = tfm.check_calibrators(
-                names=names, star_index=star_index, t_cal=t_cal, vis2=A["vis2"], vis2_err=A["vis2_err"], spfreq=spf,
-                points=points, diameters=diam, time_scale_h=params.time_scale_h,
-                t3phi=t3["inst"] if t3 else None, t3phi_err=t3["t3phi_err"] if t3 else None,
-                chi2_threshold=params.chi2_threshold)
-            res.checks = [asdict(c) for c in checks]
-            suspects = {c.name for c in checks if c.suspect}
-            if not checks:
-                res.checks = []
+            res.checks = _detect(names, star_index, t_cal, A, spf, points, diam, t3, params)
+            suspects = {c["name"] for c in res.checks if c["suspect"]}
         use = np.array([not (params.exclude_suspects and n in suspects) for n in names])
         for i, n in enumerate(names):
             if not use[i] and not any(e["name"] == n for e in res.excluded):
@@ -206,8 +203,42 @@ def calibrate_setup(files: list[L1File], diameters: dict[str, Diameter | None], 
         res.science.append(_calibrate_science(f, bl_keys, tri_keys, t_cal[use], u_points, star_index[use],
                                               [n for n, k in zip(names, use, strict=True) if k],
                                               {k: v[use] for k, v in t3.items()} if t3 else None,
-                                              cal_files, use, diameters, params, bl_mask, chan_mask))
+                                              cal_files, use, diameters, params, bl_mask, chan_mask,
+                                              _tf_var(u_points, params)))
     return res
+
+
+def _tf_var(points: tfm.TFPoints, params: CalParams) -> np.ndarray | None:
+    if params.bias_correction != "genoca":
+        return None
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.nanvar(points.tf2, axis=0)
+
+
+def _detect(names, star_index, t_cal, A, spf, points, diam, t3, params: CalParams) -> list[dict]:
+    """Leave-one-out checks, removing the worst suspect and re-checking (a binary spoils the others' TF)."""
+    keep = np.ones(len(names), bool)
+    final: dict[str, dict] = {}
+    while len({n for n, k in zip(names, keep, strict=True) if k}) >= 3:
+        sel = np.flatnonzero(keep)
+        checks = tfm.check_calibrators(
+            names=[names[i] for i in sel], star_index=star_index[sel], t_cal=t_cal[sel], vis2=A["vis2"][sel],
+            vis2_err=A["vis2_err"][sel], spfreq=spf[sel],
+            points=tfm.TFPoints(points.tf2[sel], points.err_meas[sel], points.err_diam[sel]), diameters=diam[sel],
+            time_scale_h=params.time_scale_h, t3phi=t3["inst"][sel] if t3 else None,
+            t3phi_err=t3["t3phi_err"][sel] if t3 else None, chi2_threshold=params.chi2_threshold)
+        bad = [c for c in checks if c.suspect]
+        for c in checks:
+            final[c.name] = asdict(c)
+        if not bad:
+            break
+        worst = max(bad, key=lambda c: np.nanmax([c.chi2_tf, c.chi2_ud, c.closure_rms_deg]))
+        keep &= np.array([n != worst.name for n in names])
+        for c in bad:
+            if c.name != worst.name:
+                final[c.name]["suspect"] = False  # re-checked without the worst one
+    return [final[n] for n in sorted(final)]
 
 
 def _interp(params: CalParams, t_cal, points, t_sci, star_index, sky):
@@ -217,7 +248,7 @@ def _interp(params: CalParams, t_cal, points, t_sci, star_index, sky):
 
 
 def _calibrate_science(f: L1File, bl_keys, tri_keys, t_cal, points, star_index, names, t3, cal_files, use,
-                       diameters, params: CalParams, bl_mask, chan_mask) -> ScienceResult:
+                       diameters, params: CalParams, bl_mask, chan_mask, tf_var) -> ScienceResult:
     order = [bl_keys.index(k) for k in f.bl_keys]  # file row -> canonical index
     t_sci = np.full(len(bl_keys), np.nanmean(f.mjd))
     t_sci[order] = f.mjd
@@ -229,6 +260,9 @@ def _calibrate_science(f: L1File, bl_keys, tri_keys, t_cal, points, star_index, 
     rows = tfm.Interpolated(*(getattr(tf, a)[order] for a in ("value", "err_meas", "err_diam", "dispersion")),
                             weights=tf.weights[:, order])
     vis2, vis2_err = tfm.calibrate_vis2(f.vis2, f.vis2_err, rows)
+    if params.bias_correction == "genoca":  # E(X/Y) ≈ X/Y (1 + (σY/Y)²), σY² = Σa² var(TF) as genoca 1.0.5
+        rel2 = (rows.weights**2 * tf_var[order][None]).sum(axis=0) / rows.value**2
+        vis2 = vis2 * (1.0 + rel2)
     flag = f.vis2_flag | bl_mask[order][:, None] | chan_mask[None, :] | ~np.isfinite(vis2)
     t3phi = t3phi_err = t3amp = t3amp_err = t3flag = None
     if t3 is not None and f.t3phi is not None:
