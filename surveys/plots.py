@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -75,7 +76,10 @@ def sky_map(rows: list[dict], div_id: str = "plot-sky") -> str | None:
 def uv_points(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(u, v, wavelength-independent baseline length) in metres from OI_VIS2 (or OI_VIS) tables."""
     us, vs = [], []
-    with fits.open(path, memmap=False) as hdul:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", fits.verify.VerifyWarning)  # a damaged file is skipped, not half-read
+        hdul = fits.open(path, memmap=False)
+    with hdul:
         for hdu in hdul:
             if hdu.name in ("OI_VIS2", "OI_VIS") and hdu.data is not None:
                 us.append(np.asarray(hdu.data["UCOORD"], dtype=float))
@@ -95,7 +99,7 @@ def uv_coverage(files: list[tuple[str, Path]], div_id: str = "plot-uv") -> str |
     for label, path in files:
         try:
             u, v, _ = uv_points(path)
-        except (OSError, KeyError, ValueError, TypeError) as exc:
+        except (OSError, KeyError, ValueError, TypeError, fits.verify.VerifyWarning) as exc:
             log.warning("uv coverage: cannot read %s: %s", path, exc)
             continue
         if not len(u):

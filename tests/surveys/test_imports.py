@@ -19,7 +19,8 @@ def test_jsdc_csv_import_and_reimport():
     cal = Calibrator.objects.get(name="HD 218470")
     assert cal.udd_r == 0.551 and cal.e_udd_r == 0.014 and cal.udd_k == 0.568 and cal.e_ldd == 0.015
     assert cal.ra_deg == pytest.approx(346.8335721, abs=1e-6) and cal.dec_deg == pytest.approx(49.2931767, abs=1e-6)
-    assert Calibrator.objects.get(name="HD 11171").udd_h is None and Calibrator.objects.get(name="HD 11171").mag_r is None
+    hd11171 = Calibrator.objects.get(name="HD 11171")
+    assert hd11171.udd_h is None and hd11171.mag_r is None
     again = imports.import_jsdc(DATA / "jsdc" / "jsdc_sample.csv")
     assert len(again.updated) == 4 and Calibrator.objects.count() == 4
 
