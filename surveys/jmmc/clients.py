@@ -135,6 +135,8 @@ class TapCatalogReader:
             try:
                 table = self.service.search(query, maxrec=self.page_size).to_table()
             except pyvo.dal.DALServiceError as exc:
+                if getattr(exc, "code", None) in (401, 403):
+                    raise PermissionRefused(f"JMMC TAP refused the credentials (HTTP {exc.code})")
                 raise ServiceUnavailable(f"JMMC TAP service failed: {_no_secrets(str(exc))}")
             except pyvo.dal.DALQueryError as exc:
                 raise ValidationFailed("JMMC TAP refused the query", {"query": _no_secrets(str(exc))})

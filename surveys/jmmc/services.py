@@ -27,17 +27,7 @@ from surveys.jmmc.models import CatalogRow, SyncRun
 from surveys.jmmc.sync import Change, Known, SyncPlan, diff_rows, normalize_row
 from surveys.models import Program, SurveyGoal, Target
 from surveys.selectors import programs_with_role
-
-try:  # the surveys engineer's upsert (validates every field); ORM fallback until it lands
-    from surveys.services import target_upsert
-except ImportError:  # pragma: no cover - transitional
-    def target_upsert(*, name: str, ra_deg: Any, dec_deg: Any, **fields) -> tuple[Target, bool]:
-        programs = fields.pop("programs", None) or []
-        target, created = Target.objects.update_or_create(
-            name=name, defaults={"ra_deg": float(ra_deg), "dec_deg": float(dec_deg), **fields}
-        )
-        target.programs.add(*programs)
-        return target, created
+from surveys.services import target_upsert
 
 logger = logging.getLogger(__name__)
 PRIORITY_RANGE = (1, 99)

@@ -177,7 +177,7 @@ class TapHandler(_Handler):
         if path.rstrip("/") != f"{self.prefix}/sync":
             return self._send(404, b"not found", "text/plain")
         if login is None:
-            return self._send(401, error_votable("authentication required"), "application/x-votable+xml")
+            return self._send(401, b"authentication required", "text/plain")
         params = {k.upper(): v[-1] for k, v in params.items()}
         if params.get("LANG", "ADQL").upper() != "ADQL":
             return self._send(400, error_votable("LANG must be ADQL"), "application/x-votable+xml")
