@@ -1,0 +1,77 @@
+"""Pipeline pages: runs with live progress, one run's report, a night's raw files and their consolidation."""
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, render
+
+from pipelines import selectors
+from pipelines.models import PipelineRun
+from surveys.models import Night
+from surveys.selectors import programs_with_role
+
+STAFF_ROLES = ("operator", "data_manager", "pi")
+
+
+def _require_pipeline_viewer(user) -> None:
+    """Runs and raw headers are operations data: staff, operators, data managers and PIs."""
+    if not (user.is_staff or programs_with_role(user=user, roles=STAFF_ROLES).exists()):
+        raise PermissionDenied("Pipeline runs are visible to staff, operators, data managers and PIs.")
+
+
+def _progress(run: PipelineRun) -> dict:
+    percent = round(100 * run.done / run.total) if run.total else (100 if run.phase == "completed" else 0)
+    return {"id": str(run.pk), "phase": run.phase, "done": run.done, "total": run.total, "percent": percent}
+
+
+@login_required
+def run_list(request):
+    _require_pipeline_viewer(request.user)
+    kind = request.GET.get("kind") or None
+    if kind and kind not in PipelineRun.Kind.values:
+        kind = None
+    runs = list(selectors.run_list(kind=kind)[:100])
+    return render(request, "pipelines/run_list.html", {
+        "runs": [(r, _progress(r)) for r in runs], "kind": kind, "kinds": PipelineRun.Kind.choices,
+        "any_running": any(r.phase in ("pending", "running") for r in runs)})
+
+
+@login_required
+def run_progress(request):
+    """JSON progress of the given runs (ids=...), polled by the run list while runs are running."""
+    _require_pipeline_viewer(request.user)
+    ids = [i for i in request.GET.get("ids", "").split(",") if i][:100]
+    try:
+        runs = [uuid.UUID(i) for i in ids]
+    except ValueError:
+        return JsonResponse({"detail": "ids must be run UUIDs separated by commas"}, status=400)
+    return JsonResponse({"runs": [_progress(r) for r in PipelineRun.objects.filter(pk__in=runs)]})
+
+
+@login_required
+def run_detail(request, run_id):
+    _require_pipeline_viewer(request.user)
+    run = get_object_or_404(PipelineRun.objects.select_related("night"), pk=run_id)
+    files = sorted((run.report or {}).get("files", {}).items())
+    return render(request, "pipelines/run_detail.html", {
+        "run": run, "progress": _progress(run),
+        "files": [(name.rsplit("/", 1)[-1], outcome) for name, outcome in files],
+        "outputs": run.outputs.select_related("raw_file", "product_version__product") if run.kind == "l1" else []})
+
+
+@login_required
+def night_raw_files(request, date):
+    _require_pipeline_viewer(request.user)
+    try:
+        day = dt.date.fromisoformat(date)
+    except ValueError:
+        raise Http404(f"not a date: {date!r} (expected YYYY-MM-DD)")
+    night = get_object_or_404(Night, date=day)
+    raws = list(selectors.raw_files_for_night(night=night))
+    return render(request, "pipelines/night_raw_files.html", {
+        "night": night, "raws": raws, "issues": selectors.night_consolidation_issues(night=night),
+        "runs": selectors.run_list().filter(night=night)[:20]})
