@@ -1,0 +1,68 @@
+"""The diameters table as an astropy Table, written as CSV or VOTable (for TOPCAT)."""
+from __future__ import annotations
+
+import io
+
+import numpy as np
+from astropy import units as u
+from astropy.io.votable import from_table
+from astropy.table import MaskedColumn, Table
+
+COLUMNS = [
+    # name, unit, description, getter
+    ("target", None, "Target name", lambda r: r.target.name),
+    ("ra", u.deg, "ICRS right ascension", lambda r: r.target.ra_deg),
+    ("dec", u.deg, "ICRS declination", lambda r: r.target.dec_deg),
+    ("spectral_type", None, "Spectral type", lambda r: r.target.spectral_type),
+    ("mag_v", u.mag, "V magnitude", lambda r: r.target.mag_v),
+    ("mag_k", u.mag, "K magnitude", lambda r: r.target.mag_k),
+    ("program", None, "Program code", lambda r: r.program.code),
+    ("instrument", None, "Beam combiner", lambda r: r.instrument),
+    ("band", None, "Photometric band of the data", lambda r: r.band),
+    ("wavelength", u.um, "Mean wavelength", lambda r: r.wavelength_um),
+    ("ud", u.mas, "Uniform-disk diameter", lambda r: r.ud_mas),
+    ("e_ud_formal", u.mas, "UD formal error scaled by sqrt(reduced chi2)", lambda r: r.ud_err_formal),
+    ("e_ud_boot", u.mas, "UD bootstrap error (nights or baselines)", lambda r: r.ud_err_boot),
+    ("chi2_ud", None, "Reduced chi2 of the UD fit", lambda r: r.ud_chi2),
+    ("ld", u.mas, "Limb-darkened diameter", lambda r: r.ld_mas),
+    ("e_ld_formal", u.mas, "LD formal error scaled by sqrt(reduced chi2)", lambda r: r.ld_err_formal),
+    ("e_ld_boot", u.mas, "LD bootstrap error", lambda r: r.ld_err_boot),
+    ("chi2_ld", None, "Reduced chi2 of the LD fit", lambda r: r.ld_chi2),
+    ("ld_law", None, "Limb-darkening law", lambda r: r.ld_law),
+    ("ld_coeff", None, "Limb-darkening coefficient", lambda r: r.ld_coeff),
+    ("n_v2", None, "Number of V2 points", lambda r: r.n_v2),
+    ("n_t3", None, "Number of closure phases", lambda r: r.n_t3),
+    ("n_nights", None, "Number of nights", lambda r: r.n_nights),
+    ("cp_chi2", None, "Reduced chi2 of closure phases vs 0/180 deg", lambda r: r.cp_chi2),
+    ("flags", None, "Comma-separated flags", lambda r: r.flags),
+    ("l3_version", None, "Archive id of the L3 product version", lambda r: r.version_id),
+]
+
+
+def diameters_table(rows) -> Table:
+    """Readable rows only (the caller filters them through the access policy)."""
+    table = Table(meta={"description": "ISSP portal: L3 survey diameters"})
+    for name, unit, description, getter in COLUMNS:
+        values = [getter(r) for r in rows]
+        if any(isinstance(v, str) for v in values):
+            col = MaskedColumn(["" if v is None else str(v) for v in values], name=name, description=description,
+                               dtype=str)
+        else:
+            numeric = np.array([np.nan if v is None else float(v) for v in values], dtype=float)
+            col = MaskedColumn(numeric, name=name, unit=unit, description=description, mask=np.isnan(numeric))
+        table.add_column(col)
+    return table
+
+
+def to_csv(table: Table) -> bytes:
+    buf = io.StringIO()
+    table.write(buf, format="ascii.csv")
+    return buf.getvalue().encode()
+
+
+def to_votable(table: Table) -> bytes:
+    vot = from_table(table)
+    vot.resources[0].tables[0].ID = "diameters"
+    buf = io.BytesIO()
+    vot.to_xml(buf)
+    return buf.getvalue()

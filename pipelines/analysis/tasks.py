@@ -1,0 +1,48 @@
+"""Celery tasks of L3 analyses (queue "analysis"): thin wrappers around services."""
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+
+from pipelines.analysis import selectors, services
+
+log = logging.getLogger(__name__)
+
+
+@shared_task(name="analysis.target_fit", acks_late=True, autoretry_for=(ConnectionError,),
+             retry_backoff=True, max_retries=3)
+def analysis_target_fit_task(target_id: int, run_id: str | None = None, force: bool = False) -> None:
+    """Refit one target (a survey step when run_id is given; the run's progress advances either way)."""
+    services.run_target_fit(target_id=target_id, run_id=run_id, force=force)
+
+
+@shared_task(bind=True, name="analysis.survey_dispatch")
+def analysis_survey_dispatch_task(self, run_id: str) -> int:
+    """Send one task per target, in chunks (one message per chunk keeps the broker light at 2,000 targets)."""
+    try:
+        run = services.survey_run_mark_started(run_id=run_id)
+        items = [(tid, str(run.pk), bool(run.parameters.get("force"))) for tid in run.parameters["target_ids"]]
+        size = max(1, int(selectors.settings_value("CHUNK_SIZE")))
+        analysis_target_fit_task.chunks(items, size).apply_async(queue="analysis")
+        return len(items)
+    except Exception as exc:
+        services.survey_run_fail(run_id=run_id, error=f"dispatch failed: {exc}")
+        raise
+
+
+@shared_task(name="analysis.sweep_stale")
+def analysis_sweep_stale_task() -> int:
+    """Periodic safety net: refit targets whose current L2 changed without anyone telling us."""
+    return services.stale_refresh()
+
+
+@shared_task(name="analysis.model_fit", acks_late=True)
+def analysis_model_fit_task(target_id: int, program_id: int, instrument: str, engine: str, model: str,
+                            user_id: int | None = None) -> int:
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
+    version = services.target_model_fit(target_id=target_id, program_id=program_id, instrument=instrument,
+                                        engine=engine, model=model, user=user)
+    return version.pk

@@ -1,0 +1,128 @@
+"""Survey diameters pages: the table (sortable, exportable), per-target plots, survey-wide plots."""
+from __future__ import annotations
+
+import json
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+
+from archive.models import Product
+from archive.storage import absolute_path
+from pipelines.analysis import selectors
+from pipelines.analysis.exports import diameters_table, to_csv, to_votable
+from pipelines.analysis.models import DiameterResult
+from pipelines.analysis.oifits_io import OifitsReadError, read_oifits
+from pipelines.analysis.plots import sbcr_diameter, survey_figures, target_figures
+from pipelines.models import PipelineRun
+from surveys.models import Target
+from surveys.selectors import access_decision
+
+PER_PAGE = (50, 100, 200)
+FLAGS = ["not_single_disk", "poor_fit", "unresolved", "correlated_errors", "few_points", "fit_failed"]
+COLUMNS = [  # (sort key, header)
+    ("target", "Target"), ("instrument", "Instr."), ("v", "V"), ("vk", "V−K"), ("ud", "UD (mas)"),
+    ("ud_err", "σ formal"), ("ud_boot", "σ boot"), ("ld", "LD (mas)"), ("chi2", "χ²ᵣ"), ("n", "N V²"),
+    ("cp", "CP χ²ᵣ"), ("flags", "Flags"),
+]
+
+
+def _filters(request) -> dict:
+    g = request.GET
+    return {"q": g.get("q", "").strip()[:80], "instrument": g.get("instrument", "")[:20],
+            "program": g.get("program", "")[:40], "flag": g.get("flag", "") if g.get("flag", "") in FLAGS + ["none"]
+            else "", "status": g.get("status", "") if g.get("status", "") in ("ok", "failed") else "",
+            "sort": g.get("sort", "target") if g.get("sort", "target") in selectors.SORTS else "target",
+            "descending": g.get("dir") == "desc"}
+
+
+def diameter_table(request):
+    filters = _filters(request)
+    try:
+        per_page = int(request.GET.get("per_page", 100))
+    except ValueError:
+        per_page = 100
+    per_page = per_page if per_page in PER_PAGE else 100
+    page = Paginator(selectors.diameter_rows(**filters), per_page).get_page(request.GET.get("page"))
+    rows = selectors.rows_with_access(user=request.user, rows=page.object_list)
+    query = request.GET.copy()
+    query.pop("page", None)
+    sort_query = query.copy()
+    sort_query.pop("sort", None)
+    sort_query.pop("dir", None)
+    headers = [{"key": key, "label": label, "active": filters["sort"] == key,
+                "next_dir": "asc" if filters["sort"] == key and filters["descending"] else "desc"
+                if filters["sort"] == key else "asc"} for key, label in COLUMNS]
+    context = {
+        "page": page, "rows": rows, "filters": filters, "headers": headers, "flags": FLAGS, "per_page": per_page,
+        "per_page_choices": PER_PAGE, "query": query.urlencode(), "sort_query": sort_query.urlencode(),
+        "choices": selectors.filter_choices(), "can_run": selectors.runnable_program_ids(user=request.user) != [],
+        "last_run": PipelineRun.objects.filter(kind=PipelineRun.Kind.L3).order_by("-created").first(),
+    }
+    return render(request, "analysis/diameter_table.html", context)
+
+
+def diameter_export(request, fmt: str):
+    filters = _filters(request)
+    rows = selectors.readable_rows(user=request.user, rows=selectors.diameter_rows(**filters).filter(status="ok"))
+    table = diameters_table(rows)
+    if fmt == "csv":
+        response = HttpResponse(to_csv(table), content_type="text/csv; charset=utf-8")
+        name = "issp_diameters.csv"
+    elif fmt == "vot":
+        response = HttpResponse(to_votable(table), content_type="application/x-votable+xml")
+        name = "issp_diameters.vot"
+    else:
+        raise Http404("unknown format")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+def _model_fits(target, user) -> list[dict]:
+    out = []
+    products = Product.objects.filter(target=target, calib_level=3, kind__startswith="model-",
+                                      current_version__isnull=False).select_related("program", "current_version")
+    for p in products:
+        if not access_decision(user=user, program=p.program, target_id=target.pk, t_max_mjd=p.t_max):
+            continue
+        try:
+            content = json.loads(absolute_path(p.current_version.path).read_text())
+        except (OSError, ValueError):
+            continue
+        out.append({"product": p, "version": p.current_version, "fit": content.get("fit", {})})
+    return out
+
+
+def target_detail(request, target_id: int):
+    target = get_object_or_404(Target, pk=target_id)
+    results = []
+    for row, decision in selectors.rows_with_access(
+            user=request.user, rows=DiameterResult.objects.filter(target=target).select_related(
+                "program", "version", "target")):
+        item = {"row": row, "decision": decision, "figures": None, "error": "",
+                "can_fit": selectors.can_fit_target(user=request.user, program_id=row.program_id),
+                "sbcr": sbcr_diameter(target.mag_v, target.mag_k)}
+        if decision and row.version_id:
+            inputs = list(row.version.inputs.all())
+            try:
+                data = read_oifits([absolute_path(v.path) for v in inputs])
+                item["figures"] = target_figures(data, row)
+            except (OifitsReadError, OSError, ValueError) as exc:
+                item["error"] = f"cannot read the L2 inputs: {exc}"
+            item["inputs"] = inputs
+        results.append(item)
+    engines = [{"value": "scipy:survey", "label": "scipy: UD + LD survey fit (refit now)"}]
+    if "oimodeler" in getattr(settings, "ANALYSIS_ENGINES", {}):
+        engines += [{"value": "oimodeler:ud", "label": "oimodeler: uniform disk (MCMC, slow)"},
+                    {"value": "oimodeler:binary", "label": "oimodeler: disk + companion (MCMC, slow)"}]
+    return render(request, "analysis/target_detail.html", {
+        "target": target, "results": results, "model_fits": _model_fits(target, request.user), "engines": engines})
+
+
+def survey_plots(request):
+    rows = selectors.readable_rows(user=request.user,
+                                   rows=selectors.diameter_rows().filter(status="ok", ud_mas__isnull=False))
+    figures = survey_figures(rows, lambda r: reverse("analysis:target-detail", args=[r.target_id]))
+    return render(request, "analysis/survey_plots.html", {"figures": figures, "count": figures.pop("count")})
