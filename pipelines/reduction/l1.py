@@ -68,13 +68,13 @@ def raw_file_reduce(*, raw: RawFile, runner: BaseReductionRunner, run: PipelineR
     version = None
     if not problems:
         output = result.outputs[0]
-        problems = check_l1(output, spec, expected_object=object_name, expected_role=role)
+        problems, validation = check_l1(output, spec, expected_object=object_name, expected_role=role)
         program, target = _program_and_target(raw)
         if not problems and (program is None or target is None):
             problems.append("no program/target known for this file (no executed OB, unknown star): not registered")
         if not problems:
             version = _register(raw=raw, output=output, program=program, target=target, software=software,
-                                role=role, object_name=object_name, run=run, log=result.log)
+                                role=role, object_name=object_name, run=run, validation=validation)
     fields = dict(product_version=version, run=run, role=role or "", object_name=object_name,
                   exit_status=result.exit_status, log=result.log[-LOG_LIMIT:], problems=problems)
     try:
@@ -87,7 +87,7 @@ def raw_file_reduce(*, raw: RawFile, runner: BaseReductionRunner, run: PipelineR
 
 
 def _register(*, raw: RawFile, output: Path, program, target, software: str, role, object_name: str,
-              run: PipelineRun | None, log: str):
+              run: PipelineRun | None, validation: dict):
     l0 = raw.l0
     setup = "-".join(x for x in (l0.mode, l0.stations) if x)
     night_date = raw.night.date.isoformat() if raw.night_id else None
@@ -101,5 +101,5 @@ def _register(*, raw: RawFile, output: Path, program, target, software: str, rol
         provenance={"raw_files": [{"sha256": raw.sha256, "name": raw.original_name, "raw_file_id": raw.pk}],
                     "role": role, "object": object_name, "run": str(run.pk) if run else None,
                     "consolidation": {k: raw.consolidation_report.get(k) for k in ("derived", "inconsistent")}},
-        t_min=l0.mjd_start, t_max=l0.mjd_end)
+        t_min=l0.mjd_start, t_max=l0.mjd_end, validation_report=validation)
     return version

@@ -64,6 +64,10 @@ def reduce_file(raw_path: Path, outdir: Path) -> Path:
             ph[_key(name)] = head[name]
     ph[_key(spec.l1_role_keyword)] = spec.l1_role_values[role]
     ph["PROCSOFT"] = f"issp-standin-reduction {VERSION}"
+    ph["OBSERVER"] = "CHARA"
+    ph["INSMODE"] = str(head.get(spec.mode_keyword, ""))
+    ph["OBSTECH"] = "SPECTRO_INTERFEROMETRY"
+    ph["REFERENC"] = "-"
 
     target = fits.BinTableHDU.from_columns([
         fits.Column("TARGET_ID", "I", array=[1]), fits.Column("TARGET", "16A", array=[head["OBJECT"]]),
@@ -99,7 +103,7 @@ def reduce_file(raw_path: Path, outdir: Path) -> Path:
     nb, nc = vis2.shape
     v2 = fits.BinTableHDU.from_columns([
         fits.Column("TARGET_ID", "I", array=[1] * nb), fits.Column("TIME", "D", unit="s", array=[0.0] * nb),
-        fits.Column("MJD", "D", unit="day", array=[mjd] * nb),
+        fits.Column("MJD", "D", unit="d", array=[mjd] * nb),
         fits.Column("INT_TIME", "D", unit="s", array=[float(head.get("EXPTIME", 0.0))] * nb),
         fits.Column("VIS2DATA", f"{nc}D", array=vis2), fits.Column("VIS2ERR", f"{nc}D", array=err),
         fits.Column("UCOORD", "D", unit="m", array=ucoord), fits.Column("VCOORD", "D", unit="m", array=vcoord),
