@@ -302,7 +302,9 @@ def _calibrate_science(f: L1File, bl_keys, tri_keys, t_cal, points, star_index, 
 
 def _tf_plot(bl_keys, t_cal, points, names, use, u_points, star_index, params, sci_files) -> dict:
     """Channel-averaged TF per baseline and visit, plus the interpolated curve, for Plotly."""
-    tf_mean = np.nanmean(points.tf2, axis=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # an excluded baseline has no finite channel
+        tf_mean = np.nanmean(points.tf2, axis=2)
     n_ok = np.maximum(1, np.isfinite(points.tf2).sum(axis=2))
     err_mean = np.sqrt(np.nansum(points.err**2, axis=2)) / n_ok
     pts = []
