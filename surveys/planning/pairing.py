@@ -41,6 +41,11 @@ def angular_distance_deg(ra1, dec1, ra2, dec2) -> np.ndarray:
     return np.degrees(2 * np.arcsin(np.sqrt(np.clip(s, 0, 1))))
 
 
+def _unit(ra_deg: np.ndarray, dec_deg: np.ndarray) -> np.ndarray:
+    ra, dec = np.radians(ra_deg), np.radians(dec_deg)
+    return np.stack([np.cos(dec) * np.cos(ra), np.cos(dec) * np.sin(ra), np.sin(dec)], axis=-1)
+
+
 @dataclass(frozen=True)
 class CalibratorChoice:
     index: int  # row in the calibrator arrays
@@ -93,29 +98,34 @@ def choose(
     v2 = ud_visibility(diam, baseline_m, wl) ** 2
     rel_err = np.where(np.isnan(err) | (diam <= 0), 0.2, err / np.where(diam > 0, diam, 1))
     usable = ~np.asarray(catalog.flagged, bool) & ~np.isnan(diam) & (diam > 0) & (v2 >= MIN_V2)
-    dist = angular_distance_deg(np.asarray(ra_deg)[:, None], np.asarray(dec_deg)[:, None],
-                                catalog.ra_deg[None, :], catalog.dec_deg[None, :])
-    dsci = np.asarray(catalog.mag_sci, float)[None, :] - np.asarray(mag_sci, float)[:, None]
-    dft = np.asarray(catalog.mag_ft, float)[None, :] - np.asarray(mag_ft, float)[:, None]
-    dmag = np.nanmean(np.stack([np.abs(dsci), np.abs(dft)]), axis=0) if n else dsci
-    dmag = np.where(np.isnan(dmag), 2.0, dmag)  # unknown magnitudes cost like a 2-mag mismatch
-    cost = dist / max_distance_deg + dmag + (1 - v2)[None, :] + 5 * rel_err[None, :]
-    cost = np.where(usable[None, :] & (dist <= max_distance_deg), cost, np.inf)
-    k = min(per_target, len(catalog))
-    best = np.argsort(cost, axis=1, kind="stable")[:, :k]
+    cos_max = np.cos(np.radians(max_distance_deg))
+    dot = _unit(np.asarray(ra_deg, float), np.asarray(dec_deg, float)) @ _unit(catalog.ra_deg, catalog.dec_deg).T
+    near = (dot >= cos_max) & usable[None, :]
+    cal_sci, cal_ft = np.asarray(catalog.mag_sci, float), np.asarray(catalog.mag_ft, float)
+    sci_mag, ft_mag = np.asarray(mag_sci, float), np.asarray(mag_ft, float)
     out: list[list[CalibratorChoice]] = []
     for i in range(n):
+        js = np.flatnonzero(near[i])  # only the few calibrators within reach are costed
+        if not len(js):
+            out.append([])
+            continue
+        dist = np.degrees(2.0 * np.arcsin(np.sqrt(np.clip(2.0 - 2.0 * dot[i, js], 0.0, 4.0)) / 2.0))
+        dsci, dft = cal_sci[js] - sci_mag[i], cal_ft[js] - ft_mag[i]
+        # Mean |delta mag| over the bands known; unknown in both bands costs like a 2-mag mismatch.
+        a, b = np.abs(dsci), np.abs(dft)
+        known = (~np.isnan(a)).astype(float) + (~np.isnan(b))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            dmag = np.where(known > 0, (np.nan_to_num(a) + np.nan_to_num(b)) / known, 2.0)
+        cost = dist / max_distance_deg + dmag + (1 - v2[js]) + 5 * rel_err[js]
         row = []
-        for j in best[i]:
-            if not np.isfinite(cost[i, j]):
-                break
+        for k in np.argsort(cost, kind="stable")[:per_target]:
+            j = int(js[k])
             reason = (
-                f"{dist[i, j]:.1f}° away; Δ{band}={dsci[i, j]:+.2f}, Δ{ft_band}={dft[i, j]:+.2f} mag; "
-                f"UD {diam[j]:.3f}±{err[j] if not np.isnan(err[j]) else float('nan'):.3f} mas "
-                f"(V²={v2[j]:.2f} at {baseline_m:.0f} m, {wl:.2f} µm)"
+                f"{dist[k]:.1f}° away; Δ{band}={dsci[k]:+.2f}, Δ{ft_band}={dft[k]:+.2f} mag; "
+                f"UD {diam[j]:.3f}±{err[j]:.3f} mas (V²={v2[j]:.2f} at {baseline_m:.0f} m, {wl:.2f} µm)"
             )
-            row.append(CalibratorChoice(int(j), float(dist[i, j]), float(dsci[i, j]), float(dft[i, j]),
-                                        float(diam[j]), float(err[j]), float(v2[j]), float(cost[i, j]), reason))
+            row.append(CalibratorChoice(j, float(dist[k]), float(dsci[k]), float(dft[k]), float(diam[j]),
+                                        float(err[j]), float(v2[j]), float(cost[k]), reason))
         out.append(row)
     return out
 

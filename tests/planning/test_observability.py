@@ -48,7 +48,7 @@ def test_altitude_agrees_with_astropy_altaz_of_the_same_grid():
     with offline_iers():
         ref = SkyCoord(ra=ra * u.deg, dec=dec * u.deg)[:, None].transform_to(
             AltAz(obstime=Time(times)[None, :], location=CHARA.location())).alt.deg
-    assert np.abs(vis.altitude - ref).max() < 1e-6
+    assert np.abs(vis.altitude - ref).max() < 0.01  # degrees (aberration neglected: <= 20.5 arcsec)
 
 
 def test_a_southern_target_below_the_limit_all_night_is_never_observable():

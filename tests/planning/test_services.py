@@ -112,7 +112,6 @@ def test_adding_a_target_of_another_program_is_refused(issp_plan, demo):
 
 
 def test_send_queues_one_ob_per_block_for_that_night_and_locks_the_plan(issp_plan, split_night, demo):
-    pytest.importorskip("obs_server.services")
     obs = services.plan_send(plan=issp_plan, user=demo["operator"])
     items = selectors.plan_items(plan=issp_plan)
     assert len(obs) == len(items) and all(i.ob_id for i in items)
