@@ -8,7 +8,7 @@ from django.conf import settings
 from archive import publishing
 
 
-@shared_task(bind=True, queue="archive", max_retries=None, acks_late=True)
+@shared_task(bind=True, max_retries=None, acks_late=True)
 def outbox_deliver_task(self, message_id: int) -> str:
     result = publishing.outbox_deliver(message_id=message_id)
     if result.state == "retry":
@@ -20,7 +20,7 @@ def outbox_deliver_task(self, message_id: int) -> str:
     return result.state
 
 
-@shared_task(queue="archive")
+@shared_task
 def outbox_flush_task() -> int:
     """Periodic (beat): re-queue pending messages whose retry time has come."""
     return publishing.outbox_flush()

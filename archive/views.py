@@ -68,6 +68,8 @@ def version_detail(request, pk: int):
     return render(request, "archive/version_detail.html", {
         "version": version, "product": version.product, "report": report,
         "problems": report.get("problems", []), "summary": report.get("summary", {}),
+        "wave_um": [report["summary"][k] * 1e6 for k in ("wave_min", "wave_max")]
+        if "wave_min" in report.get("summary", {}) else None,
         "plot_data": review_plot_data(path) if path.exists() and version.product.kind == "oifits" else None,
         "calibration": (version.provenance or {}).get("calibration_report") or (version.provenance or {}).get(
             "calibration"),

@@ -264,7 +264,7 @@ ARCHIVE_OIDB_COLLECTION = env.str("ARCHIVE_OIDB_COLLECTION", default="CHARA_ISSP
 ARCHIVE_OIDB_TIMEOUT = env.float("ARCHIVE_OIDB_TIMEOUT", default=10.0)
 ARCHIVE_PUBLIC_BASE_URL = env.str("ARCHIVE_PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
 ARCHIVE_PUSH_MAX_ATTEMPTS = env.int("ARCHIVE_PUSH_MAX_ATTEMPTS", default=12)
-ARCHIVE_PUSH_BACKOFF_SECONDS = env.float("ARCHIVE_PUSH_BACKOFF_SECONDS", default=5.0)
+ARCHIVE_PUSH_BACKOFF_SECONDS = env.float("ARCHIVE_PUSH_BACKOFF_SECONDS", default=2.0)
 ARCHIVE_EXPORTERS = {
     "oidb": env.str("ARCHIVE_EXPORTER_OIDB", default="archive.exporters.oidb.OidbExporter"),
     "obsportal": env.str("ARCHIVE_EXPORTER_OBSPORTAL", default="archive.exporters.obsportal.ObsPortalExporter"),

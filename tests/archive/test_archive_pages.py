@@ -109,3 +109,17 @@ def test_member_cannot_post_a_review(client, demo, l2_version):
     response = client.post(reverse("archive:version-validate", args=[l2_version.pk]), {"flag": "3", "comment": "x"})
     assert response.status_code == 403
     assert not QualityReview.objects.exists()
+
+
+@pytest.mark.django_db
+def test_demo_step_builds_checked_products_some_validated(demo):
+    from archive import demo as archive_demo
+    from archive.models import Product
+
+    assert archive_demo.load() == {"archive_products": 10}
+    l2 = Product.objects.filter(calib_level=2)
+    assert l2.count() == 5 and Product.objects.filter(calib_level=1).count() == 5
+    flags = sorted(p.current_version.quality_flag for p in l2 if p.current_version.quality_flag is not None)
+    assert flags == [2, 3] and QualityReview.objects.count() == 2
+    assert all(p.current_version.validation_report["ok"] for p in Product.objects.all())
+    assert archive_demo.load() == {"archive_products": 10}  # idempotent

@@ -1,0 +1,41 @@
+"""Real Chromium: the data manager reviews an L2 (report, plots), validates it, downloads the stamped FITS."""
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from astropy.io import fits
+from playwright.sync_api import expect
+
+from surveys.demo import DEMO_PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_data_manager_validates_an_l2(page, live_server, l2_version, artifacts_dir):
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    page.goto(f"{live_server.url}/accounts/login/?next=/archive/versions/{l2_version.pk}/")
+    page.fill("input[name=login]", "datamanager")
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.click("button[type=submit]")
+    expect(page.locator("#version-flag")).to_have_text("automatic, unreviewed")
+    page.wait_for_selector("#plot-vis2 .main-svg")
+    page.wait_for_selector("#plot-t3 .main-svg")
+    expect(page.locator("#problems")).to_contain_text("The checker found nothing to report.")
+    page.screenshot(path=str(artifacts_dir / "archive-review.png"), full_page=True)
+
+    page.select_option("select[name=flag]", "3")
+    page.fill("textarea[name=comment]", "TF stable over the night; closure phases flat.")
+    page.click("#review-form button[type=submit]")
+    expect(page.locator(".msg.success")).to_contain_text("Validated: flag 3 (good)")
+    expect(page.locator("#current-flag")).to_contain_text("good")
+    expect(page.locator("#quality-history .review-comment").first).to_have_text(
+        "TF stable over the night; closure phases flat.")
+    page.screenshot(path=str(artifacts_dir / "archive-product.png"), full_page=True)
+
+    with page.expect_download() as info:
+        page.click("text=Download v2")
+    header = fits.getheader(io.BytesIO(Path(info.value.path()).read_bytes()))
+    assert header["HIERARCH ISSP QC FLAG"] == 3 and header["HIERARCH ISSP QC REVIEWER"] == "datamanager"
+    assert "TF stable over the night; closure phases flat." in " ".join(str(c) for c in header["COMMENT"])
