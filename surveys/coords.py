@@ -84,3 +84,10 @@ def wrapped_ra(ra_degs: list[float]) -> list[float]:
     if not ra_degs:
         return []
     return [float(x) for x in Angle(ra_degs, unit=u.deg).wrap_at(180 * u.deg).deg]
+
+
+def ra_hours(ra_degs: list[float]) -> list[float]:
+    """RA in hours (astropy Angle), for charts with an hour axis."""
+    if not ra_degs:
+        return []
+    return [float(x) for x in Angle(ra_degs, unit=u.deg).hour]

@@ -174,5 +174,51 @@ def load(*, seed: int = 2024, n_targets: int = 60, n_calibrators: int = 40) -> d
                 )
                 obs.calibrators.add(rng.choice(calibrators[3:]))
                 n_obs += 1
+    n_obs += _believable(seed=seed, nights=nights, targets=targets, calibrators=calibrators, users=users)
     return {"users": list(users), "programs": list(prog), "nights": len(nights), "targets": len(targets),
             "calibrators": len(calibrators), "observations": n_obs}
+
+
+NOTES = [
+    "Fast rotator (v sin i ~ 200 km/s): expect an elongated disk on long E-W baselines.",
+    "Known SB1 (P = 12.4 d); check closure phases before fitting a uniform disk.",
+    "Gaia DR3 RUWE 1.9: possible companion. Prefer S1-S2-E1-E2-W1-W2.",
+    "Priority raised by the PI for the 2024 asteroseismology campaign.",
+    "Visible-band limb darkening poorly known for this spectral type: get a second configuration.",
+]
+LOSS_NOTES = ["High clouds after 02:00 UT.", "Dome closed 3 h (humidity > 85 %).", "W2 delay line fault, 2.5 h lost."]
+
+
+def _believable(*, seed: int, nights: list, targets: list, calibrators: list, users: dict) -> int:
+    """What a real semester also has: partly lost nights, failed attempts, a second calibrator, PI notes.
+
+    Uses its own random stream so the rest of the demo (positions, names) is unchanged; idempotent.
+    """
+    rng = random.Random(seed + 1)
+    if Observation.objects.filter(status__in=[Observation.Status.FAILED, Observation.Status.ABORTED]).exists():
+        return 0
+    observed = [n for n in nights if n.status == Night.Status.OBSERVED]
+    for night, note in zip(rng.sample(observed, min(3, len(observed))), LOSS_NOTES, strict=False):
+        night.status, night.hours_lost, night.weather_notes = Night.Status.PARTIAL, 2.5, note
+        night.save(update_fields=["status", "hours_lost", "weather_notes"])
+    for (target, _program, _instrument), note in zip(targets[:5], NOTES, strict=False):
+        if not target.notes:
+            target.notes = note
+            target.save(update_fields=["notes"])
+    good = list(calibrators[3:])
+    for obs in Observation.objects.filter(status=Observation.Status.EXECUTED).order_by("pk")[::3]:
+        obs.calibrators.add(rng.choice(good))
+    created = 0
+    for obs in list(Observation.objects.filter(status=Observation.Status.EXECUTED).order_by("pk")[::7]):
+        failed = rng.random() < 0.6
+        start = obs.start - dt.timedelta(minutes=40)
+        Observation.objects.create(
+            program=obs.program, night=obs.night, target=obs.target, instrument=obs.instrument, mode=obs.mode,
+            stations=rng.choice(["S1-S2-E1-E2-W1-W2", "S1-E1-W1-W2", "E1-E2-W1-W2"]), start=start,
+            end=start + dt.timedelta(minutes=12),
+            status=Observation.Status.FAILED if failed else Observation.Status.ABORTED,
+            r0=round(rng.uniform(3, 6), 1), tau0=round(rng.uniform(1, 2.5), 1),
+            comment="Fringes lost: seeing above 2 arcsec." if failed else "Aborted by the operator: W1 tip-tilt.",
+        )
+        created += 1
+    return created

@@ -9,7 +9,7 @@ import numpy as np
 import plotly.graph_objects as go
 from astropy.io import fits
 
-from surveys.coords import format_dec, format_ra, wrapped_ra
+from surveys.coords import format_dec, format_ra, ra_hours
 from surveys.progress import DONE, IN_PROGRESS, NO_GOAL, NOT_STARTED
 
 log = logging.getLogger(__name__)
@@ -19,8 +19,10 @@ LAYOUT = dict(margin=dict(l=50, r=20, t=40, b=45), paper_bgcolor="white", plot_b
               font=dict(family="system-ui, sans-serif", size=12))
 
 
-def _html(fig: go.Figure, div_id: str) -> str:
-    return fig.to_html(full_html=False, include_plotlyjs=False, config=CONFIG, div_id=div_id)
+def _html(fig: go.Figure, div_id: str, height: int = 380) -> str:
+    fig.update_layout(autosize=True, height=height)
+    return fig.to_html(full_html=False, include_plotlyjs=False, config=CONFIG, div_id=div_id,
+                       default_width="100%", default_height=f"{height}px")
 
 
 def completion_over_time(series: dict[str, list], div_id: str = "plot-progress") -> str | None:
@@ -51,7 +53,10 @@ def nights_bar(programs: list, div_id: str = "plot-nights") -> str | None:
 
 
 def sky_map(rows: list[dict], div_id: str = "plot-sky") -> str | None:
-    """Targets on an all-sky Mollweide map (RA wrapped by astropy), coloured by status."""
+    """Targets on an equatorial RA/Dec chart (RA in hours, increasing to the left), coloured by status.
+
+    A plain Cartesian chart on purpose: Plotly's geo projections fetch map data from a CDN.
+    """
     if not rows:
         return None
     fig = go.Figure()
@@ -59,17 +64,18 @@ def sky_map(rows: list[dict], div_id: str = "plot-sky") -> str | None:
         sel = [r for r in rows if r.get("status", NO_GOAL) == status]
         if not sel:
             continue
-        fig.add_trace(go.Scattergeo(
-            lon=[-x for x in wrapped_ra([r["ra_deg"] for r in sel])], lat=[r["dec_deg"] for r in sel],
-            mode="markers", name=status, marker=dict(size=7, color=colour, line=dict(width=0.5, color="#333")),
+        fig.add_trace(go.Scatter(
+            x=ra_hours([r["ra_deg"] for r in sel]), y=[r["dec_deg"] for r in sel], mode="markers", name=status,
+            marker=dict(size=8, color=colour, line=dict(width=0.5, color="#333")),
             text=[f"{r['name']}<br>{format_ra(r['ra_deg'])} {format_dec(r['dec_deg'])}" for r in sel],
             hoverinfo="text",
         ))
-    fig.update_geos(projection_type="mollweide", showland=False, showcoastlines=False, showcountries=False,
-                    showframe=True, lataxis=dict(showgrid=True, dtick=30, gridcolor="#dde1ea"),
-                    lonaxis=dict(showgrid=True, dtick=30, gridcolor="#dde1ea"), bgcolor="white")
-    fig.update_layout(title="Sky map (ICRS; RA increases to the left)", legend=dict(orientation="h", y=-0.05),
-                      **{**LAYOUT, "margin": dict(l=10, r=10, t=40, b=10)})
+    fig.update_layout(
+        title="Sky map (ICRS)", legend=dict(orientation="h", y=-0.18),
+        xaxis=dict(title="right ascension (h)", range=[24, 0], dtick=2, gridcolor="#dde1ea"),
+        yaxis=dict(title="declination (deg)", range=[-90, 90], dtick=30, gridcolor="#dde1ea", zeroline=False),
+        **LAYOUT,
+    )
     return _html(fig, div_id)
 
 
@@ -130,5 +136,5 @@ def observations_timeline(observations: list, div_id: str = "plot-timeline") -> 
                 marker=dict(size=11, color=colour, symbol="diamond"),
                 text=[f"{o.program.code} {o.mode} {o.stations}" for o in sel], hoverinfo="text+x",
             ))
-    fig.update_layout(title="Observations", height=240, legend=dict(orientation="h", y=-0.35), **LAYOUT)
-    return _html(fig, div_id)
+    fig.update_layout(title="Observations", legend=dict(orientation="h", y=-0.35), **LAYOUT)
+    return _html(fig, div_id, height=260)

@@ -45,3 +45,9 @@ def quality_label(flag):
     if flag is None:
         return "not reviewed"
     return QUALITY.get(flag, ("", f"flag {flag}"))[1]
+
+
+@register.filter
+def names(value: str) -> str:
+    """'HD 1,HIP 2' -> 'HD 1, HIP 2' (identifiers are stored comma-separated)."""
+    return ", ".join(part.strip() for part in (value or "").split(",") if part.strip())
