@@ -48,7 +48,7 @@ class Observability:
     def describe(self) -> str:
         state = "observable now" if self.observable else "not observable now (" + "; ".join(self.reasons) + ")"
         airmass = f"airmass {self.airmass:.2f}" if self.airmass else "below horizon"
-        return (f"{state}: HA {self.hour_angle:+.2f} h in [{self.ha_window[0]:+.2f}, {self.ha_window[1]:+.2f}], "
+        return (f"{state}: HA {self.hour_angle:+.2f} h, window [{self.ha_window[0]:+.2f}, {self.ha_window[1]:+.2f}], "
                 f"alt {self.altitude_deg:.0f} deg, {airmass}, Moon {self.moon_deg:.0f} deg")
 
 

@@ -134,27 +134,59 @@ def _why(rank: int, o: ObservingBlock, ob_obs: obsv.Observability | None, need: 
     return "; ".join(parts)
 
 
-def queue_ranked(qs: QuerySet[ObservingBlock], *, now: dt.datetime) -> list[QueueEntry]:
+RANK_FIELDS = ("pk", "ra_deg", "dec_deg", "ha_min", "ha_max", "target_id", "program_id", "instrument", "mode",
+               "priority", "submitted_at", "program__priority")
+
+
+@dataclass
+class _Row:
+    """The few columns ranking needs (cheaper than model instances in a busy claim loop)."""
+
+    pk: int
+    ra_deg: float | None
+    dec_deg: float | None
+    ha_min: float | None
+    ha_max: float | None
+    target_id: int | None
+    program_id: int
+    instrument: str
+    mode: str
+    priority: int
+    submitted_at: dt.datetime
+    program_priority: int
+
+
+def queue_order(qs: QuerySet[ObservingBlock], *, now: dt.datetime) -> list[tuple[_Row, obsv.Observability | None,
+                                                                                 tuple[int, int] | None]]:
     """Order: observable now first, then program priority, operator priority, urgency, completion need.
 
     Urgency = hours left before the HA window closes (observable) or until it opens (not yet).
     """
-    obs = list(qs.select_related("program", "target", "night"))
-    observ = _observability(obs, now)
-    needs = completion_need(obs)
+    rows = [_Row(*values) for values in qs.values_list(*RANK_FIELDS)]
+    observ = _observability(rows, now)
+    needs = completion_need(rows)
 
     def key(i: int) -> tuple:
-        o, v = obs[i], observ[i]
+        o, v = rows[i], observ[i]
         need = needs.get(o.pk)
         remaining = max(0, need[0] - need[1]) if need else 0
         urgency = (v.hours_left if v.observable else v.hours_until) if v else 99.0
-        return (0 if v and v.observable else 1, o.program.priority, -o.priority, round(urgency, 2),
+        return (0 if v and v.observable else 1, o.program_priority, -o.priority, round(urgency, 2),
                 -remaining, o.submitted_at, o.pk)
 
-    order = sorted(range(len(obs)), key=key)
-    return [QueueEntry(ob=obs[i], rank=r, observability=observ[i], need=needs.get(obs[i].pk),
-                       why=_why(r, obs[i], observ[i], needs.get(obs[i].pk)))
-            for r, i in enumerate(order, start=1)]
+    return [(rows[i], observ[i], needs.get(rows[i].pk)) for i in sorted(range(len(rows)), key=key)]
+
+
+def queue_entry(ob: ObservingBlock, rank: int, observ: obsv.Observability | None,
+                need: tuple[int, int] | None) -> QueueEntry:
+    return QueueEntry(ob=ob, rank=rank, observability=observ, need=need, why=_why(rank, ob, observ, need))
+
+
+def queue_ranked(qs: QuerySet[ObservingBlock], *, now: dt.datetime) -> list[QueueEntry]:
+    """The ranked queue with models loaded and the reason of each rank."""
+    order = queue_order(qs, now=now)
+    models = ObservingBlock.objects.select_related("program", "target", "night").in_bulk([r.pk for r, _, _ in order])
+    return [queue_entry(models[row.pk], rank, v, need) for rank, (row, v, need) in enumerate(order, start=1)]
 
 
 def transitions_of(ob: ObservingBlock) -> list:

@@ -240,17 +240,22 @@ def ob_claim_next(*, user, client: str, night_date: dt.date, instrument: str = "
     ob_leases_expire(now=now)
     qs = selectors.queue_scope(user=user, night_date=night_date, instrument=instrument, program=program,
                                roles=selectors.OPERATOR_ROLES).filter(state=S.QUEUED, program__paused=False)
-    for entry in selectors.queue_ranked(qs, now=now):
+    lease = dt.timedelta(seconds=settings.OBS_SERVER_CLAIM_LEASE_SECONDS)
+    for rank, (row, observ, need) in enumerate(selectors.queue_order(qs, now=now), start=1):
         with transaction.atomic():
-            locked = (ObservingBlock.objects.select_for_update(skip_locked=True)
-                      .filter(pk=entry.ob.pk, state=S.QUEUED).values_list("pk", flat=True).first())
-            if locked is None:
+            # Lock this one row or skip it at once if another client holds it (PostgreSQL SKIP LOCKED);
+            # the state check in the UPDATE below is the compare-and-set that also protects SQLite.
+            ob = (ObservingBlock.objects.select_for_update(skip_locked=True, of=("self",))
+                  .select_related("program", "target", "night").filter(pk=row.pk, state=S.QUEUED).first())
+            if ob is None:
                 continue  # another client holds or took it: try the next one
-            try:
-                entry.ob = ob_transition(ob_id=locked, to_state=S.CLAIMED, actor=user, client=client,
-                                         reason="claimed as next", comment=entry.why, when=now)
-            except ConflictError:
+            entry = selectors.queue_entry(ob, rank, observ, need)
+            changed = ObservingBlock.objects.filter(pk=ob.pk, state=S.QUEUED).update(
+                state=S.CLAIMED, claimed_by=client[:100], claimed_at=now, lease_expires=now + lease, updated=now)
+            if not changed:
                 continue
+            ob.state, ob.claimed_by, ob.claimed_at, ob.lease_expires = S.CLAIMED, client[:100], now, now + lease
+            _record(ob, S.QUEUED, S.CLAIMED, actor=user, client=client, reason="claimed as next", comment=entry.why)
             return entry
     return None
 
