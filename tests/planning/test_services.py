@@ -70,6 +70,11 @@ def test_refusals_are_clear(split_night, demo):
         services.plan_create(night=split_night, program=issp, instrument="SPICA", mode="MR720", user=demo["admin"],
                              fraction=0.8)
     assert "fraction" in exc.value.errors
+    issp.paused = True
+    issp.save()
+    with pytest.raises(ValidationFailed) as exc:
+        services.plan_create(night=split_night, program=issp, instrument="SPICA", mode="MR720", user=demo["admin"])
+    assert "paused" in exc.value.errors["program"]
     assert NightPlan.objects.count() == 0
 
 
