@@ -12,7 +12,10 @@ MEGA = 1e6
 # Surface-brightness relation of dwarfs and subgiants, Kervella et al. 2004 (A&A 426, 297):
 # log θ_LD = 0.2753 (V−K) + 0.5175 − 0.2 V, valid for −0.1 < V−K < 3.7.
 SBCR_SLOPE, SBCR_ZERO = 0.2753, 0.5175
-_LAYOUT = {"margin": {"l": 60, "r": 20, "t": 40, "b": 50}, "template": "plotly_white", "legend": {"orientation": "h"}}
+_LAYOUT = {
+    "margin": {"l": 60, "r": 20, "t": 40, "b": 50}, "template": "plotly_white",
+    "legend": {"x": 0.99, "xanchor": "right", "y": 0.98, "yanchor": "top", "bgcolor": "rgba(255,255,255,0.85)"},
+}
 
 
 def sbcr_diameter(v: float | None, k: float | None) -> float | None:
@@ -99,6 +102,7 @@ def survey_figures(rows, url_for) -> dict:
             data.append({"type": "scatter", "mode": "lines", "name": "SBCR dwarfs", "x": xs,
                          "y": [SBCR_SLOPE * x + SBCR_ZERO for x in xs], "line": {"color": "#2457a6", "dash": "dot"}})
         figs[key] = {"data": data, "layout": {**_LAYOUT, "title": {"text": title}, "xaxis": {"title": {"text": xt}},
-                                              "yaxis": {"title": {"text": yt}, "type": ytype}}}
+                                              "yaxis": {"title": {"text": yt}, "type": ytype,
+                                                                        **({"dtick": "D2"} if ytype == "log" else {})}}}
     figs["count"] = sum(len(items) for items, _ in groups.values())
     return figs
