@@ -143,7 +143,7 @@ class TestSync:
         from surveys.jmmc.tasks import jmmc_catalog_sync_task
 
         settings.JMMC_SYNC_ENABLED = False
-        assert jmmc_catalog_sync_task.delay().get() == {"skipped": "JMMC_SYNC_ENABLED is off"}
+        assert jmmc_catalog_sync_task.apply().get() == {"skipped": "JMMC_SYNC_ENABLED is off"}
         settings.JMMC_SYNC_ENABLED = True
-        result = jmmc_catalog_sync_task.delay().get()
+        result = jmmc_catalog_sync_task.apply().get()
         assert result["created"] == 4 and Target.objects.count() == 4
