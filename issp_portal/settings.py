@@ -269,6 +269,10 @@ ARCHIVE_EXPORTERS = {
     "oidb": env.str("ARCHIVE_EXPORTER_OIDB", default="archive.exporters.oidb.OidbExporter"),
     "obsportal": env.str("ARCHIVE_EXPORTER_OBSPORTAL", default="archive.exporters.obsportal.ObsPortalExporter"),
 }
+CELERY_BEAT_SCHEDULE["archive-outbox-flush"] = {  # re-queue outbox messages whose retry time has come
+    "task": "archive.tasks.outbox_flush_task", "schedule": float(env.int("ARCHIVE_OUTBOX_FLUSH_S", default=300)),
+    "options": {"queue": "archive"},
+}
 
 # JMMC catalog sync (surveys.jmmc): the `spica` catalog read by TAP, written by the catalogs API.
 JMMC_SYNC_ENABLED = env.bool("JMMC_SYNC_ENABLED", default=False)
