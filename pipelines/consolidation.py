@@ -6,6 +6,7 @@ catalogue positions of the stars named in it come in `positions`.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -66,7 +67,10 @@ def _coerce(value: Any, kind: type) -> Any:
     if kind is float:
         if isinstance(value, bool):
             raise ValueError(f"not a number: {value!r}")
-        return float(value)
+        number = float(value)
+        if not math.isfinite(number):  # NaN/inf cannot be written to a FITS header
+            raise ValueError(f"not a finite number: {value!r}")
+        return number
     return str(value).strip()
 
 
@@ -95,11 +99,17 @@ def _derive(rule: str, key: str, header: dict, spec: InstrumentSpec, ctx: ObCont
     if rule == "instrument":
         return spec.name, "instrument registry"
     if rule == "date_from_mjd" and header.get("MJD-OBS") is not None:
-        return Time(header["MJD-OBS"], format="mjd", scale="utc").isot, "MJD-OBS"
+        try:
+            return Time(header["MJD-OBS"], format="mjd", scale="utc").isot, "MJD-OBS"
+        except (TypeError, ValueError):
+            raise ValueError(f"unreadable MJD-OBS {header['MJD-OBS']!r}") from None
     if rule == "mjd_from_date":
         for src in ("DATE-OBS", spec.start_keyword):
             if header.get(src):
-                return round(float(Time(header[src], scale="utc").mjd), 8), src
+                try:
+                    return round(float(Time(header[src], scale="utc").mjd), 8), src
+                except (TypeError, ValueError):
+                    raise ValueError(f"unreadable {src} {header[src]!r} (not an ISO date)") from None
     if rule == "tpl_from_date" and header.get("DATE-OBS"):
         return str(header["DATE-OBS"])[:19], "DATE-OBS"
     if rule.startswith("copy:") and header.get(rule[5:]) is not None:
@@ -146,17 +156,23 @@ def consolidate(raw: dict[str, Any], spec: InstrumentSpec, ctx: ObContext | None
             continue
         try:
             header[kw.name] = _coerce(value, kw.type)
-        except (TypeError, ValueError):
-            report["inconsistent"].append({"keyword": kw.name, "message": f"{value!r} is not a {kw.type.__name__}"})
+        except (TypeError, ValueError, OverflowError):
+            kind = "finite number" if kw.type is float else kw.type.__name__
+            report["inconsistent"].append({"keyword": kw.name, "message": f"{value!r} is not a {kind}"})
             del header[kw.name]
     for _ in range(3):  # derivations feed each other (MJD -> DATE -> TPL START, OBJECT -> RA/DEC)
         for kw in spec.keywords:
             if kw.name in header:
                 continue
             for rule in kw.derive:
-                value, origin = _derive(rule, kw.name, header, spec, ctx)
+                try:
+                    value, origin = _derive(rule, kw.name, header, spec, ctx)
+                    value = None if value is None else _coerce(value, kw.type)
+                except (TypeError, ValueError, OverflowError) as exc:  # unreadable source value: report it
+                    _report_once(report, kw.name, f"cannot derive {kw.name} ({rule}): {str(exc).splitlines()[0]}")
+                    continue
                 if value is not None:
-                    header[kw.name] = _coerce(value, kw.type)
+                    header[kw.name] = value
                     changes.append({"keyword": kw.name, "value": header[kw.name], "from": origin})
                     report["derived"].append({"keyword": kw.name, "value": header[kw.name], "from": origin})
                     break
@@ -165,6 +181,11 @@ def consolidate(raw: dict[str, Any], spec: InstrumentSpec, ctx: ObContext | None
     report["role"] = spec.role_of(header)
     report["complete"] = not report["missing"]
     return Consolidation(header=header, changes=changes, report=report)
+
+
+def _report_once(report: dict, keyword: str, message: str) -> None:
+    if not any(i["keyword"] == keyword and i["message"] == message for i in report["inconsistent"]):
+        report["inconsistent"].append({"keyword": keyword, "message": message})
 
 
 def _inconsistencies(raw: dict, header: dict, spec: InstrumentSpec, ctx: ObContext | None) -> list[dict]:
@@ -186,8 +207,12 @@ def _inconsistencies(raw: dict, header: dict, spec: InstrumentSpec, ctx: ObConte
                           "message": f"PROG_ID {header['PROG_ID']!r} but {ctx.source} belongs to {ctx.program!r}"})
     pos = _position(ctx, obj)
     if pos is not None and header.get("RA") is not None and header.get("DEC") is not None:
-        sep = SkyCoord(header["RA"] * u.deg, header["DEC"] * u.deg).separation(
-            SkyCoord(pos[0] * u.deg, pos[1] * u.deg)).arcsec
+        try:
+            sep = SkyCoord(header["RA"] * u.deg, header["DEC"] * u.deg).separation(
+                SkyCoord(pos[0] * u.deg, pos[1] * u.deg)).arcsec
+        except ValueError as exc:  # |DEC| > 90 in the header or in the catalogue
+            found.append({"keyword": "RA/DEC", "message": f"coordinates out of range: {exc}"})
+            sep = 0.0
         if sep > MAX_SEPARATION_ARCSEC:
             found.append({"keyword": "RA/DEC", "separation_arcsec": round(float(sep), 1),
                           "message": f"header coordinates are {sep:.0f} arcsec from the catalogue position "
