@@ -125,3 +125,19 @@ def test_archive_check_reports_corrupt_and_missing_files(demo, l2_version, capsy
         assert f"MISSING  version {l2_version.pk}" in capsys.readouterr().out
     finally:
         path.write_bytes(original)
+
+
+def test_push_enabled_without_url_fails_at_start(settings):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from archive.apps import check_push_settings
+
+    settings.ARCHIVE_PUSH_ENABLED, settings.ARCHIVE_OIDB_URL = True, ""
+    with pytest.raises(ImproperlyConfigured, match="ARCHIVE_OIDB_URL is empty"):
+        check_push_settings(settings)
+    settings.ARCHIVE_OIDB_URL = "http://127.0.0.1:1"
+    settings.ARCHIVE_OIDB_USER, settings.ARCHIVE_OIDB_PASSWORD = "u", ""
+    with pytest.raises(ImproperlyConfigured, match="PASSWORD"):
+        check_push_settings(settings)
+    settings.ARCHIVE_PUSH_ENABLED = False
+    check_push_settings(settings)
