@@ -115,11 +115,11 @@ def uv_coverage(files: list[tuple[str, Path]], div_id: str = "plot-uv") -> str |
                                  name=label, marker=dict(size=6)))
     if not n:
         return None
-    fig.update_layout(title="uv coverage", xaxis=dict(title="u (m), east", autorange="reversed",
+    fig.update_layout(title="uv coverage", xaxis=dict(title="u (m), east", autorange="reversed", constrain="domain",
                                                       zeroline=True, zerolinecolor="#dde1ea"),
                       yaxis=dict(title="v (m), north", scaleanchor="x", zeroline=True, zerolinecolor="#dde1ea"),
                       legend=dict(orientation="h", y=-0.25), **LAYOUT)
-    return _html(fig, div_id)
+    return _html(fig, div_id, height=460)
 
 
 def observations_timeline(observations: list, div_id: str = "plot-timeline") -> str | None:

@@ -171,16 +171,15 @@ def night_detail(request, date: str):
     context = {"night": night, "allocations": night.allocations.select_related("program", "program__pi")}
     if request.user.is_authenticated:
         from obs_server.models import ObservingBlock
+        from pipelines import selectors as pipeline_selectors
         from pipelines.models import RawFile
 
         context["obs"] = (ObservingBlock.objects.filter(night=night).select_related("program", "target")
                           .order_by("-priority", "submitted_at"))
         context["observations"] = (night.observations.select_related("program", "target", "ob")
                                    .prefetch_related("calibrators").order_by("start"))
-        context["inconsistent_files"] = (
-            RawFile.objects.filter(night=night).filter(consolidation_report__has_key="inconsistencies")
-            .order_by("original_name")
-        )
+        context["ingest_issues"] = pipeline_selectors.night_consolidation_issues(night=night)
+        context["quarantined"] = RawFile.objects.filter(night=night, status=RawFile.Status.QUARANTINED)
     return render(request, "surveys/night_detail.html", context)
 
 

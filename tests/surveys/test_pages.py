@@ -86,3 +86,60 @@ def test_calibrator_list_shows_flags(client, demo):
     assert len(names) == 3
     assert all(Calibrator.objects.get(name=n).flags.filter(active=True).exists() for n in names)
     assert b"Be star" in response.content
+
+
+def test_night_page_shows_queue_and_ingest_inconsistencies(client, demo):
+    from obs_server.models import ObservingBlock
+    from pipelines.models import RawFile
+
+    night = Observation.objects.first().night
+    target = Observation.objects.first().target
+    ObservingBlock.objects.create(program=target.programs.first(), target=target, night=night, name="ISSP_QUEUED",
+                                  instrument="SPICA", mode="MR720", payload={}, content_hash="a" * 64)
+    RawFile.objects.create(sha256="b" * 64, size=10, original_name="SPICA_0042.fits", path="x", night=night,
+                           consolidation_report={"inconsistent": [{"keyword": "OBJECT",
+                                                                   "message": "'HD 1' but the log says 'HD 2'"}]})
+    RawFile.objects.create(sha256="c" * 64, size=10, original_name="SPICA_0043.fits", path="y", night=night,
+                           consolidation_report={"inconsistent": [], "missing": [], "derived": []})
+    RawFile.objects.create(sha256="d" * 64, size=10, original_name="SPICA_0044.fits", path="z", night=night,
+                           status="quarantined", quarantine_reason="truncated FITS")
+    client.force_login(demo["operator"])
+    html = client.get(reverse("surveys:night-detail", args=[night.date.isoformat()])).content.decode()
+    assert "ISSP_QUEUED" in html
+    assert "SPICA_0042.fits" in html and "<b>OBJECT</b>: &#x27;HD 1&#x27; but the log says" in html
+    assert "SPICA_0043.fits" not in html and "truncated FITS" in html
+
+
+@pytest.mark.parametrize("who, status", [(None, 403), ("coi_issp", 403), ("datamanager", 302), ("admin", 302)])
+def test_calibrator_flag_form(client, demo, who, status):
+    calibrator = Calibrator.objects.filter(flags__isnull=True, observations__isnull=False).order_by("name").first()
+    observation = Observation.objects.filter(calibrators=calibrator).first()
+    url = reverse("surveys:calibrator-detail", args=[calibrator.pk])
+    if who:
+        client.force_login(demo[who])
+    page = client.get(url)
+    assert (b'id="flag-form"' in page.content) is (status == 302)
+    data = {"kind": "bad_binary", "comment": "Closure phases up to 8 deg", "evidence_url": "https://example.org/cp.png"}
+    if status == 302:  # a binarity flag without the observation that shows it is refused, with the reason
+        response = client.post(url, {**data, "evidence_url": ""})
+        assert response.status_code == 400 and b"needs the observation" in response.content
+    response = client.post(url, {**data, "observation": observation.pk})
+    if status == 403:
+        assert response.status_code == 403 and not calibrator.flags.exists()
+        return
+    assert response.status_code == 302
+    flag = calibrator.flags.get()
+    assert flag.declared_by == demo[who] and flag.evidence == {"url": "https://example.org/cp.png"}
+    assert flag.observation == observation
+    listing = client.get(reverse("surveys:calibrator-list"), {"flagged": "yes"})
+    assert calibrator in list(listing.context["page"])
+
+
+def test_calibrator_flag_form_errors(client, demo):
+    calibrator = Calibrator.objects.filter(flags__isnull=True).order_by("name").first()
+    client.force_login(demo["datamanager"])
+    response = client.post(reverse("surveys:calibrator-detail", args=[calibrator.pk]),
+                           {"kind": "nonsense", "comment": ""})
+    assert response.status_code == 400
+    assert set(response.context["form"].errors) == {"kind", "comment"}
+    assert not calibrator.flags.exists()
