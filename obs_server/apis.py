@@ -16,6 +16,7 @@ from django.utils.dateparse import parse_date
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.parsers import BaseParser, JSONParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
@@ -24,6 +25,7 @@ from rest_framework.views import APIView
 import issp_portal
 from issp_portal.exceptions import NotFoundError, PermissionRefused, ValidationFailed
 from obs_server import observability, selectors, services
+from obs_server.auth import PollTokenAuthentication
 from obs_server.models import ObservingBlock
 from obs_server.ob_format import ObFormatError, ObXmlError, ob_to_obxml, obxml_to_dict
 
@@ -198,6 +200,8 @@ def entry_json(request, entry: selectors.QueueEntry) -> dict:
 class ObQueueListApi(APIView):
     """Tonight's queue, best first, each with why; cheap to poll with If-None-Match (304)."""
 
+    authentication_classes = [PollTokenAuthentication, SessionAuthentication]
+
     @extend_schema(parameters=QUEUE_PARAMS, responses={200: OpenApiTypes.OBJECT, 304: None},
                    summary="The ranked queue (ETag / If-None-Match)")
     def get(self, request):
@@ -205,11 +209,14 @@ class ObQueueListApi(APIView):
         night_date = _night_date(request)
         instrument = request.query_params.get("instrument", "")
         program = request.query_params.get("program", "")
-        qs = selectors.queue_scope(user=request.user, night_date=night_date, instrument=instrument, program=program)
-        etag = selectors.queue_etag(qs, now=now, extra=f"{request.user.pk}|{night_date}|{instrument}|{program}")
+        def scope():
+            return selectors.queue_scope(user=request.user, night_date=night_date, instrument=instrument,
+                                         program=program)
+
+        etag = selectors.queue_etag(scope, now=now, extra=f"{request.user.pk}|{night_date}|{instrument}|{program}")
         if etag in request.headers.get("If-None-Match", ""):
             return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
-        entries = selectors.queue_ranked(qs, now=now)
+        entries = selectors.queue_ranked(scope(), now=now)
         body = {"night": night_date.isoformat(), "generated": now.isoformat(), "count": len(entries),
                 "results": [entry_json(request, e) for e in entries]}
         return Response(body, headers={"ETag": etag, "Cache-Control": "private, no-cache"})

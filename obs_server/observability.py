@@ -101,10 +101,12 @@ def observability_now(ra_deg: Sequence[float], dec_deg: Sequence[float],
     with offline_iers():
         stars = SkyCoord(ra=ra * u.deg, dec=dec * u.deg)
         loc = location()
-        alt = stars.transform_to(AltAz(obstime=t, location=loc)).alt.deg
-        moon = get_body("moon", t, loc)
-        moon_alt = float(moon.transform_to(AltAz(obstime=t, location=loc)).alt.deg)
-        moon_sep = moon.separation(stars).deg
+        frame = AltAz(obstime=t, location=loc)
+        stars_altaz = stars.transform_to(frame)
+        alt = stars_altaz.alt.deg
+        moon = get_body("moon", t, loc).transform_to(frame)  # topocentric: the Moon's parallax is ~1 deg
+        moon_alt = float(moon.alt.deg)
+        moon_sep = stars_altaz.separation(moon).deg
         ha = _hour_angle(stars, t)[:, 0]
     result = []
     for i in range(ra.size):

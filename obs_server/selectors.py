@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.db.models import Count, Max, Q, QuerySet
 
 from obs_server import observability as obsv
 from obs_server.models import ObservingBlock, ObSubmitKey
@@ -57,13 +58,38 @@ def queue_scope(*, user, night_date: dt.date, instrument: str = "", program: str
     return qs
 
 
-def queue_etag(qs: QuerySet[ObservingBlock], *, now: dt.datetime, extra: str = "") -> str:
-    """One aggregate query: changes when an OB, a program's priority/pause or the time bucket changes."""
-    agg = qs.aggregate(last=Max("updated"), n=Count("id"), prio=Sum("program__priority"),
-                       paused=Count("id", filter=Q(program__paused=True)))
+_ETAG_CACHE: dict[str, tuple[float, str]] = {}
+_GENERATION = [0]
+
+
+def queue_changed() -> None:
+    """Called by every service that changes the queue: drops this process's ETag micro-cache."""
+    _GENERATION[0] += 1
+    _ETAG_CACHE.clear()
+
+
+def queue_etag(qs: QuerySet[ObservingBlock] | Callable[[], QuerySet[ObservingBlock]], *, now: dt.datetime,
+               extra: str = "") -> str:
+    """One aggregate query (micro-cached per process for OBS_SERVER_POLL_CACHE_SECONDS).
+
+    Changes when an OB changes (pausing a program touches its OBs) or the time bucket
+    (OBS_SERVER_QUEUE_REFRESH_SECONDS) rolls over, since observability moves with time.
+    """
     bucket = int(now.timestamp()) // max(1, settings.OBS_SERVER_QUEUE_REFRESH_SECONDS)
-    raw = f"{agg['last']}|{agg['n']}|{agg['prio']}|{agg['paused']}|{bucket}|{extra}"
-    return '"' + hashlib.sha1(raw.encode()).hexdigest()[:20] + '"'
+    key = f"{extra}|{bucket}|{_GENERATION[0]}"
+    cached = _ETAG_CACHE.get(key)
+    clock = now.timestamp()
+    if cached is not None and clock - cached[0] < settings.OBS_SERVER_POLL_CACHE_SECONDS:
+        return cached[1]
+    if callable(qs):  # built only on a cache miss: a cached poll costs no query building at all
+        qs = qs()
+    agg = qs.aggregate(last=Max("updated"), n=Count("id"))
+    raw = f"{agg['last']}|{agg['n']}|{bucket}|{extra}"
+    etag = '"' + hashlib.sha1(raw.encode()).hexdigest()[:20] + '"'
+    if len(_ETAG_CACHE) > 1000:
+        _ETAG_CACHE.clear()
+    _ETAG_CACHE[key] = (clock, etag)
+    return etag
 
 
 @dataclass
@@ -185,7 +211,8 @@ def queue_entry(ob: ObservingBlock, rank: int, observ: obsv.Observability | None
 def queue_ranked(qs: QuerySet[ObservingBlock], *, now: dt.datetime) -> list[QueueEntry]:
     """The ranked queue with models loaded and the reason of each rank."""
     order = queue_order(qs, now=now)
-    models = ObservingBlock.objects.select_related("program", "target", "night").in_bulk([r.pk for r, _, _ in order])
+    models = (ObservingBlock.objects.select_related("program", "target", "night").order_by()
+              .in_bulk([r.pk for r, _, _ in order]))
     return [queue_entry(models[row.pk], rank, v, need) for rank, (row, v, need) in enumerate(order, start=1)]
 
 

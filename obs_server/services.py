@@ -187,6 +187,7 @@ def ob_transition(*, ob_id: int, to_state: str, actor=None, client: str = "", re
                             {"state": f"{state} -> {to_state} not allowed (from {', '.join(ALLOWED[to_state])})"})
     ob = ObservingBlock.objects.select_related("program", "target").get(pk=ob_id)
     _record(ob, state, to_state, actor=actor, client=client, reason=reason, comment=comment)
+    selectors.queue_changed()
     if to_state in OUTCOME:
         _observation_for(ob, to_state, now, comment or reason)
     return ob
@@ -216,6 +217,7 @@ def ob_leases_expire(*, now: dt.datetime | None = None) -> int:
                 state=S.QUEUED, claimed_by="", claimed_at=None, lease_expires=None, updated=now)
             if changed:
                 _record(ObservingBlock(pk=pk), state, S.QUEUED, client="server", reason="lease expired")
+                selectors.queue_changed()
                 count += 1
     return count
 
@@ -256,6 +258,7 @@ def ob_claim_next(*, user, client: str, night_date: dt.date, instrument: str = "
                 continue
             ob.state, ob.claimed_by, ob.claimed_at, ob.lease_expires = S.CLAIMED, client[:100], now, now + lease
             _record(ob, S.QUEUED, S.CLAIMED, actor=user, client=client, reason="claimed as next", comment=entry.why)
+            selectors.queue_changed()
             return entry
     return None
 
@@ -266,6 +269,7 @@ def ob_priority_change(*, ob: ObservingBlock, delta: int, actor) -> ObservingBlo
         raise PermissionRefused("only operators of the program or staff may reorder the queue")
     ObservingBlock.objects.filter(pk=ob.pk).update(priority=max(-99, min(99, ob.priority + delta)),
                                                    updated=timezone.now())
+    selectors.queue_changed()
     ob.refresh_from_db()
     return ob
 
@@ -276,5 +280,6 @@ def program_pause_set(*, program: Program, paused: bool, actor) -> Program:
         raise PermissionRefused("only operators of the program or staff may pause it")
     Program.objects.filter(pk=program.pk).update(paused=paused)
     ObservingBlock.objects.filter(program=program, state__in=selectors.ACTIVE_STATES).update(updated=timezone.now())
+    selectors.queue_changed()
     program.refresh_from_db()
     return program
