@@ -170,13 +170,19 @@ def write_l2(l1_path: Path, out_path: Path, content: L2Content, software: str) -
     The output is deterministic for the same inputs (DATE is taken from the input, never
     from the clock) so that re-running reuses the archived version.
     """
-    with fits.open(l1_path, memmap=False) as src:
-        hdus = [src[0].copy()]
-        for hdu in src[1:]:
-            if hdu.name in ("OI_VIS",):  # differential visibilities are not calibrated here
-                continue
-            hdus.append(hdu.copy())
-    out = fits.HDUList(hdus)
+    src = fits.open(l1_path, memmap=False)  # in memory: edits never reach the L1 file
+    try:
+        _fill_l2(src, content, software)
+        # differential visibilities (OI_VIS) are not calibrated here: dropped
+        out = fits.HDUList([h for h in src if h.name != "OI_VIS"])
+        _upgrade_v1_tables(out)
+        out.writeto(out_path, overwrite=True, output_verify="silentfix")
+    finally:
+        src.close()
+    return Path(out_path)
+
+
+def _fill_l2(out: fits.HDUList, content: L2Content, software: str) -> None:
     prim = out[0].header
     date = prim.get("DATE") or prim.get("DATE-OBS") or Time(float(prim.get("MJD-OBS", 51544)), format="mjd").isot
     prim["DATE"] = str(date).split(".")[0]
@@ -207,9 +213,6 @@ def write_l2(l1_path: Path, out_path: Path, content: L2Content, software: str) -
         amp, amp_err, bad_amp = _nan_to_flag(content.t3amp, content.t3amp_err, content.t3_flag)
         t3["T3PHI"], t3["T3PHIERR"], t3["T3AMP"], t3["T3AMPERR"] = phi, phi_err, amp, amp_err
         t3["FLAG"] = bad_phi | bad_amp
-    _upgrade_v1_tables(out)
-    out.writeto(out_path, overwrite=True, output_verify="silentfix")
-    return Path(out_path)
 
 
 def _upgrade_v1_tables(out: fits.HDUList) -> None:
