@@ -9,7 +9,7 @@ import numpy as np
 import plotly.graph_objects as go
 from astropy.io import fits
 
-from surveys.coords import format_dec, format_ra, ra_hours
+from surveys.coords import format_dec_many, format_ra_many, ra_hours
 from surveys.progress import DONE, IN_PROGRESS, NO_GOAL, NOT_STARTED
 
 log = logging.getLogger(__name__)
@@ -67,7 +67,9 @@ def sky_map(rows: list[dict], div_id: str = "plot-sky") -> str | None:
         fig.add_trace(go.Scatter(
             x=ra_hours([r["ra_deg"] for r in sel]), y=[r["dec_deg"] for r in sel], mode="markers", name=status,
             marker=dict(size=8, color=colour, line=dict(width=0.5, color="#333")),
-            text=[f"{r['name']}<br>{format_ra(r['ra_deg'])} {format_dec(r['dec_deg'])}" for r in sel],
+            text=[f"{r['name']}<br>{ra} {dec}" for r, ra, dec in zip(
+                sel, format_ra_many([r["ra_deg"] for r in sel]), format_dec_many([r["dec_deg"] for r in sel]),
+                strict=True)],
             hoverinfo="text",
         ))
     fig.update_layout(

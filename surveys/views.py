@@ -17,7 +17,7 @@ from django.urls import NoReverseMatch, reverse
 from issp_portal.exceptions import ApplicationError
 from surveys import dashboard as dash
 from surveys import plots, selectors, services
-from surveys.coords import format_dec, format_ra, galactic
+from surveys.coords import format_dec, format_dec_many, format_ra, format_ra_many, galactic
 from surveys.filters import CalibratorFilter, TargetListFilter, TargetStatusFilter
 from surveys.forms import CalibratorFlagForm
 from surveys.models import Calibrator, CalibratorFlag, Night, Observation, Program, Target
@@ -35,13 +35,15 @@ def home(request):
 
 
 def _export(rows: list[dict], fmt: str) -> HttpResponse:
+    ras = format_ra_many([r["ra_deg"] for r in rows])
+    decs = format_dec_many([r["dec_deg"] for r in rows])
     records = [
-        {"name": r["name"], "ra": format_ra(r["ra_deg"]), "dec": format_dec(r["dec_deg"]), "ra_deg": r["ra_deg"],
+        {"name": r["name"], "ra": ra, "dec": dec, "ra_deg": r["ra_deg"],
          "dec_deg": r["dec_deg"], "mag_v": r["mag_v"], "spectral_type": r["spectral_type"],
          "priority": r["priority"], "programs": ",".join(r["programs"]), "status": r["status"],
          "completion": round(r["completion"], 3), "n_obs": r["n_obs"],
          "last_obs": r["last_obs"].isoformat() if r["last_obs"] else None, "goals": r["goals"]}
-        for r in rows
+        for r, ra, dec in zip(rows, ras, decs, strict=True)
     ]
     if fmt == "json":
         return JsonResponse({"count": len(records), "targets": records})
