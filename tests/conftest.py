@@ -142,6 +142,18 @@ def celery_worker_process(django_db_setup, django_db_blocker, _session_storage):
         proc.kill()
 
 
+@pytest.fixture(autouse=True)
+def _tasks_in_process_by_default(request):
+    """Tasks run in-process unless the test asks for the broker (`celery_live`): a test
+    that queues a task never waits for a worker that is not there, even when CI sets a broker."""
+    from issp_portal.celery import app
+
+    live = "celery_live" in request.fixturenames
+    app.conf.task_always_eager = not live
+    yield
+    app.conf.task_always_eager = True
+
+
 @pytest.fixture
 def celery_live(settings):
     """Send tasks through the broker instead of running them in-process."""
@@ -150,7 +162,6 @@ def celery_live(settings):
     settings.CELERY_TASK_ALWAYS_EAGER = False
     app.conf.task_always_eager = False
     yield app
-    app.conf.task_always_eager = settings.CELERY_BROKER_URL is None
 
 
 @pytest.fixture(scope="session", autouse=True)
