@@ -89,7 +89,10 @@ class UploadForm(forms.Form):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["program"].queryset = selectors.programs_for(user=user, roles=selectors.SUBMIT_ROLES)
+        programs = selectors.programs_for(user=user, roles=selectors.SUBMIT_ROLES)
+        self.fields["program"].queryset = programs
+        if programs.count() == 1:
+            self.fields["program"].initial = programs.first()
         self.fields["night"].queryset = Night.objects.filter(
             date__gte=observability.night_date(timezone.now())).order_by("date")
 
