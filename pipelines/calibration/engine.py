@@ -166,6 +166,7 @@ def calibrate_setup(files: list[L1File], diameters: dict[str, Diameter | None], 
                for i in range(len(cal_files))]
         points = tfm.TFPoints(*(np.array([getattr(p, a) for p in pts]) for a in ("tf2", "err_meas", "err_diam")))
         excl = bl_mask[None, :, None] | chan_mask[None, None, :]
+        raw_points = points  # the plot shows operator-excluded baselines as excluded points
         points = tfm.TFPoints(*(np.where(excl, np.nan, getattr(points, a)) for a in ("tf2", "err_meas", "err_diam")))
         t3 = None
         if tri_keys and all(f.t3phi is not None for f in cal_files):
@@ -190,7 +191,7 @@ def calibrate_setup(files: list[L1File], diameters: dict[str, Diameter | None], 
                                     "visits": names.count(n), "used": bool(use[[m == n for m in names]].any()),
                                     "suspect": n in suspects})
         u_points = tfm.TFPoints(points.tf2[use], points.err_meas[use], points.err_diam[use])
-        res.tf_plot = _tf_plot(bl_keys, t_cal, points, names, use, u_points, star_index, params,
+        res.tf_plot = _tf_plot(bl_keys, t_cal, raw_points, names, use, u_points, star_index, params,
                                [f for f in files if f.role == SCIENCE])
     for f in files:
         if f.role != SCIENCE:
