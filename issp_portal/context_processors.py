@@ -15,6 +15,7 @@ NAV = [
     ("Calibration", "calibration:run-list"),
     ("Diameters", "analysis:diameter-table"),
     ("Performance", "performance:overview"),
+    ("JMMC", "jmmc:sync-status"),
     ("API", "api-docs"),
 ]
 

@@ -144,13 +144,23 @@ def bin_rows(summaries: list[ModeSummary], width: float = 0.5) -> list[dict]:
     return rows
 
 
+def snr_predictor(*, instrument: str, mode: str):
+    """A function mag -> expected V² SNR tonight for this mode (fitted once), or None without a fit."""
+    summary = next((m for m in mode_summaries(instrument=instrument) if m.mode == mode and m.fit), None)
+    if summary is None:
+        return None
+    typical, law = summary.typical(), summary.fit.law
+
+    def predict(mag: float | None, tau0_ms: float | None = None) -> float | None:
+        if mag is None:
+            return None
+        tau0 = (tau0_ms / 1000) if tau0_ms else typical["tau0"]
+        return float(law.snr(mag, typical["t_exp"], tau0, typical["n_frames"]))
+
+    return predict
+
+
 def expected_snr(*, instrument: str, mode: str, mag: float | None, tau0_ms: float | None = None) -> float | None:
     """The V² SNR a target of this magnitude should reach tonight (for the planner), or None."""
-    if mag is None:
-        return None
-    for m in mode_summaries(instrument=instrument):
-        if m.mode == mode and m.fit is not None:
-            t = m.typical()
-            tau0 = (tau0_ms / 1000) if tau0_ms else t["tau0"]
-            return float(m.fit.law.snr(mag, t["t_exp"], tau0, t["n_frames"]))
-    return None
+    predict = snr_predictor(instrument=instrument, mode=mode)
+    return predict(mag, tau0_ms) if predict else None

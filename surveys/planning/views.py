@@ -12,7 +12,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from issp_portal.exceptions import ApplicationError
-from surveys.models import Calibrator
+from pipelines.instruments import get_instrument
+from pipelines.performance.selectors import snr_predictor
+from surveys.models import Calibrator, Target
 from surveys.planning import selectors, services, timeline
 from surveys.planning.forms import EditForm, PlanForm
 from surveys.planning.models import NightPlan
@@ -58,6 +60,18 @@ def planner(request):
     return render(request, "planning/planner.html", {"form": form, "plans": plans}, status=status)
 
 
+def _add_expected_snr(plan: NightPlan, candidates: list[dict]) -> None:
+    """Expected V² SNR from the empirical noise model of the mode (pipelines.performance), when fitted."""
+    predict = snr_predictor(instrument=plan.instrument, mode=plan.mode)
+    if predict is None:
+        return
+    band = get_instrument(plan.instrument).bands[0].lower()
+    mags = dict(Target.objects.filter(pk__in=[r["target_id"] for r in candidates])
+                .values_list("pk", f"mag_{band}"))
+    for row in candidates:
+        row["expected_snr"] = predict(mags.get(row["target_id"]))
+
+
 def _plan_for(request, pk: int) -> NightPlan:
     plan = get_object_or_404(NightPlan.objects.select_related("night", "program", "night__semester"), pk=pk)
     if not selectors.can_view(user=request.user, program=plan.program):
@@ -77,6 +91,7 @@ def _detail(request, plan: NightPlan, *, status: int = 200, error: str = ""):
     cal_names = dict(Calibrator.objects.filter(pk__in=cal_ids).values_list("pk", "name"))
     candidates = [{**row, "calibrators": [{**c, "name": cal_names.get(c["id"], "?")} for c in row["calibrators"]]}
                   for row in plan.candidates[:CANDIDATES_SHOWN]]
+    _add_expected_snr(plan, candidates)
     planned = {i.target_id for i in items}
     addable = [r for r in plan.candidates if r["score"] is not None and r["target_id"] not in planned][:40]
     used = sum((i.end - i.start).total_seconds() for i in items) / 3600

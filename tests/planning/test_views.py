@@ -103,3 +103,22 @@ def test_send_to_queue(client, demo, issp_plan):
     assert issp_plan.status == "sent" and all(i.ob_id for i in issp_plan.items.all())
     again = client.post(reverse("planning:plan-send", args=[issp_plan.pk]))
     assert again.status_code == 409
+
+
+def test_candidates_show_the_expected_snr_from_the_noise_model(client, demo, split_night):
+    from pipelines.performance import demo as perf_demo
+    from pipelines.performance.models import SnrSample
+    from pipelines.performance.selectors import expected_snr
+    from surveys.models import Target
+
+    client.force_login(demo["pi_issp"])
+    client.post(reverse("planning:planner"), form_data(split_night, Program.objects.get(code="issp")))
+    plan = NightPlan.objects.get()
+    first = plan.candidates[0]
+    without = client.get(reverse("planning:plan-detail", args=[plan.pk])).context["candidates"][0]
+    assert "expected_snr" not in without  # no noise model fitted yet: nothing invented
+    SnrSample.objects.bulk_create(perf_demo.synthetic_history(n=200))
+    row = client.get(reverse("planning:plan-detail", args=[plan.pk])).context["candidates"][0]
+    mag_r = Target.objects.get(pk=first["target_id"]).mag_r
+    assert row["expected_snr"] == pytest.approx(expected_snr(instrument="SPICA", mode="MR720", mag=mag_r))
+    assert row["expected_snr"] > 0
