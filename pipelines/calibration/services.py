@@ -175,7 +175,7 @@ def _store(run: PipelineRun, result: SetupResult, by_path: dict, cal_rows: dict,
             version, created = product_version_create(
                 calib_level=2, kind="oifits", program=product.program, target=product.target, night=run.night,
                 observation=product.observation, instrument=product.instrument, setup=run.setup, key=key,
-                filename=name, source_path=path, processing=processing,
+                filename=name, source_path=path, processing=processing, check=True,
                 processed_by=run.requested_by if processing == "manual" else None, software=SOFTWARE,
                 parameters=params.as_dict(), inputs=inputs,
                 calibrators=[cal_rows[n] for n in sr.calibrators if cal_rows.get(n)],
