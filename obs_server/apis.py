@@ -285,6 +285,8 @@ class StatusInput(serializers.Serializer):
     expected_state = serializers.CharField(required=False, allow_blank=True, default="")
     reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     comment = serializers.CharField(required=False, allow_blank=True, default="")
+    night = serializers.CharField(required=False, allow_blank=True,
+                                  help_text="with state=queued: YYYY-MM-DD, or empty for any night")
 
 
 OWNER_STATES = (ObservingBlock.State.CANCELLED, ObservingBlock.State.QUEUED)
@@ -303,9 +305,12 @@ class ObStatusUpdateApi(APIView):
         roles = selectors.SUBMIT_ROLES if v["state"] in OWNER_STATES else selectors.OPERATOR_ROLES
         if not selectors.can(user=request.user, program=ob.program_id, roles=roles):
             raise PermissionRefused(f"you may not set OBs of {ob.program.code} to {v['state']}")
+        night = services.KEEP
+        if "night" in v and v["state"] == ObservingBlock.State.QUEUED:
+            night = _night(v["night"]) if v["night"] else None
         ob = services.ob_transition(ob_id=ob.pk, to_state=v["state"], actor=request.user, client=v["client"],
                                     reason=v["reason"], comment=v["comment"],
-                                    expected_state=v["expected_state"] or None, check_client=True)
+                                    expected_state=v["expected_state"] or None, check_client=True, night=night)
         return Response(ob_brief(request, ob))
 
 

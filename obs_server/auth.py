@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.db import connection
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication, get_authorization_header
 
@@ -47,3 +48,15 @@ class PollTokenAuthentication(TokenAuthentication):
         user._state.adding = False
         user._state.db = connection.alias
         return user, key
+
+
+class PollTokenScheme(OpenApiAuthenticationExtension):
+    """OpenAPI: the poll's token check is the same header and the same tokens as tokenAuth."""
+
+    target_class = "obs_server.auth.PollTokenAuthentication"
+    name = "pollTokenAuth"
+    priority = 1
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "apiKey", "in": "header", "name": "Authorization",
+                "description": 'The same DRF token as tokenAuth: "Token <key>"'}

@@ -33,6 +33,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {  # to_state -> from_states
     S.CANCELLED: (S.SUBMITTED, S.QUEUED, S.CLAIMED),
 }
 OUTCOME = {S.DONE: "executed", S.FAILED: "failed", S.ABORTED: "aborted"}
+KEEP = object()  # ob_transition(night=KEEP): leave the OB's night as it is
 
 
 def content_hash(payload: dict) -> str:
@@ -156,7 +157,7 @@ def ob_receive(*, payload: dict, program: Program, submitted_by, night: Night | 
 @transaction.atomic
 def ob_transition(*, ob_id: int, to_state: str, actor=None, client: str = "", reason: str = "",
                   comment: str = "", expected_state: str | None = None, when: dt.datetime | None = None,
-                  check_client: bool = False) -> ObservingBlock:
+                  check_client: bool = False, night: Night | None | object = KEEP) -> ObservingBlock:
     """Compare-and-set an OB's state; ConflictError when another client moved it first."""
     if to_state not in ALLOWED:
         raise ValidationFailed(f"unknown state {to_state!r}", {"state": f"one of {', '.join(ALLOWED)}"})
@@ -179,6 +180,8 @@ def ob_transition(*, ob_id: int, to_state: str, actor=None, client: str = "", re
         fields.update(lease_expires=now + lease)
     elif to_state in (S.QUEUED, S.CANCELLED):
         fields.update(claimed_by="", claimed_at=None, lease_expires=None)
+        if to_state == S.QUEUED and night is not KEEP:  # re-queue for another night, or any night (None)
+            fields["night"] = night
     else:
         fields.update(lease_expires=None)
     changed = ObservingBlock.objects.filter(pk=ob_id, state__in=from_states, state=state).update(**fields)

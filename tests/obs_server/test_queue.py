@@ -149,3 +149,17 @@ def test_status_api_reports_and_conflicts(api, demo, spica_payload):
     assert Observation.objects.get(ob=ob).status == "executed"
     r = op.post(f"/api/v1/ob/{ob.pk}/status/", {"state": "exploded"}, format="json")
     assert r.status_code == 400 and "state" in r.json()
+
+
+def test_requeue_for_another_night(api, demo, spica_payload):
+    from surveys.models import Night
+
+    ob = make_ob("issp", spica_payload)
+    night = Night.objects.order_by("-date").first()
+    op = api("operator")
+    op.post("/api/v1/ob/claim/", {"client": "acq"}, format="json")
+    op.post(f"/api/v1/ob/{ob.pk}/status/", {"state": "failed", "client": "acq", "reason": "seeing"}, format="json")
+    r = op.post(f"/api/v1/ob/{ob.pk}/status/", {"state": "queued", "night": night.date.isoformat()}, format="json")
+    assert r.status_code == 200 and r.json()["night"] == night.date.isoformat() and r.json()["state"] == "queued"
+    r = op.post(f"/api/v1/ob/{ob.pk}/status/", {"state": "queued", "night": "1999-01-01"}, format="json")
+    assert r.status_code == 400 and "night" in r.json()["errors"]
