@@ -255,6 +255,9 @@ CELERY_BEAT_SCHEDULE["pipelines-ingest-landing"] = {
     "task": "pipelines.ingest_landing", "schedule": float(PIPELINES_INGEST_INTERVAL_S), "options": {"queue": "ingest"},
 }
 
+# L2 calibration starts by itself when a night's L1 reduction is complete.
+PIPELINES_AUTO_L2 = env.bool("PIPELINES_AUTO_L2", default=True)
+
 ARCHIVE_PUSH_ENABLED = env.bool("ARCHIVE_PUSH_ENABLED", default=False)
 ARCHIVE_OIDB_URL = env.str("ARCHIVE_OIDB_URL", default="")
 ARCHIVE_OIDB_USER = env.str("ARCHIVE_OIDB_USER", default="")

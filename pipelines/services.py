@@ -128,7 +128,17 @@ def l1_run_execute(*, run: PipelineRun) -> PipelineRun:
         report={"files": results, "registered": len(results) - len(failed), "failed": len(failed)},
         error_summary="\n".join(f"{k}: {v}" for k, v in failed.items()))
     run.refresh_from_db()
+    if settings.PIPELINES_AUTO_L2 and run.night_id:
+        _calibrate_when_complete(run.night_id)
     return run
+
+
+def _calibrate_when_complete(night_id: int) -> None:
+    """Hand the night to L2 calibration once its L1 is complete (automatic processing)."""
+    from pipelines.calibration.services import night_calibrate_if_complete
+    from surveys.models import Night
+
+    transaction.on_commit(lambda: night_calibrate_if_complete(night=Night.objects.get(pk=night_id)))
 
 
 def sweep_stale_partials(root: Path, *, older_than_s: float = 3600) -> int:
