@@ -10,7 +10,7 @@ urlpatterns = [
     path("ob/submit/<str:key>/", apis.ObSubmitKeyApi.as_view(), name="ob-submit-key"),
     path("api/v1/ob/validate/", apis.ObValidateApi.as_view(), name="ob-validate"),
     # acquisition client
-    path("api/v1/ob/queue/", apis.ObQueueListApi.as_view(), name="ob-queue"),
+    path("api/v1/ob/queue/", apis.ob_queue_view, name="ob-queue"),
     path("api/v1/ob/claim/", apis.ObClaimNextApi.as_view(), name="ob-claim"),
     path("api/v1/ob/<int:pk>/", apis.ObDetailApi.as_view(), name="ob-detail"),
     path("api/v1/ob/<int:pk>/obxml", apis.ObObxmlApi.as_view(), name="ob-obxml"),
