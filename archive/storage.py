@@ -2,25 +2,17 @@
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from pathlib import Path
 
 from django.conf import settings
 
-CHUNK = 1024 * 1024
+from issp_portal.files import CHUNK, atomic_write, sha256_of
+
+__all__ = ["sha256_of", "store_bytes", "store_file", "absolute_path", "archive_root", "relative_path_for"]
 
 
 def archive_root() -> Path:
     return Path(settings.ARCHIVE_ROOT)
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(CHUNK), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def relative_path_for(sha256: str, suffix: str) -> str:
@@ -33,7 +25,7 @@ def store_bytes(content: bytes, suffix: str) -> tuple[str, str, int]:
     rel = relative_path_for(sha, suffix)
     target = archive_root() / rel
     if not target.exists():
-        _atomic_write(target, lambda fh: fh.write(content))
+        atomic_write(target, lambda fh: fh.write(content))
     return rel, sha, len(content)
 
 
@@ -48,26 +40,11 @@ def store_file(source: Path, suffix: str | None = None) -> tuple[str, str, int]:
             with open(source, "rb") as src:
                 for block in iter(lambda: src.read(CHUNK), b""):
                     fh.write(block)
-        _atomic_write(target, copy)
+        atomic_write(target, copy)
         if sha256_of(target) != sha:  # checksum again after storing
             target.unlink()
             raise OSError(f"checksum mismatch while storing {source}")
     return rel, sha, source.stat().st_size
-
-
-def _atomic_write(target: Path, writer) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            writer(fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def absolute_path(relative: str) -> Path:

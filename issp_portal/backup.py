@@ -7,7 +7,6 @@ copied with a manifest of their SHA-256, verified again on restore.
 from __future__ import annotations
 
 import gzip
-import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -17,19 +16,12 @@ from django.core.management import call_command
 from django.db import connection, transaction
 
 from issp_portal.exceptions import ValidationFailed
+from issp_portal.files import sha256_of
 
 MANIFEST = "manifest.json"
 DUMP = "database.json.gz"
 # Rows rebuilt by migrations or meaningless elsewhere are left out.
 EXCLUDED = ["contenttypes", "auth.permission", "sessions", "admin.logentry"]
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def backup_create(*, destination: Path) -> dict:
@@ -48,8 +40,8 @@ def backup_create(*, destination: Path) -> dict:
             target = destination / "archive" / rel
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(path, target)
-            files[rel] = _sha256(target)
-    manifest = {"database": DUMP, "database_sha256": _sha256(destination / DUMP), "vendor": connection.vendor,
+            files[rel] = sha256_of(target)
+    manifest = {"database": DUMP, "database_sha256": sha256_of(destination / DUMP), "vendor": connection.vendor,
                 "archive_files": files}
     (destination / MANIFEST).write_text(json.dumps(manifest, indent=1))
     return {"files": len(files), "destination": str(destination)}
@@ -59,9 +51,9 @@ def backup_restore(*, source: Path) -> dict:
     """Restore a backup into this (migrated, empty) instance; refuses a damaged backup."""
     source = Path(source)
     manifest = json.loads((source / MANIFEST).read_text())
-    if _sha256(source / DUMP) != manifest["database_sha256"]:
+    if sha256_of(source / DUMP) != manifest["database_sha256"]:
         raise ValidationFailed("Backup database dump is corrupt.", {"database": "checksum mismatch"})
-    bad = [rel for rel, sha in manifest["archive_files"].items() if _sha256(source / "archive" / rel) != sha]
+    bad = [rel for rel, sha in manifest["archive_files"].items() if sha256_of(source / "archive" / rel) != sha]
     if bad:
         raise ValidationFailed("Backup archive files are corrupt.", {"archive_files": bad[:20]})
     from django.contrib.auth import get_user_model

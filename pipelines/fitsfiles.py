@@ -4,16 +4,16 @@ No Django import: the callers pass the folders.
 """
 from __future__ import annotations
 
-import hashlib
-import os
 import shutil
-import tempfile
 import warnings
-from collections.abc import Callable
 from pathlib import Path
 
 from astropy.io import fits
 from astropy.io.fits.verify import VerifyWarning
+
+from issp_portal.files import atomic_write, sha256_of
+
+__all__ = ["UnreadableFile", "atomic_write", "check_readable", "sha256_of", "store_copy"]
 
 CHUNK = 1024 * 1024
 BLOCK = 2880
@@ -21,14 +21,6 @@ BLOCK = 2880
 
 class UnreadableFile(Exception):
     """The file cannot be used at all (empty, not FITS, truncated); the message is the quarantine reason."""
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(CHUNK), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def check_readable(path: Path) -> None:
@@ -50,22 +42,6 @@ def check_readable(path: Path) -> None:
                     _ = hdu.data  # noqa: F841 (forces the data to be read completely)
     except (OSError, ValueError, TypeError, IndexError, Warning) as exc:
         raise UnreadableFile(f"truncated or corrupt FITS: {exc}")
-
-
-def atomic_write(target: Path, writer: Callable) -> None:
-    """Write through a hidden temporary file in the same folder, then rename: never a partial file."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            writer(fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def store_copy(source: Path, target: Path, sha256: str) -> Path:

@@ -12,7 +12,6 @@
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import shlex
 import stat
@@ -21,6 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import paramiko
+
+from issp_portal.files import sha256_of
 
 CHUNK = 256 * 1024
 
@@ -61,14 +62,6 @@ class SftpSource:
         except (paramiko.SSHException, OSError) as exc:
             raise SftpError(f"cannot connect to {self.username}@{self.host}:{self.port}: {exc}")
         return client
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(CHUNK), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _remote_checksums(client: paramiko.SSHClient, sftp: paramiko.SFTPClient, remote_dir: str,
@@ -113,7 +106,7 @@ def pull(source: SftpSource, dest: Path, *, have: Callable[[str], bool] = lambda
                 report.failed[name] = "no remote checksum"
                 continue
             final = dest / name
-            if have(expected) or (final.exists() and _sha256(final) == expected):
+            if have(expected) or (final.exists() and sha256_of(final) == expected):
                 report.skipped.append(name)
                 continue
             part = partial_dir / f"{name}.part"
@@ -132,7 +125,7 @@ def pull(source: SftpSource, dest: Path, *, have: Callable[[str], bool] = lambda
             except OSError as exc:
                 report.failed[name] = f"transfer interrupted at {part.stat().st_size} bytes: {exc}"
                 continue
-            got = _sha256(part)
+            got = sha256_of(part)
             if got != expected:
                 part.unlink()
                 report.failed[name] = f"checksum mismatch (remote {expected[:12]}, local {got[:12]}): discarded"
