@@ -1,7 +1,8 @@
 """The only place obs_server writes to or looks up surveys/ rows (targets, nights, observations).
 
-surveys/ owns these models; when its services gain the matching functions, switch
-the bodies here and nothing else changes.
+Targets are created through surveys.services.target_upsert; nights and observations are
+written here with the ORM until surveys/services.py offers matching functions (then only
+these bodies change).
 """
 from __future__ import annotations
 
@@ -11,26 +12,17 @@ from django.db.models import Q
 
 from obs_server.ob_format import ObDefinition, ObTarget
 from surveys.models import Calibrator, CalibratorFlag, Night, Observation, Program, Target
+from surveys.services import target_upsert
 
 
 def _target_upsert(t: ObTarget, program: Program) -> Target:
-    try:  # surveys.services.target_upsert is the owner's write path once it exists
-        from surveys.services import target_upsert
-    except ImportError:  # pragma: no cover - transitional
-        target_upsert = None
     existing = Target.objects.filter(name=t.name).first()
     if existing is not None:  # keep the catalogue's values; only record that the program observes it
         existing.programs.add(program)
         return existing
-    fields = dict(pm_ra=t.pm_ra, pm_dec=t.pm_dec, parallax=t.parallax, spectral_type=t.spectral_type,
-                  object_types=t.object_types, identifiers=t.identifiers)
-    if target_upsert is not None:
-        target, _ = target_upsert(name=t.name, ra_deg=t.ra_deg, dec_deg=t.dec_deg, fluxes=t.fluxes,
-                                  programs=[program], **fields)
-        return target
-    mags = {f"mag_{b.lower()}": m for b, m in t.fluxes.items() if b.upper() in "VRIJHK"}
-    target = Target.objects.create(name=t.name, ra_deg=t.ra_deg, dec_deg=t.dec_deg, **fields, **mags)
-    target.programs.add(program)
+    target, _ = target_upsert(name=t.name, ra_deg=t.ra_deg, dec_deg=t.dec_deg, fluxes=t.fluxes, programs=[program],
+                              pm_ra=t.pm_ra, pm_dec=t.pm_dec, parallax=t.parallax, spectral_type=t.spectral_type,
+                              object_types=t.object_types, identifiers=t.identifiers)
     return target
 
 
