@@ -56,11 +56,19 @@ def location() -> EarthLocation:
     return EarthLocation.from_geodetic(CHARA_LON_DEG * u.deg, CHARA_LAT_DEG * u.deg, CHARA_HEIGHT_M * u.m)
 
 
+# The server has no route to the internet: never try to download IERS tables (predictions are good to
+# arcseconds). Set once for the process: astropy's set_temp is not thread-safe, and threads (gunicorn
+# threads, concurrent claims) restoring it under each other made astropy try the network.
+iers.conf.auto_download = False
+iers.conf.auto_max_age = None
+
+
 @contextmanager
 def offline_iers():
-    """Never try to download IERS tables (no network at the site); predictions are good to arcseconds."""
-    with iers.conf.set_temp("auto_download", False), iers.conf.set_temp("auto_max_age", None):
-        yield
+    """Kept for callers written against the context-manager form; the setting is process-wide."""
+    iers.conf.auto_download = False
+    iers.conf.auto_max_age = None
+    yield
 
 
 def night_date(when: dt.datetime) -> dt.date:
