@@ -195,8 +195,6 @@ def _believable(*, seed: int, nights: list, targets: list, calibrators: list, us
     Uses its own random stream so the rest of the demo (positions, names) is unchanged; idempotent.
     """
     rng = random.Random(seed + 1)
-    if Observation.objects.filter(status__in=[Observation.Status.FAILED, Observation.Status.ABORTED]).exists():
-        return 0
     observed = [n for n in nights if n.status == Night.Status.OBSERVED]
     for night, note in zip(rng.sample(observed, min(3, len(observed))), LOSS_NOTES, strict=False):
         night.status, night.hours_lost, night.weather_notes = Night.Status.PARTIAL, 2.5, note
@@ -208,6 +206,8 @@ def _believable(*, seed: int, nights: list, targets: list, calibrators: list, us
     good = list(calibrators[3:])
     for obs in Observation.objects.filter(status=Observation.Status.EXECUTED).order_by("pk")[::3]:
         obs.calibrators.add(rng.choice(good))
+    if Observation.objects.filter(status__in=[Observation.Status.FAILED, Observation.Status.ABORTED]).exists():
+        return 0
     created = 0
     for obs in list(Observation.objects.filter(status=Observation.Status.EXECUTED).order_by("pk")[::7]):
         failed = rng.random() < 0.6
