@@ -39,7 +39,7 @@ def load() -> dict:
         visits.append(synthetic.VisitPlan(
             "SPICA", obs.program.code, (t.name, t.ra_deg, t.dec_deg, 0.5 + (t.pk % 10) / 5),
             (c.name, c.ra_deg, c.dec_deg, c.udd_r or 0.3), obs.start + dt.timedelta(minutes=1), mode=obs.mode,
-            stations=obs.stations or "S1-S2-E1-E2-W1-W2"))
+            stations=obs.stations or "S1-S2-E1-E2-W1-W2", magnitudes=(t.mag_r, c.mag_r)))
     specs = synthetic.night_specs(visits, seed=night.pk)
     if len(specs) > 1:
         specs[1].drop = ("OBJECT", "OBS TARG NAME", "DATE-OBS", "PROG_ID")

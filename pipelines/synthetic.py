@@ -20,6 +20,7 @@ from astropy.time import Time
 from scipy.special import j1
 
 from pipelines.instruments import CALIBRATION, SCIENCE, get_instrument
+from pipelines.performance.noise_model import NoiseLaw
 
 # Approximate CHARA station positions (east, north) in metres, relative to S1.
 STATIONS = {"S1": (0.0, 0.0), "S2": (-5.7, 33.6), "E1": (125.3, 305.9), "E2": (70.4, 269.7),
@@ -49,6 +50,14 @@ class RawSpec:
     seed: int = 0
     drop: tuple[str, ...] = ()
     overrides: dict = field(default_factory=dict)
+    mag: float | None = None  # magnitude in the science band: noise follows SYNTHETIC_NOISE_LAW; None = 2 %
+
+
+# Noise of synthetic raw files when their star's magnitude is known (photon + read noise + coherence loss),
+# so the performance pages measure a law like a real instrument's. Per-frame noise is scaled so the
+# whole exposure (EXPTIME / DET DIT frames) reaches the law's SNR.
+SYNTHETIC_NOISE_LAW = NoiseLaw(zp=14.3, sigma_read=6.0, beta=12.0)
+SYNTHETIC_DIT_S = 0.005
 
 
 def uniform_disk_v2(baseline_m: np.ndarray, wavelength_m: np.ndarray, diameter_mas: float) -> np.ndarray:
@@ -85,7 +94,7 @@ def header_for(spec: RawSpec) -> fits.Header:
             ("HIERARCH TPL START", iso, ""),
             ("HIERARCH INS RESOL", mode, ""),
             ("HIERARCH INS CENTRAL WL", 720.0, "[nm]"),
-            ("HIERARCH DET DIT", 0.005, "[s]"),
+            ("HIERARCH DET DIT", SYNTHETIC_DIT_S, "[s]"),
             ("HIERARCH DET GAIN", 100.0, ""),
             ("HIERARCH PRO SCIENCE", spec.role == SCIENCE, "science (T) or calibrator (F)"),
         ]
@@ -126,7 +135,7 @@ def raw_hdulist(spec: RawSpec) -> fits.HDUList:
     u, v = np.array(u), np.array(v)
     v2 = uniform_disk_v2(np.hypot(u, v), wl, spec.diameter_mas)
     tf = 0.55 + 0.3 * np.exp(-(spec.r0_cm / 10.0 - 1) ** 2)
-    frames = v2[None] * tf * (1 + 0.02 * rng.standard_normal((spec.n_frames, *v2.shape)))
+    frames = v2[None] * tf * (1 + _frame_noise(spec, v2 * tf) * rng.standard_normal((spec.n_frames, *v2.shape)))
     primary = fits.PrimaryHDU(frames.astype(np.float32), header=header_for(spec))
     geo = fits.BinTableHDU.from_columns([
         fits.Column("STA1", "2A", array=[a for a, _ in pairs]),
@@ -139,6 +148,16 @@ def raw_hdulist(spec: RawSpec) -> fits.HDUList:
         fits.Column("EFF_BAND", "E", unit="m", array=np.full_like(wl, (hi - lo) / spec.n_channels)),
     ], name="ISSP_CHANNELS")
     return fits.HDUList([primary, geo, wave])
+
+
+def _frame_noise(spec: RawSpec, v2_measured: np.ndarray) -> np.ndarray | float:
+    """Relative noise of one stored frame: 2 % without a magnitude, else from SYNTHETIC_NOISE_LAW."""
+    if spec.mag is None:
+        return 0.02
+    n_exposure = spec.exptime_s / SYNTHETIC_DIT_S
+    snr = SYNTHETIC_NOISE_LAW.snr(spec.mag, SYNTHETIC_DIT_S, spec.tau0_ms / 1000, n_exposure,
+                                  np.clip(v2_measured, 1e-4, 1))
+    return np.clip(np.sqrt(spec.n_frames) / snr, 1e-4, 1.0)
 
 
 def write_raw(path: Path, spec: RawSpec) -> Path:
@@ -172,6 +191,7 @@ class VisitPlan:
     start: dt.datetime
     mode: str = ""
     stations: str = "S1-S2-E1-E2-W1-W2"
+    magnitudes: tuple[float | None, float | None] = (None, None)  # target, calibrator (science band)
 
 
 def night_specs(visits: list[VisitPlan], *, files_per_visit: int = 1, seed: int = 1) -> list[RawSpec]:
@@ -180,14 +200,16 @@ def night_specs(visits: list[VisitPlan], *, files_per_visit: int = 1, seed: int 
     rng = np.random.default_rng(seed)
     for k, visit in enumerate(visits):
         t = visit.start
-        for role, (name, ra, dec, diam) in [(CALIBRATION, visit.calibrator), (SCIENCE, visit.target),
-                                            (CALIBRATION, visit.calibrator)]:
+        mag_sci, mag_cal = visit.magnitudes
+        for role, (name, ra, dec, diam), mag in [(CALIBRATION, visit.calibrator, mag_cal),
+                                                 (SCIENCE, visit.target, mag_sci),
+                                                 (CALIBRATION, visit.calibrator, mag_cal)]:
             for _ in range(files_per_visit):
                 specs.append(RawSpec(
                     instrument=visit.instrument, object=name, ra_deg=ra, dec_deg=dec, start=t, role=role,
                     program=visit.program, mode=visit.mode, stations=visit.stations, diameter_mas=diam,
                     r0_cm=round(float(rng.uniform(7, 13)), 1), tau0_ms=round(float(rng.uniform(3, 8)), 1),
-                    seed=seed * 1000 + len(specs) + k,
+                    seed=seed * 1000 + len(specs) + k, mag=mag,
                 ))
                 t += dt.timedelta(minutes=6)
     return specs

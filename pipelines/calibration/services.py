@@ -189,6 +189,11 @@ def _store(run: PipelineRun, result: SetupResult, by_path: dict, cal_rows: dict,
     return out
 
 
+def _json_safe(d: dict) -> dict:
+    """NaN is not JSON: an undefined number (e.g. no closure phase) is stored as null."""
+    return {k: (None if isinstance(v, float) and v != v else v) for k, v in d.items()}
+
+
 def calibrator_flag_suspect(*, calibrator: Calibrator, night: Night, evidence: dict, comment: str) -> bool:
     """Propose a calibrator as suspect (for a person to confirm); one active proposal per night."""
     exists = CalibratorFlag.objects.filter(calibrator=calibrator, kind=CalibratorFlag.Kind.SUSPECT, active=True,
@@ -196,7 +201,7 @@ def calibrator_flag_suspect(*, calibrator: Calibrator, night: Night, evidence: d
     if exists:
         return False
     CalibratorFlag.objects.create(calibrator=calibrator, kind=CalibratorFlag.Kind.SUSPECT, active=True,
-                                  comment=comment, evidence={**evidence, "night": night.date.isoformat()})
+                                  comment=comment, evidence=_json_safe({**evidence, "night": night.date.isoformat()}))
     return True
 
 
@@ -219,10 +224,7 @@ def _flag_suspects(run: PipelineRun, result: SetupResult, cal_rows: dict) -> lis
 
 def _report(run, result: SetupResult, params: CalParams, science: list[dict], suspects: list[dict],
             read_errors: list[str]) -> dict:
-    def clean(d: dict) -> dict:
-        return {k: (None if isinstance(v, float) and v != v else v) for k, v in d.items()}
-
     return {"setup": run.setup, "software": SOFTWARE, "parameters": params.as_dict(),
             "calibrators": result.calibrators, "excluded": result.excluded, "errors": read_errors + result.errors,
-            "checks": [clean(c) for c in result.checks], "suspects": suspects, "science": science,
+            "checks": [_json_safe(c) for c in result.checks], "suspects": suspects, "science": science,
             "tf_plot": result.tf_plot}

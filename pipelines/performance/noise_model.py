@@ -51,6 +51,8 @@ class NoiseLaw:
 
 @dataclass(frozen=True)
 class NoiseFit:
+    """A fitted law; an error of NaN means the data do not constrain that parameter (it sits at a bound)."""
+
     law: NoiseLaw
     errors: NoiseLaw
     chi2_reduced: float
@@ -89,8 +91,10 @@ def fit_noise_law(*, snr, mag, t_exp, tau0, n_frames, v2_obj=1.0, guess: NoiseLa
         model = predict_snr((p[0], np.exp(p[1]), np.exp(p[2])), mag, t_exp, tau0, n_frames, v2_obj)
         return np.log10(np.maximum(model, 1e-30)) - log_snr
 
-    x0 = np.array([guess.zp, np.log(max(guess.sigma_read, 1e-3)), np.log(max(guess.beta, 1e-3))])
-    result = least_squares(residuals, x0, method="trf", x_scale="jac")
+    lower, upper = np.array([-5.0, np.log(0.01), np.log(0.05)]), np.array([30.0, np.log(1e3), np.log(1e4)])
+    x0 = np.clip([guess.zp, np.log(max(guess.sigma_read, 1e-3)), np.log(max(guess.beta, 1e-3))],
+                 lower + 1e-6, upper - 1e-6)
+    result = least_squares(residuals, x0, method="trf", x_scale="jac", bounds=(lower, upper))
     dof = max(snr.size - 3, 1)
     chi2 = float(np.sum(result.fun**2) / dof)
     jac = result.jac
@@ -100,6 +104,8 @@ def fit_noise_law(*, snr, mag, t_exp, tau0, n_frames, v2_obj=1.0, guess: NoiseLa
         cov = np.full((3, 3), np.nan)
     zp, log_sr, log_beta = result.x
     sig = np.sqrt(np.clip(np.diag(cov), 0, None))
+    # A parameter pinned at a bound is not constrained by the data: no error bar to quote.
+    sig = np.where(np.isclose(result.x, lower, atol=1e-3) | np.isclose(result.x, upper, atol=1e-3), np.nan, sig)
     law = NoiseLaw(zp=float(zp), sigma_read=float(np.exp(log_sr)), beta=float(np.exp(log_beta)))
     # errors of the exponentiated parameters by propagation (d e^x = e^x dx)
     errors = NoiseLaw(zp=float(sig[0]), sigma_read=float(law.sigma_read * sig[1]), beta=float(law.beta * sig[2]))

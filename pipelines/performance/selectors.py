@@ -116,15 +116,21 @@ def tf_levels(summary: ModeSummary) -> dict[str, list[float]]:
     return dict(sorted(out.items()))
 
 
+def _finite(x: float) -> float | None:
+    """None for an unconstrained (NaN) error, so tables and exports say so instead of printing nan."""
+    return float(x) if np.isfinite(x) else None
+
+
 def parameter_rows(summaries: list[ModeSummary]) -> list[dict]:
     rows = []
     for m in summaries:
         row = {"instrument": m.instrument, "mode": m.mode, "n_points": int(m.samples["snr_v2"].size)}
         if m.fit:
             law, err = m.fit.law, m.fit.errors
-            row.update(zp=law.zp, zp_err=err.zp, sigma_read=law.sigma_read, sigma_read_err=err.sigma_read,
-                       beta=law.beta, beta_err=err.beta, chi2_reduced=m.fit.chi2_reduced,
-                       scatter_dex=m.fit.scatter_dex, limiting_mag=m.limiting_magnitude(), **m.typical())
+            row.update(zp=law.zp, zp_err=_finite(err.zp), sigma_read=law.sigma_read,
+                       sigma_read_err=_finite(err.sigma_read), beta=law.beta, beta_err=_finite(err.beta),
+                       chi2_reduced=m.fit.chi2_reduced, scatter_dex=m.fit.scatter_dex,
+                       limiting_mag=m.limiting_magnitude(), **m.typical())
         rows.append(row)
     return rows
 
