@@ -95,18 +95,20 @@ def load(*, seed: int = 2024, n_targets: int = 60, n_calibrators: int = 40) -> d
         if code:
             ProgramRole.objects.get_or_create(user=users[username], program=prog[code], role=role)
 
-    # 25 ISSP nights and 12 external nights (some split), spread over the semester.
+    # 25 ISSP nights and 12 external nights (every third night), spread over the semester.
     nights = []
     day = dt.date(2024, 3, 2)
+    n_external = 0
     for i in range(37):
         night, _ = Night.objects.get_or_create(date=day, defaults={"semester": semester})
         nights.append(night)
-        if i < 25:
+        if i % 3 != 2:
             NightAllocation.objects.get_or_create(night=night, program=prog["issp"],
                                                   defaults={"fraction": 1.0, "instruments": ["SPICA"]})
             night.instruments = ["SPICA"]
         else:
-            ext = prog["ext-mystic-yso"] if i % 2 else prog["ext-spica-binaries"]
+            ext = prog["ext-mystic-yso"] if n_external % 2 else prog["ext-spica-binaries"]
+            n_external += 1
             NightAllocation.objects.get_or_create(night=night, program=ext,
                                                   defaults={"fraction": 1.0, "instruments": ext.instruments})
             night.instruments = ext.instruments
