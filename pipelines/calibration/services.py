@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from archive.services import product_key, product_version_create
 from issp_portal.exceptions import ConflictError, ValidationFailed
+from pipelines.analysis.services import target_l3_refresh_later
 from pipelines.calibration import selectors
 from pipelines.calibration.engine import SOFTWARE, CalParams, Diameter, SetupResult, calibrate_setup
 from pipelines.calibration.grouping import group_by_setup
@@ -185,6 +186,8 @@ def _store(run: PipelineRun, result: SetupResult, by_path: dict, cal_rows: dict,
             out.append({"target": sr.l1.target, "start": sr.l1.start, "version_id": version.pk,
                         "version": version.number, "created": created, "calibrators": sr.calibrators,
                         "product_key": key})
+            if created:  # the target's current L2 changed: its L3 diameters are refitted
+                target_l3_refresh_later(product.target_id)
             PipelineRun.objects.filter(pk=run.pk).update(done=F("done") + 1)
     return out
 
