@@ -4,6 +4,8 @@ No inline script is emitted, so pages keep `script-src 'self'` without nonces.
 """
 from __future__ import annotations
 
+import plotly.io as pio
+
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
@@ -14,9 +16,16 @@ _JSON_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
 
 
 def figure_html(fig, div_id: str, height: int = 380) -> SafeString:
-    """A <div> that portal-plots.js fills with the figure (plotly.min.js must be on the page)."""
-    fig.update_layout(autosize=True, height=height)
-    payload = fig.to_json().translate(_JSON_ESCAPES)
+    """A <div> that portal-plots.js fills with the figure (plotly.min.js must be on the page).
+
+    `fig` is a plotly Figure or a plain {"data", "layout"} dict (which skips plotly's
+    per-point validation: thousands of points serialise in milliseconds).
+    """
+    if isinstance(fig, dict):
+        fig = {**fig, "layout": {**fig.get("layout", {}), "autosize": True, "height": height}}
+    else:
+        fig.update_layout(autosize=True, height=height)
+    payload = pio.to_json(fig, validate=False).translate(_JSON_ESCAPES)
     config = '{"displaylogo": false, "responsive": true}'
     return format_html(
         '<div id="{}" class="plotly-figure" style="width:100%;height:{}px" data-config=\'{}\'></div>'

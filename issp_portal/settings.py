@@ -141,7 +141,8 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
 
 # Content-Security-Policy (django-csp): scripts only from our origin or with the per-request
-# nonce (templates write <script nonce="{{ request.csp_nonce }}">); no CDN anywhere.
+# nonce (templates write <script nonce="{{ request.csp_nonce }}">); no CDN anywhere. Enforced;
+# CSP_REPORT_ONLY=true only reports (to debug a page).
 _CSP_DIRECTIVES = {
     "default-src": [SELF],
     "script-src": [SELF, NONCE],
@@ -154,7 +155,7 @@ _CSP_DIRECTIVES = {
     "frame-ancestors": [NONE],
     "form-action": [SELF],
 }
-if env.bool("CSP_REPORT_ONLY", default=True):
+if env.bool("CSP_REPORT_ONLY", default=False):
     CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": _CSP_DIRECTIVES}
     CONTENT_SECURITY_POLICY = None
 else:

@@ -7,23 +7,20 @@ from pathlib import Path
 
 import numpy as np
 import plotly.graph_objects as go
-import plotly.io as pio
 from astropy.io import fits
 
+from issp_portal.plots import figure_html
 from surveys.coords import format_dec_many, format_ra_many, ra_hours
 from surveys.progress import DONE, IN_PROGRESS, NO_GOAL, NOT_STARTED
 
 log = logging.getLogger(__name__)
 STATUS_COLOURS = {DONE: "#1f7a3a", IN_PROGRESS: "#d08a00", NOT_STARTED: "#8a94a6", NO_GOAL: "#c5cbd8"}
-CONFIG = {"displaylogo": False, "responsive": True}
 LAYOUT = dict(margin=dict(l=50, r=20, t=40, b=45), paper_bgcolor="white", plot_bgcolor="white",
               font=dict(family="system-ui, sans-serif", size=12))
 
 
 def _html(fig: go.Figure, div_id: str, height: int = 380) -> str:
-    fig.update_layout(autosize=True, height=height)
-    return fig.to_html(full_html=False, include_plotlyjs=False, config=CONFIG, div_id=div_id,
-                       default_width="100%", default_height=f"{height}px")
+    return figure_html(fig, div_id, height)
 
 
 def completion_over_time(series: dict[str, list], div_id: str = "plot-progress") -> str | None:
@@ -80,8 +77,7 @@ def sky_map(rows: list[dict], div_id: str = "plot-sky") -> str | None:
         **LAYOUT,
     )
     # A plain dict skips plotly's per-point validation: thousands of targets render in a few ms.
-    return pio.to_html({"data": traces, "layout": layout}, validate=False, full_html=False, include_plotlyjs=False,
-                       config=CONFIG, div_id=div_id, default_width="100%", default_height="380px")
+    return figure_html({"data": traces, "layout": layout}, div_id, 380)
 
 
 def uv_points(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
