@@ -36,6 +36,10 @@ class UploadSizeLimitMiddleware:
         from django.conf import settings
 
         limit = settings.PORTAL_MAX_UPLOAD_BYTES
+        if not request.content_type.startswith("multipart/") and settings.DATA_UPLOAD_MAX_MEMORY_SIZE is not None:
+            # Non-file bodies are read into memory: Django would refuse them past DATA_UPLOAD_MAX_MEMORY_SIZE
+            # with a bare HTML 400 (RequestDataTooBig); say it here, as JSON, with the limit.
+            limit = min(limit, settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
         try:
             length = int(request.headers.get("Content-Length") or 0)
         except ValueError:
