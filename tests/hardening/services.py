@@ -78,12 +78,12 @@ class WebServer:
              f"127.0.0.1:{self.port}", "--workers", str(workers), "--timeout", "30"],
             cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
         )
-        deadline = time.time() + 30
+        deadline = time.time() + 90
         while time.time() < deadline:
             try:
-                requests.get(self.url + "/healthz", timeout=2)
+                requests.get(self.url + "/healthz", timeout=20)  # first request imports astropy: slow
                 return
-            except requests.ConnectionError:
+            except requests.RequestException:
                 time.sleep(0.2)
         self.stop()
         raise RuntimeError("gunicorn did not start")
