@@ -9,6 +9,7 @@ import datetime as dt
 import logging
 from pathlib import Path
 
+from astropy.io.fits.verify import VerifyError
 from astropy.time import Time
 
 from django.conf import settings
@@ -129,14 +130,21 @@ def raw_file_ingest(path: Path, *, run: PipelineRun | None = None) -> tuple[RawF
         return _quarantine(path, sha, size, str(exc), run)
     except UnknownInstrument as exc:
         return _quarantine(path, sha, size, f"cannot consolidate: {exc.args[0]}", run)
+    except (VerifyError, ValueError) as exc:  # unparsable card, non-ASCII bytes in the header
+        return _quarantine(path, sha, size, f"unreadable primary header: {exc}", run)
     when = _when(header, spec)
     ctx, obs = ob_context_for(spec.name, when, header.get("OBJECT") or header.get(spec.target_keyword) or "")
     result = consolidation.consolidate(header, spec, ctx)
     stored = fitsfiles.store_copy(path, internal_root() / "raw" / sha[:2] / f"{sha}{path.suffix}", sha)
     cons_path = internal_root() / "consolidated" / sha[:2] / f"{sha}.fits"
-    if not cons_path.exists():
-        fitsfiles.write_consolidated(stored, cons_path, result.header, result.history, sha)
-    fields = l0.extract(result.header)
+    try:
+        if not cons_path.exists():
+            fitsfiles.write_consolidated(stored, cons_path, result.header, result.history, sha)
+        fields = l0.extract(result.header)
+    except (VerifyError, ValueError, TypeError) as exc:  # a header astropy cannot write back: keep nothing half-made
+        cons_path.unlink(missing_ok=True)
+        stored.unlink(missing_ok=True)
+        return _quarantine(path, sha, size, f"cannot write the consolidated copy: {exc}", run)
     with transaction.atomic():
         raw, created = _register(
             sha256=sha, size=size, original_name=path.name, path=str(stored), consolidated_path=str(cons_path),

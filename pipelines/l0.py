@@ -65,7 +65,10 @@ def extract(header: fits.Header | dict[str, Any]) -> dict[str, Any]:
     spec = get_instrument(header.get("INSTRUME"))
     mjd = _float(header.get("MJD-OBS"))
     if mjd is None and _text(header.get("DATE-OBS")):
-        mjd = float(Time(header["DATE-OBS"], scale="utc").mjd)
+        try:
+            mjd = float(Time(header["DATE-OBS"], scale="utc").mjd)
+        except ValueError:  # unreadable date: the consolidation report already says so
+            mjd = None
     exptime = _float(header.get("EXPTIME")) or 0.0
     role = spec.role_of(header)
     return {

@@ -169,8 +169,12 @@ FITS_CASES = [
     FitsCase("truncated.fits", "quarantined", ("truncated",), "60 % of a raw file"),
     FitsCase("no_end_card.fits", "quarantined", ("truncated", "corrupt", "end"), "header blocks without END"),
     FitsCase("unknown_instrument.fits", "quarantined", ("unknown instrument",), "INSTRUME = 'GRAVITY'"),
-    FitsCase("nan_everywhere.fits", "consolidated", ("nan", "finite", "r0"),
-             "every data value NaN, NaN header numbers (written as raw cards)"),
+    FitsCase("nan_everywhere.fits", "consolidated", ("'nan' is not a finite number", "r0", "t0"),
+             "every data value NaN, header numbers 'NaN' / 'inf'"),
+    FitsCase("unparsable_card.fits", "quarantined", ("unreadable primary header", "r0"),
+             "R0 = NAN written unquoted by a camera (not a valid FITS value)"),
+    FitsCase("non_ascii_header.fits", "quarantined", ("non-ascii",),
+             "Latin-1 bytes inside a header card"),
     FitsCase("garbage_date.fits", "consolidated", ("unreadable date-obs",),
              "DATE-OBS 'yesterday evening', no MJD-OBS"),
     FitsCase("zero_row_tables.fits", "consolidated", (), "baselines/channels tables with 0 rows"),
@@ -207,11 +211,20 @@ def write_fits_case(folder: Path, name: str) -> Path:
             for col in hdu.columns:
                 if col.format[-1] in "DE":
                     hdu.data[col.name] = np.nan
-        for key in ("R0", "T0", "EXPTIME"):
+        hdul[0].header["R0"], hdul[0].header["T0"] = "NaN", "inf"
+        hdul.writeto(path, overwrite=True)
+        return path
+    if name == "unparsable_card.fits":
+        hdul = synthetic.raw_hdulist(_spec(seed=18, object="HD 1000 CARD"))
+        for key in ("R0", "T0"):
             del hdul[0].header[key]
         hdul.writeto(path, overwrite=True)
-        _patch_cards(path, {"R0": "NAN", "T0": "INF", "EXPTIME": "-INF"})
+        _patch_cards(path, {"R0": "NAN", "T0": "INF"})
         return path
+    if name == "non_ascii_header.fits":
+        synthetic.write_raw(path, _spec(seed=19, object="HD 1000 ASCII"))
+        data = path.read_bytes().replace(b"ISSP synthetic", "\u00e9toile synth\u00e8t".encode("latin-1"), 1)
+        return _write(path, data)
     if name == "garbage_date.fits":
         return synthetic.write_raw(path, _spec(seed=14, object="HD 1000 DATE", drop=("MJD-OBS",),
                                                overrides={"DATE-OBS": "yesterday evening",
