@@ -11,19 +11,16 @@ from pathlib import Path
 import numpy as np
 from astropy.io import fits
 from astropy.time import Time
-from scipy.special import j1
 
-MAS = np.pi / 180 / 3600 / 1000
+from issp_portal.visibility import ud_vis2
+
 CHARA_STATIONS = {"S1": (0.0, 0.0, 0.0), "S2": (-5.7, 33.6, 0.6), "E1": (125.3, 305.9, -5.9),
                   "E2": (70.4, 269.7, -2.8), "W1": (-175.1, 216.3, -10.8), "W2": (-69.1, 199.3, 0.5)}
 
 
 def uniform_disk_v2(baseline_over_lambda: np.ndarray, diameter_mas: float) -> np.ndarray:
     """V² of a uniform disk: (2 J1(x)/x)², x = π θ B/λ."""
-    x = np.pi * diameter_mas * MAS * np.asarray(baseline_over_lambda, dtype=float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        v = np.where(x == 0, 1.0, 2 * j1(x) / np.where(x == 0, 1, x))
-    return v ** 2
+    return ud_vis2(baseline_over_lambda, diameter_mas)
 
 
 def synthetic_oifits2(*, target: str = "HD_1", ra_deg: float = 10.0, dec_deg: float = 20.0,

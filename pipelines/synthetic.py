@@ -17,8 +17,8 @@ from pathlib import Path
 import numpy as np
 from astropy.io import fits
 from astropy.time import Time
-from scipy.special import j1
 
+from issp_portal.visibility import ud_vis2
 from pipelines.instruments import CALIBRATION, SCIENCE, get_instrument
 from pipelines.performance.noise_model import NoiseLaw
 
@@ -62,11 +62,7 @@ SYNTHETIC_DIT_S = 0.005
 
 def uniform_disk_v2(baseline_m: np.ndarray, wavelength_m: np.ndarray, diameter_mas: float) -> np.ndarray:
     """V^2 of a uniform disk: (2 J1(x) / x)^2 with x = pi theta B / lambda."""
-    theta = diameter_mas * np.pi / 180 / 3600 / 1000
-    x = np.pi * theta * np.outer(baseline_m, 1 / wavelength_m)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        v = np.where(x > 1e-12, 2 * j1(x) / np.where(x > 1e-12, x, 1.0), 1.0)
-    return v**2
+    return ud_vis2(np.outer(baseline_m, 1 / wavelength_m), diameter_mas)
 
 
 def header_for(spec: RawSpec) -> fits.Header:

@@ -11,25 +11,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.optimize import least_squares
-from scipy.special import j1, jv
+from scipy.special import jv
 
-MAS = np.pi / 180.0 / 3600.0 / 1000.0
+from issp_portal.visibility import MAS, ud_vis2, ud_visibility
+
 SCHEMES = ("nearest", "linear", "weighted")
 
 
 # --- uniform disk --------------------------------------------------------------------------------
-def ud_visibility(spfreq: np.ndarray, diam_mas: float) -> np.ndarray:
-    """V_UD = 2 J1(x)/x with x = π θ B/λ (signed: negative beyond the first null)."""
-    x = np.pi * diam_mas * MAS * np.asarray(spfreq, dtype=float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        v = np.where(x == 0, 1.0, 2.0 * j1(x) / np.where(x == 0, 1.0, x))
-    return v
-
-
-def ud_vis2(spfreq: np.ndarray, diam_mas: float) -> np.ndarray:
-    return ud_visibility(spfreq, diam_mas) ** 2
-
-
 def ud_vis2_error(spfreq: np.ndarray, diam_mas: float, diam_err: float) -> np.ndarray:
     """σ(V²_UD) from the diameter error: |dV²/dθ| σθ = 4 |V J2(x)| σθ/θ."""
     if diam_mas <= 0:
