@@ -71,7 +71,7 @@ def _worker_env(broker: str) -> dict:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_redis_restart_mid_l1_batch_resumes_without_loss_or_duplicates(private_redis):
+def test_redis_restart_mid_l1_batch_resumes_without_loss_or_duplicates(private_redis, monkeypatch):
     setup = make_survey_night()
     landing = Path(settings.RAW_ROOT) / f"landing-{uuid.uuid4().hex[:8]}"
     write_landing(landing, setup["visits"])
@@ -88,6 +88,9 @@ def test_redis_restart_mid_l1_batch_resumes_without_loss_or_duplicates(private_r
         [sys.executable, "-m", "celery", "-A", "issp_portal", "worker", "-l", "INFO", "-c", "1", "-Q", queue,
          "-n", f"{queue}@localhost", "--without-gossip", "--without-mingle", "--logfile", str(log)],
         cwd=ROOT, env=_worker_env(private_redis.url), start_new_session=True)
+    # Celery lets CELERY_BROKER_URL from the environment win over the broker argument: point it at ours.
+    monkeypatch.setenv("CELERY_BROKER_URL", private_redis.url)
+    monkeypatch.setenv("CELERY_RESULT_BACKEND", private_redis.url)
     sender = Celery("hardening-sender", broker=private_redis.url, backend=private_redis.url)
     try:
         _wait(lambda: _ping(sender, f"{queue}@localhost"), 60, "worker ping")
