@@ -47,7 +47,17 @@ class TextXmlParser(ObXmlParser):
     media_type = "text/xml"
 
 
-PARSERS = [JSONParser, ObXmlParser, TextXmlParser]
+class SafeJSONParser(JSONParser):
+    """JSON whose nesting exhausts the interpreter's recursion is a parse error (400), not a 500."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise ObFormatError({"json": "nested too deeply to be an OB"}) from None
+
+
+PARSERS = [SafeJSONParser, ObXmlParser, TextXmlParser]
 
 
 def _abs(request, name: str, **kwargs) -> str:

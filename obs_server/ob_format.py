@@ -7,6 +7,7 @@ arrive as strings (a2p2 sends every value as text). Coordinates are parsed by as
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -230,11 +231,28 @@ def _target(conf: Any, index: int, errors: _Errors) -> ObTarget | None:
     )
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _control_characters(obj: Any, path: str = "") -> list[str]:
+    """Field paths whose text holds control characters (NUL...): no database or file format wants them."""
+    if isinstance(obj, str):
+        return [path or "(value)"] if _CONTROL.search(obj) else []
+    if isinstance(obj, Mapping):
+        return [p for k, v in obj.items() for p in _control_characters(v, f"{path}.{k}" if path else str(k))]
+    if isinstance(obj, list | tuple):
+        return [p for i, v in enumerate(obj) for p in _control_characters(v, f"{path}[{i}]")]
+    return []
+
+
 def parse_ob(payload: dict, *, extra_modes: Mapping[str, tuple[str, ...] | list[str]] | None = None,
              stations: tuple[str, ...] = CHARA_STATIONS) -> ObDefinition:
     """Validate an a2p2 OB dict; raise ObFormatError naming every bad field."""
     if not isinstance(payload, Mapping):
         raise ObFormatError({"": "the OB must be a JSON object as a2p2's OB.as_dict() sends it"})
+    bad_text = _control_characters(payload)
+    if bad_text:
+        raise ObFormatError({p: "contains control characters (e.g. NUL); remove them" for p in bad_text[:50]})
     errors = _Errors()
     modes = {**CHARA_MODES, **{k: tuple(v) for k, v in (extra_modes or {}).items()}}
     name = _as_str(payload.get("name"))

@@ -11,6 +11,9 @@ import xml.etree.ElementTree as ET
 from collections import defaultdict
 from typing import Any
 
+import defusedxml.ElementTree as SafeET
+from defusedxml import DefusedXmlException
+
 ASPRO_OB_NS = "http://www.jmmc.fr/aspro-ob/0.1"
 XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
 # a2p2 turns these into lists even when the file has a single element.
@@ -54,6 +57,8 @@ def _normalize_extra(block: dict) -> None:
             items = block[kind]
             fields += [items] if isinstance(items, dict) else list(items)
     for item in fields:
+        if not isinstance(item, dict) or not isinstance(item.get("name"), str) or "value" not in item:
+            raise ObXmlError("EXTRA_INFORMATIONS: every <parameter>/<field> needs a name and a value attribute")
         name = item["name"]
         if not name.isidentifier():
             name = re.sub("^_", "F_", re.sub(r"\W|^(?=\d)", "_", name))
@@ -84,12 +89,15 @@ def _normalize(obj: Any) -> Any:
 def obxml_to_dict(xml: bytes | str) -> dict:
     """Parse an Aspro2 OB document into the dict a2p2's ``OB(path).as_dict()`` gives."""
     raw = xml.encode("utf-8") if isinstance(xml, str) else xml
-    if b"<!DOCTYPE" in raw or b"<!ENTITY" in raw:
-        raise ObXmlError("DTDs and entities are not accepted in an OB file")
     try:
-        root = ET.fromstring(raw)
+        # defusedxml: no DTD, no entity expansion, no external resources, whatever the encoding.
+        root = SafeET.fromstring(raw, forbid_dtd=True)
+    except DefusedXmlException:
+        raise ObXmlError("DTDs and entities are not accepted in an OB file") from None
     except ET.ParseError as exc:
         raise ObXmlError(f"not well-formed XML: {exc}") from None
+    except (LookupError, ValueError) as exc:  # e.g. an unknown declared encoding
+        raise ObXmlError(f"unreadable XML: {exc}") from None
     if not root.tag.endswith("observingBlockDefinition"):
         raise ObXmlError(f"root element is {root.tag!r}, expected an Aspro2 observingBlockDefinition")
     tree = _etree_to_dict(root)

@@ -126,7 +126,7 @@ def upload_page(request: HttpRequest) -> HttpResponse:
         "form": form, "result": result, "errors": errors, "keys": keys, "token": token,
         "new_key_url": request.session.pop("ob_new_key_url", None),
         "submit_url": request.build_absolute_uri(reverse("obs_server:ob-submit")),
-    }, status=400 if errors else 200)
+    }, status=400 if errors or (request.method == "POST" and form.errors) else 200)
 
 
 @login_required

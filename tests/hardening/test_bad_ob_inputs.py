@@ -11,7 +11,6 @@ import re
 
 import pytest
 
-from django.db import connection
 from django.test import Client
 
 from obs_server.models import ObservingBlock, ObSubmitKey, ObTransition
@@ -19,37 +18,10 @@ from surveys.models import Calibrator, Observation, Target
 from tests.hardening.badcorpus import BAD, OB_CASES, ObCase
 
 ENTRY_POINTS = ["api-token", "secret-url", "validate", "upload-form", "upload-validate-only"]
-ON_POSTGRES = "postgres" in connection.vendor
 
 
-def _xfail(reason: str, *, condition: bool = True):
-    return pytest.mark.xfail(condition=condition, strict=True, reason=reason)
-
-
-OBS_OWNER = "owner: OB server engineer (obs_server/obxml.py, ob_format.py, apis.py)"
-# (case, entry point or None for all) -> the bug it exposes. Reported to the lead; remove when fixed.
-KNOWN_BUGS = {
-    ("ob_unknown_encoding.xml", None): _xfail(
-        "500: obxml_to_dict lets LookupError('unknown encoding: KLINGON-8') escape ET.fromstring; " + OBS_OWNER),
-    ("ob_extra_param_no_name.xml", None): _xfail(
-        "500: obxml._normalize_extra does item['name'] on a <parameter> without a name (KeyError); " + OBS_OWNER),
-    ("ob_dtd_entity_utf16.xml", None): _xfail(
-        "DTD accepted: the '<!DOCTYPE' byte search misses UTF-16 documents and the stdlib parser expands the "
-        "entity (the OB is stored with a name from the entity); use defusedxml (forbid_dtd=True); " + OBS_OWNER),
-    **{("ob_nul_in_name.json", entry): _xfail(
-        "NUL characters in the OB and target names are not refused by ob_format: accepted and stored on SQLite "
-        "(validate says valid), 500 on PostgreSQL (psycopg2: 'A string literal cannot contain NUL (0x00) "
-        "characters'); " + OBS_OWNER) for entry in ("api-token", "secret-url", "validate")},
-    **{(name, entry): _xfail(
-        "the upload form answers 200 (not 400) when the form itself is invalid (here: 'The submitted file is "
-        "empty.'): upload_page sets status 400 only for OB errors; " + OBS_OWNER)
-       for name in ("ob_empty.json", "ob_empty.xml") for entry in ("upload-form", "upload-validate-only")},
-    ("ob_deeply_nested.json", "api-token"): _xfail(
-        "500: 100 000 nested lists make DRF's JSONParser raise RecursionError (not a ParseError); "
-        + OBS_OWNER),
-    ("ob_deeply_nested.json", "secret-url"): _xfail("500: RecursionError in the JSON parser; " + OBS_OWNER),
-    ("ob_deeply_nested.json", "validate"): _xfail("500: RecursionError in the JSON parser; " + OBS_OWNER),
-}
+# (case, entry point or None for all) -> a known bug, as a strict xfail. Empty: every case is refused cleanly.
+KNOWN_BUGS: dict = {}
 
 
 def _params():
@@ -108,7 +80,7 @@ def test_bad_ob_refused_with_clear_reason_nothing_stored(case: ObCase, entry: st
     expect = case.expect
     if entry.startswith("upload"):
         assert "text/html" in response["Content-Type"]
-        shown = re.findall(r'data-test="errors">(.*?)</div>|class="errorlist[^"]*">(.*?)</ul>', text, re.S)
+        shown = re.findall(r'data-test="errors">(.*?)</div>|class="errorlist[^"]*"[^>]*>(.*?)</ul>', text, re.S)
         assert shown, "the form page shows no error block"
         text = html.unescape(re.sub(r"<[^>]+>", " ", " ".join(a + b for a, b in shown)))
         if case.content_type == "application/json":  # the form takes .obxml files: JSON is not XML

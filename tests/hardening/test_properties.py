@@ -97,32 +97,11 @@ def test_parse_ob_sample_with_several_fields_replaced_only_refuses(changes):
 
 
 # --- documents -------------------------------------------------------------------------------------
-def known_obxml_bug(exc: BaseException) -> str | None:
-    """Crashes already reported to the OB server's owner (pinned by xfail tests in test_bad_inputs.py).
-
-    Tolerated here so that these properties keep hunting for *other* crashes meanwhile.
-    """
-    frames = set()
-    tb = exc.__traceback__
-    while tb is not None:
-        frames.add(tb.tb_frame.f_code.co_name)
-        tb = tb.tb_next
-    if isinstance(exc, LookupError) and "unknown encoding" in str(exc):
-        return "obxml: unknown encoding declared"
-    if "_normalize_extra" in frames:
-        return "obxml: malformed EXTRA_INFORMATIONS parameter"
-    return None
-
-
 def _xml_only_refuses(data: bytes | str) -> None:
     try:
         payload = obxml_to_dict(data)
     except ObXmlError as exc:
         assert str(exc), "the refusal must say why"
-        return
-    except Exception as exc:
-        if known_obxml_bug(exc) is None:
-            raise
         return
     assert isinstance(payload, dict)
     _parse_only_refuses(payload)
