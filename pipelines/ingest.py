@@ -15,6 +15,7 @@ from astropy.time import Time
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
+from archive.publishing import l0_publish
 from pipelines import consolidation, fitsfiles, l0
 from pipelines.instruments import UnknownInstrument, get_instrument
 from pipelines.models import L0Record, PipelineRun, RawFile
@@ -151,5 +152,7 @@ def raw_file_ingest(path: Path, *, run: PipelineRun | None = None) -> tuple[RawF
             instrument=spec.name, night=_night_for(obs, when), observation=obs,
             status=RawFile.Status.CONSOLIDATED, consolidation_report=result.report, ingest_run=run)
         if created:
-            L0Record.objects.create(raw_file=raw, header=l0.json_safe(result.header), **fields)
+            record = L0Record.objects.create(raw_file=raw, header=l0.json_safe(result.header), **fields)
+            # Outbox rows in the same transaction: the L0 metadata reaches OiDB and ObsPortal once pushing is on.
+            l0_publish(records=[record])
     return raw, "new" if created else "known"
