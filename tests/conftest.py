@@ -66,6 +66,20 @@ def browser_type_launch_args(browser_type_launch_args):
 
 
 @pytest.fixture
+def browser_login(page, live_server):
+    """Log a user in through the allauth form (as a person would), landing on `next_url`."""
+
+    def login(username: str, next_url: str = "/", password: str = "issp-demo-2024") -> None:
+        page.set_default_timeout(30_000)
+        page.goto(f"{live_server.url}/accounts/login/?next={next_url}")
+        page.fill("input[name=login]", username)
+        page.fill("input[name=password]", password)
+        page.click("button[type=submit]")
+
+    return login
+
+
+@pytest.fixture
 def artifacts_dir() -> Path:
     path = ROOT / "test-artifacts"
     path.mkdir(exist_ok=True)

@@ -5,7 +5,6 @@ import pytest
 from playwright.sync_api import expect
 
 from pipelines.analysis import demo as analysis_demo
-from surveys.demo import DEMO_PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 expect.set_options(timeout=20_000)
@@ -16,18 +15,10 @@ def fitted(transactional_db, demo):
     return analysis_demo.load(max_targets=12)
 
 
-def _login(page, live_server, username: str, next_url: str) -> None:
-    page.set_default_timeout(30_000)
-    page.goto(f"{live_server.url}/accounts/login/?next={next_url}")
-    page.fill("input[name=login]", username)
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    page.click("button[type=submit]")
-
-
-def test_diameters_table_target_plot_and_survey_plots(page, live_server, fitted, artifacts_dir):
+def test_diameters_table_target_plot_and_survey_plots(browser_login, page, live_server, fitted, artifacts_dir):
     assert fitted["l3_fitted"] == 12
     page.set_viewport_size({"width": 1400, "height": 1000})
-    _login(page, live_server, "pi_issp", "/analysis/")
+    browser_login("pi_issp", "/analysis/")
     expect(page.locator("h1")).to_have_text("Survey diameters (L3)")
     rows = page.locator("#diameters tbody tr")
     expect(rows).to_have_count(12)

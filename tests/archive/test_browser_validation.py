@@ -8,17 +8,12 @@ import pytest
 from astropy.io import fits
 from playwright.sync_api import expect
 
-from surveys.demo import DEMO_PASSWORD
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_data_manager_validates_an_l2(page, live_server, l2_version, artifacts_dir):
+def test_data_manager_validates_an_l2(browser_login, page, live_server, l2_version, artifacts_dir):
     page.set_viewport_size({"width": 1400, "height": 1000})
-    page.goto(f"{live_server.url}/accounts/login/?next=/archive/versions/{l2_version.pk}/")
-    page.fill("input[name=login]", "datamanager")
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    page.click("button[type=submit]")
+    browser_login("datamanager", f"/archive/versions/{l2_version.pk}/")
     expect(page.locator("#version-flag")).to_have_text("automatic, unreviewed")
     page.wait_for_selector("#plot-vis2 .main-svg")
     page.wait_for_selector("#plot-t3 .main-svg")

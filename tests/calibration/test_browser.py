@@ -10,7 +10,7 @@ from pipelines.calibration import synthetic as syn
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_run_page_draws_tf_plot(live_server, page, artifacts_dir, tmp_path):
+def test_run_page_draws_tf_plot(browser_login, live_server, page, artifacts_dir, tmp_path):
     from pipelines.calibration import services
     from tests.calibration.conftest import register_night
 
@@ -23,10 +23,7 @@ def test_run_page_draws_tf_plot(live_server, page, artifacts_dir, tmp_path):
 
     if not app.conf.task_always_eager:  # broker configured: run it here, this test is about the page
         services.calibration_run_execute(run_id=run.pk)
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("input[name=login]", "ops")
-    page.fill("input[name=password]", "issp-demo-2024")
-    page.click("button[type=submit]")
+    browser_login("ops")
     page.goto(f"{live_server.url}/calibration/runs/{run.pk}/")
     page.wait_for_selector(".plot .main-svg", timeout=15000)
     assert "HD_200004" in page.inner_text("#run-excluded")

@@ -4,13 +4,10 @@ import pytest
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_dashboard_plots_draw_without_csp_violations(live_server, page, demo):
+def test_dashboard_plots_draw_without_csp_violations(browser_login, live_server, page, demo):
     messages = []
     page.on("console", lambda m: messages.append(m.text))
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("input[name=login]", "pi_issp")
-    page.fill("input[name=password]", "issp-demo-2024")
-    page.click("button[type=submit]")
+    browser_login("pi_issp")
     page.goto(f"{live_server.url}/dashboard/")
     page.wait_for_selector("div.plotly-figure .main-svg", timeout=15000)
     assert page.locator("div.plotly-figure .main-svg").count() >= 2

@@ -11,19 +11,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 expect.set_options(timeout=20_000)
 
 
-def _login(page, live_server, username: str, next_url: str) -> None:
-    page.set_default_timeout(30_000)
-    page.goto(f"{live_server.url}/accounts/login/?next={next_url}")
-    page.fill("input[name=login]", username)
-    page.fill("input[name=password]", "issp-demo-2024")
-    page.click("button[type=submit]")
-
-
-def test_conflict_then_informed_overwrite_and_status(page, live_server, jmmc, people, artifacts_dir):
+def test_conflict_then_informed_overwrite_and_status(browser_login, page, live_server, jmmc, people, artifacts_dir):
     catalog_sync()
     target = Target.objects.get(name="HD 219080")
     page.set_viewport_size({"width": 1200, "height": 900})
-    _login(page, live_server, "pi_issp", f"/jmmc/targets/{target.pk}/priority/")
+    browser_login("pi_issp", f"/jmmc/targets/{target.pk}/priority/")
     expect(page.locator("h1")).to_have_text("Priority of HD 219080")
     jmmc.update(1, {"priority_pi": 2})  # a co-PI edits the catalog meanwhile
     page.fill("input[name=priority]", "3")
@@ -43,7 +35,7 @@ def test_conflict_then_informed_overwrite_and_status(page, live_server, jmmc, pe
     catalog_sync()
     page.goto(f"{live_server.url}/accounts/logout/")
     page.click("button[type=submit]")
-    _login(page, live_server, "admin", "/jmmc/")
+    browser_login("admin", "/jmmc/")
     expect(page.locator("h1")).to_contain_text("JMMC catalog")
     expect(page.locator("table.data").first).to_contain_text("HD 10476 A")
     page.screenshot(path=str(artifacts_dir / "jmmc-sync-status.png"), full_page=True)

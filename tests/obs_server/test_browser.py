@@ -7,15 +7,12 @@ from playwright.sync_api import expect
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_operator_queue_page(live_server, page, demo, artifacts_dir):
+def test_operator_queue_page(browser_login, live_server, page, demo, artifacts_dir):
     from obs_server import demo as obs_demo
     from obs_server.models import ObservingBlock
 
     obs_demo.load(per_program=4)
-    page.goto(f"{live_server.url}/accounts/login/?next=/ob/queue/")
-    page.fill("input[name=login]", "operator")
-    page.fill("input[name=password]", "issp-demo-2024")
-    page.click("button[type=submit]")
+    browser_login("operator", "/ob/queue/")
     expect(page.locator("h1")).to_contain_text("OB queue")
     rows = page.locator("tr.obrow")
     expect(rows.first).to_be_visible()

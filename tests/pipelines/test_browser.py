@@ -13,16 +13,13 @@ from tests.pipelines.helpers import make_survey_night, write_landing
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_run_list_progress_and_night_page(live_server, page, artifacts_dir, tmp_path):
+def test_run_list_progress_and_night_page(browser_login, live_server, page, artifacts_dir, tmp_path):
     get_user_model().objects.create_user("ops", password="issp-demo-2024", is_staff=True)
     setup = make_survey_night()
     write_landing(tmp_path, setup["visits"])
     services.ingest_run_execute(run=services.ingest_run_create(paths=[tmp_path], reduce=False, enqueue=False))
     running = PipelineRun.objects.create(kind="l1", phase="running", night=setup["night"], total=6, done=2)
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("input[name=login]", "ops")
-    page.fill("input[name=password]", "issp-demo-2024")
-    page.click("button[type=submit]")
+    browser_login("ops")
     page.goto(f"{live_server.url}/pipelines/")
     assert "2 / 6 files" in page.inner_text("#run-list")
     PipelineRun.objects.filter(pk=running.pk).update(done=5)

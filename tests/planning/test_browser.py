@@ -3,19 +3,14 @@ from __future__ import annotations
 
 import pytest
 
-from surveys.demo import DEMO_PASSWORD
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_plan_a_night_and_see_the_timeline(live_server, page, demo, split_night, artifacts_dir):
+def test_plan_a_night_and_see_the_timeline(browser_login, live_server, page, demo, split_night, artifacts_dir):
     from playwright.sync_api import expect
 
     page.set_viewport_size({"width": 1400, "height": 1000})
-    page.goto(f"{live_server.url}/accounts/login/?next=/planner/")
-    page.fill("input[name=login]", "pi_issp")
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    page.click("button[type=submit]")
+    browser_login("pi_issp", "/planner/")
     expect(page.locator("h1")).to_have_text("Night planner")
     page.select_option("select[name=night]", str(split_night.pk))
     page.select_option("select[name=program]", label="issp")

@@ -9,7 +9,6 @@ from playwright.sync_api import expect
 from django.utils import timezone
 
 from archive.services import product_version_create
-from surveys.demo import DEMO_PASSWORD
 from surveys.models import Program, Target
 
 DATA = Path(__file__).resolve().parent.parent / "data"
@@ -31,17 +30,9 @@ def survey(transactional_db, demo):
     return {"target": target, "version": version}
 
 
-def _login(page, live_server, username: str, next_url: str = "/dashboard/") -> None:
-    page.set_default_timeout(30_000)
-    page.goto(f"{live_server.url}/accounts/login/?next={next_url}")
-    page.fill("input[name=login]", username)
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    page.click("button[type=submit]")
-
-
-def test_pi_follows_the_survey(page, live_server, survey, artifacts_dir):
+def test_pi_follows_the_survey(browser_login, page, live_server, survey, artifacts_dir):
     page.set_viewport_size({"width": 1400, "height": 1000})
-    _login(page, live_server, "pi_issp")
+    browser_login("pi_issp", "/dashboard/")
     expect(page.locator("h1")).to_have_text("Survey dashboard")
     expect(page.locator(".program-card[data-program=issp]")).to_be_visible()
     page.wait_for_selector("#plot-progress .main-svg")
@@ -64,9 +55,9 @@ def test_pi_follows_the_survey(page, live_server, survey, artifacts_dir):
 
 
 @pytest.mark.parametrize("who", [None, "pi_ext"])
-def test_embargoed_data_refused(page, live_server, survey, artifacts_dir, who):
+def test_embargoed_data_refused(browser_login, page, live_server, survey, artifacts_dir, who):
     if who:
-        _login(page, live_server, who)
+        browser_login(who, "/dashboard/")
         expect(page.locator("h1")).to_have_text("Survey dashboard")
     page.goto(f"{live_server.url}/targets/{survey['target'].pk}/")
     expect(page.locator("table.products tr.refused").first).to_contain_text("proprietary until")
