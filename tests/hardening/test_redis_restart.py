@@ -11,8 +11,6 @@ import shutil
 import subprocess
 import sys
 import time
-import uuid
-from pathlib import Path
 
 import pytest
 from celery import Celery
@@ -21,10 +19,9 @@ from django.conf import settings
 from django.db import connection
 
 from archive.models import Product, ProductVersion
-from pipelines import services
 from pipelines.models import PipelineRun, ReductionOutput
 from tests.hardening.services import ROOT, TempRedis
-from tests.pipelines.helpers import make_survey_night, write_landing
+from tests.pipelines.helpers import ingested_night_with_l1_run
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -72,13 +69,7 @@ def _worker_env(broker: str) -> dict:
 
 @pytest.mark.django_db(transaction=True)
 def test_redis_restart_mid_l1_batch_resumes_without_loss_or_duplicates(private_redis, monkeypatch):
-    setup = make_survey_night()
-    landing = Path(settings.RAW_ROOT) / f"landing-{uuid.uuid4().hex[:8]}"
-    write_landing(landing, setup["visits"])
-    ingest = services.ingest_run_execute(run=services.ingest_run_create(paths=[str(landing)], reduce=False,
-                                                                        enqueue=False))
-    assert ingest.report["new"] == 6
-    run = services.l1_run_create(night_id=setup["night"].pk, enqueue=False)
+    setup, run = ingested_night_with_l1_run()
 
     queue = f"redisrestart-{os.getpid()}"
     log = ROOT / "test-artifacts" / "celery-redis-restart.log"
@@ -91,7 +82,8 @@ def test_redis_restart_mid_l1_batch_resumes_without_loss_or_duplicates(private_r
     # Celery lets CELERY_BROKER_URL from the environment win over the broker argument: point it at ours.
     monkeypatch.setenv("CELERY_BROKER_URL", private_redis.url)
     monkeypatch.setenv("CELERY_RESULT_BACKEND", private_redis.url)
-    sender = Celery("hardening-sender", broker=private_redis.url, backend=private_redis.url)
+    # Not the current app: shared tasks queued by later tests must keep going through the portal's app.
+    sender = Celery("hardening-sender", broker=private_redis.url, backend=private_redis.url, set_as_current=False)
     try:
         _wait(lambda: _ping(sender, f"{queue}@localhost"), 60, "worker ping")
         sender.send_task("pipelines.l1_run", args=[str(run.pk)], queue=queue)

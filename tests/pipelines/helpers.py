@@ -48,3 +48,20 @@ def write_landing(folder: Path, visits) -> dict:
     shutil.copy(paths[0], dup)
     return {"good": paths, "missing_keywords": paths[1], "far_coordinates": paths[4], "truncated": bad,
             "empty": empty, "duplicate": dup}
+
+
+def ingested_night_with_l1_run():
+    """A survey night whose raw files are ingested (6 good ones) and an L1 run created but not queued."""
+    import uuid
+
+    from django.conf import settings
+
+    from pipelines import services
+
+    setup = make_survey_night()
+    landing = Path(settings.RAW_ROOT) / f"landing-{uuid.uuid4().hex[:8]}"
+    write_landing(landing, setup["visits"])
+    ingest = services.ingest_run_execute(run=services.ingest_run_create(paths=[str(landing)], reduce=False,
+                                                                        enqueue=False))
+    assert ingest.report["new"] == 6
+    return setup, services.l1_run_create(night_id=setup["night"].pk, enqueue=False)

@@ -17,7 +17,7 @@ from archive.models import Product, ProductVersion
 from pipelines import services
 from pipelines.models import L0Record, PipelineRun, RawFile, ReductionOutput
 from tests.conftest import ROOT
-from tests.pipelines.helpers import make_survey_night, write_landing
+from tests.pipelines.helpers import ingested_night_with_l1_run, make_survey_night, write_landing
 
 
 def _wait(predicate, timeout: float = 180, what: str = "condition"):
@@ -100,13 +100,7 @@ def test_sigkill_mid_run_then_restart_registers_each_product_once(celery_worker_
     from issp_portal.celery import app
     from pipelines.tasks import l1_run_task
 
-    setup = make_survey_night()
-    landing = Path(settings.RAW_ROOT) / f"landing-{uuid.uuid4().hex[:8]}"
-    write_landing(landing, setup["visits"])
-    ingest = services.ingest_run_execute(run=services.ingest_run_create(paths=[str(landing)], reduce=False,
-                                                                        enqueue=False))
-    assert ingest.report["new"] == 6
-    run = services.l1_run_create(night_id=setup["night"].pk, enqueue=False)
+    setup, run = ingested_night_with_l1_run()
     queue = f"killtest-{os.getpid()}"
     # Short visibility timeout: the unacknowledged message of the killed worker comes back within seconds.
     env = {**celery_worker_process["env"], "CELERY_VISIBILITY_TIMEOUT": "6"}
