@@ -56,7 +56,7 @@ class RawSpec:
 # Noise of synthetic raw files when their star's magnitude is known (photon + read noise + coherence loss),
 # so the performance pages measure a law like a real instrument's. Per-frame noise is scaled so the
 # whole exposure (EXPTIME / DET DIT frames) reaches the law's SNR.
-SYNTHETIC_NOISE_LAW = NoiseLaw(zp=14.3, sigma_read=6.0, beta=12.0)
+SYNTHETIC_NOISE_LAW = NoiseLaw(zp=13.6, sigma_read=6.0, beta=12.0)
 SYNTHETIC_DIT_S = 0.005
 
 

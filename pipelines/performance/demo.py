@@ -12,8 +12,9 @@ from astropy.time import Time
 from pipelines.performance.models import SnrSample
 from pipelines.performance.noise_model import NoiseLaw
 from pipelines.performance.services import samples_refresh
+from pipelines.synthetic import SYNTHETIC_NOISE_LAW
 
-BEFORE = NoiseLaw(zp=13.6, sigma_read=6.0, beta=12.0)
+BEFORE = SYNTHETIC_NOISE_LAW  # the law the synthetic raw files of the demo night follow
 AFTER = NoiseLaw(zp=14.3, sigma_read=6.0, beta=12.0)  # after the May 2024 intervention
 
 
