@@ -7,7 +7,6 @@ CI they are skipped with the reason when the service is absent, in CI
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -189,7 +188,3 @@ def _session_storage(tmp_path_factory):
     settings.ARCHIVE_ROOT.mkdir()
     settings.RAW_ROOT.mkdir()
     yield base
-
-
-def which(name: str) -> str | None:
-    return shutil.which(name)
