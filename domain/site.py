@@ -1,0 +1,45 @@
+"""The CHARA Array: location, time zone, telescope stations and the night boundary.
+
+A CHARA night runs from local noon (America/Los_Angeles, UTC-8 in winter,
+UTC-7 in summer) to the next local noon and is named by the local date of its
+evening. Every app dates nights with `night_date` / `night_of_mjd`.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import numpy as np
+
+NAME = "CHARA"
+LAT_DEG, LON_DEG, HEIGHT_M = 34.2244, -118.0572, 1742.0
+TZ = ZoneInfo("America/Los_Angeles")
+
+# Station positions (east, north, up) in metres relative to S1, as written into OI_ARRAY.
+STATIONS: dict[str, tuple[float, float, float]] = {
+    "S1": (0.0, 0.0, 0.0), "S2": (-5.7, 33.6, 0.6), "E1": (125.3, 305.9, -5.9),
+    "E2": (70.4, 269.7, -2.8), "W1": (-175.1, 216.3, -10.8), "W2": (-69.1, 199.3, 0.5),
+}
+STATION_NAMES: tuple[str, ...] = tuple(STATIONS)
+
+_MJD_EPOCH = dt.datetime(1858, 11, 17, tzinfo=dt.UTC)
+
+
+def night_date(when: dt.datetime) -> dt.date:
+    """The CHARA night a moment belongs to: the local date at the start of the night (noon to noon)."""
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return (when.astimezone(TZ) - dt.timedelta(hours=12)).date()
+
+
+def night_of_mjd(mjd: float) -> dt.date:
+    """`night_date` of a modified Julian date (UTC)."""
+    return night_date(_MJD_EPOCH + dt.timedelta(days=float(mjd)))
+
+
+def night_labels(mjd: np.ndarray) -> np.ndarray:
+    """Integer night label per MJD (ordinal of `night_of_mjd`): one value per CHARA night, vectorised."""
+    mjd = np.asarray(mjd, dtype=float)
+    unique, inverse = np.unique(np.round(mjd, 6), return_inverse=True)
+    labels = np.array([night_of_mjd(m).toordinal() for m in unique], dtype=int)
+    return labels[inverse].reshape(mjd.shape)
