@@ -100,13 +100,13 @@ def _check_recovered(result, truth):
 @pytest.mark.parametrize("truth", [Truth(1.0, 8.0, -13.0, 0.02), Truth(1.0, -30.0, 22.0, 0.30)])
 def test_known_companion_on_mircx_coverage(mircx, truth):
     sim = simulate(mircx, truth, FILE_NOISE, np.random.default_rng(7))
-    _check_recovered(companion_search(sim, limits=False, second_pass=False, n_boot=60), truth)
+    _check_recovered(companion_search(sim, limits=False, second_pass=False, n_boot=60, rmax=40.0), truth)
 
 
 def test_known_companion_on_spica_coverage_with_second_pass(spica):
     truth = Truth(0.5, 4.0, 3.0, 0.05)
     sim = simulate(spica, truth, SPICA_NOISE, np.random.default_rng(8))
-    result = companion_search(sim, limits=False, n_boot=60)
+    result = companion_search(sim, limits=False, n_boot=60, rmax=20.0)
     _check_recovered(result, truth)
     assert result.third is not None and result.third.nsigma < 5  # nothing left once the companion is removed
 
@@ -114,7 +114,7 @@ def test_known_companion_on_spica_coverage_with_second_pass(spica):
 def test_single_stars_are_not_detected(mircx):
     rng = np.random.default_rng(9)
     sigmas = [companion_search(simulate(mircx, Truth(1.0), FILE_NOISE, rng), limits=False, second_pass=False,
-                               n_boot=0).best.nsigma for _ in range(4)]
+                               n_boot=0, rmax=40.0).best.nsigma for _ in range(4)]
     assert max(sigmas) < 5
 
 
@@ -122,12 +122,13 @@ def test_detection_limits_agree_with_injected_companions(mircx):
     """Companions 3× above the 5σ limit at their separation are found; 3× below it they are not."""
     rng = np.random.default_rng(10)
     single = simulate(mircx, Truth(1.0), FILE_NOISE, rng)
-    limits = companion_search(single, second_pass=False, n_boot=0).limits
+    limits = companion_search(single, second_pass=False, n_boot=0, rmax=30.0).limits
     assert limits.radius[0] == pytest.approx(mircx.smallest_scale_mas)
     limit = limits.at(15.0)
     assert 0.002 < limit < 0.05  # 5σ at 15 mas: ~1 % for this file's 3° closure phases
     assert limits.at(15.0, sigma=3) < limit
     for factor, expect in ((3.0, True), (1 / 3.0, False)):
         truth = Truth(1.0, 15.0 * np.sin(1.0), 15.0 * np.cos(1.0), factor * limit)
-        found = companion_search(simulate(mircx, truth, FILE_NOISE, rng), limits=False, second_pass=False, n_boot=0)
+        found = companion_search(simulate(mircx, truth, FILE_NOISE, rng), limits=False, second_pass=False,
+                                 n_boot=0, rmax=30.0)
         assert found.detected is expect
