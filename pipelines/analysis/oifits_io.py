@@ -14,6 +14,8 @@ from pathlib import Path
 import numpy as np
 from astropy.io import fits
 
+from domain.site import night_labels
+
 
 class OifitsReadError(ValueError):
     """The file is not an OIFITS file this module can use (no OI_VIS2, no wavelength table...)."""
@@ -29,7 +31,7 @@ class V2Points:
     vis2: np.ndarray
     vis2_err: np.ndarray
     mjd: np.ndarray
-    night: np.ndarray  # integer night label (floor of MJD - 0.5: one CHARA night)
+    night: np.ndarray  # integer night label: one per CHARA night (local noon to local noon, domain.site)
     baseline: np.ndarray  # "S1-E1"-like label (station indices when names are missing)
 
     @property
@@ -170,7 +172,7 @@ def read_oifits(paths: Iterable[str | Path]) -> OiData:
     v2 = _concat(v2_parts, ["u", "v", "wavelength", "vis2", "vis2_err", "mjd", "baseline"])
     if v2["vis2"].size == 0:
         raise OifitsReadError("no usable V² point (no OI_VIS2, or everything flagged)")
-    v2["night"] = np.floor(v2["mjd"] - 0.5).astype(int)
+    v2["night"] = night_labels(v2["mjd"])
     t3 = _concat(t3_parts, ["t3phi", "t3phi_err", "u1", "v1", "u2", "v2", "wavelength", "mjd"])
     return OiData(v2=V2Points(**v2), t3=T3Points(**t3), sources=tuple(str(p) for p in paths),
                   mean_wavelength=float(np.mean(waves)))
