@@ -72,25 +72,41 @@ def observe_night(schedule: list[tuple[Star, float]], inst: Instrument, folder: 
     return NightResult(visits, paths)
 
 
-def calibrate(night: NightResult, out: Path, params: dict | None = None, flagged: dict | None = None) -> NightResult:
-    """The portal's calibration engine on the night's L1 files; L2 files written to `out`."""
-    from pipelines.calibration.engine import SOFTWARE, CalParams, Diameter, calibrate_setup
+def calibrate_l1(files: list, params: dict | None = None, flagged: dict | None = None):
+    """The portal's calibration engine on one setup's L1File objects (diameters from the headers)."""
+    from pipelines.calibration.engine import CalParams, Diameter, calibrate_setup
     from pipelines.calibration.grouping import group_by_setup
-    from pipelines.calibration.oifits_io import read_l1, write_l2
 
-    out.mkdir(parents=True, exist_ok=True)
-    files = [read_l1(p) for p in night.l1]
     (key, setup), = group_by_setup(files).items()
     diameters = {}
     for f in setup:
         if f.role == "CALIBRATION":
             d, e = f.header_diameter
             diameters[f.target] = Diameter(d, e or 0.0, "header") if d else None
-    res = calibrate_setup(setup, diameters, flagged or {}, CalParams.from_dict(params))
+    return calibrate_setup(setup, diameters, flagged or {}, CalParams.from_dict(params))
+
+
+def calibrate(night: NightResult, out: Path, params: dict | None = None, flagged: dict | None = None) -> NightResult:
+    """Read the night's L1 files, calibrate them, write the L2 files to `out`."""
+    from pipelines.calibration.engine import SOFTWARE
+    from pipelines.calibration.oifits_io import read_l1, write_l2
+
+    out.mkdir(parents=True, exist_ok=True)
+    res = calibrate_l1([read_l1(p) for p in night.l1], params, flagged)
     for sr in res.science:
         night.l2[sr.l1.target] = write_l2(sr.l1.path, out / f"{sr.l1.path.stem}_L2.fits", sr.content, SOFTWARE)
     night.result = res
     return night
+
+
+def night_in_memory(schedule: list[tuple[Star, float]], inst: Instrument, params: dict | None = None, *,
+                    nrec: int = 1, flagged: dict | None = None):
+    """Observe and calibrate a night without files: (visits, SetupResult)."""
+    from tests.sim.memory import l1file
+
+    visits = [observe(star, mjd, inst, nrec=nrec) for star, mjd in schedule]
+    files = [l1file(v, f"{i:02d}_{v.star.name}.fits") for i, v in enumerate(visits)]
+    return visits, calibrate_l1(files, params, flagged)
 
 
 def instrument_for(night: int, rng: np.random.Generator, **kw) -> Instrument:
