@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+
 from django.contrib.auth import get_user_model
 
 from issp_portal.exceptions import PermissionRefused
