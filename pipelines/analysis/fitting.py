@@ -75,17 +75,30 @@ def _ld_table(law: str, coeff: float) -> np.ndarray:
     return vis_power_law(_XT, coeff) if law == "power" else vis_linear(_XT, coeff)
 
 
-def vis2_model_fast(sf: np.ndarray, theta_mas, *, model: str = "ud", law: str = "power", coeff: float = 0.0):
+def vis2_model_fast(sf: np.ndarray, theta_mas, *, model: str = "ud", law: str = "power", coeff=0.0):
     """Same as `vis2_model`, with LD visibilities interpolated in a table (≤1e-6 off): fractional-order
-    Bessel functions cost ~1 µs each, too slow for χ² grids and bootstrap refits."""
+    Bessel functions cost ~1 µs each, too slow for χ² grids and bootstrap refits. `coeff` may be an
+    array broadcast against the points (one coefficient per spectral channel)."""
     if model == "ud":
         return vis2_model(sf, theta_mas, model="ud")
     x = np.pi * np.asarray(theta_mas, dtype=float) * MAS * sf
-    vis = np.interp(x, _XT, _ld_table(law, round(float(coeff), 6)))
+    if np.ndim(coeff) == 0:
+        vis = _vis_ld_fast(x, law, float(coeff))
+    else:  # one table per distinct coefficient
+        coeffs = np.broadcast_to(np.asarray(coeff, dtype=float), x.shape)
+        vis = np.empty_like(x)
+        for value in np.unique(coeffs):
+            mask = coeffs == value
+            vis[mask] = _vis_ld_fast(x[mask], law, float(value))
+    return vis * vis
+
+
+def _vis_ld_fast(x: np.ndarray, law: str, coeff: float) -> np.ndarray:
+    vis = np.interp(x, _XT, _ld_table(law, round(coeff, 6)))
     big = x > _XT[-1]
     if np.any(big):
         vis[big] = (vis_power_law(x[big], coeff) if law == "power" else vis_linear(x[big], coeff))
-    return vis * vis
+    return vis
 
 
 # --- results -------------------------------------------------------------------------------
@@ -103,6 +116,7 @@ class DiskFit:
     err_bootstrap: float | None = None
     n_bootstrap: int = 0
     bootstrap_over: str = ""
+    coeff_range: list[float] | None = None  # [min, max] when the coefficient is given per spectral channel
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -140,14 +154,15 @@ def _chi2_grid(sf, y, err, model, law, coeff) -> np.ndarray:
 
 
 def fit_disk(sf: np.ndarray, vis2: np.ndarray, err: np.ndarray, *, model: str = "ud", law: str = "power",
-             coeff: float | None = 0.0) -> DiskFit:
-    """Least-squares diameter; for "ld" with coeff=None the coefficient is fitted too."""
+             coeff: float | np.ndarray | None = 0.0) -> DiskFit:
+    """Least-squares diameter; for "ld" with coeff=None the coefficient is fitted too; an array gives one
+    coefficient per point (limb darkening per spectral channel)."""
     sf, vis2, err = (np.asarray(a, dtype=float) for a in (sf, vis2, err))
     n = sf.size
     if n < 2:
         raise ValueError("at least two V² points are needed for a fit")
     fit_coeff = model == "ld" and coeff is None
-    start_coeff = float(np.mean(COEFF_BOUNDS[law])) / 2 if fit_coeff else (coeff or 0.0)
+    start_coeff = float(np.mean(COEFF_BOUNDS[law])) / 2 if fit_coeff else (0.0 if coeff is None else coeff)
     theta0 = float(_GRID[np.argmin(_chi2_grid(sf, vis2, err, model, law, start_coeff))])
 
     if fit_coeff:
@@ -171,8 +186,10 @@ def fit_disk(sf: np.ndarray, vis2: np.ndarray, err: np.ndarray, *, model: str = 
         errs = np.full(sol.x.size, np.nan)
     return DiskFit(
         model=model, theta=float(sol.x[0]), err_formal=float(errs[0]), chi2_red=chi2_red, n_points=n,
-        law=law if model == "ld" else "", coeff=(float(sol.x[1]) if fit_coeff else start_coeff) if model == "ld"
-        else None, coeff_err=float(errs[1]) if fit_coeff else None, coeff_fitted=fit_coeff,
+        law=law if model == "ld" else "", coeff=(float(sol.x[1]) if fit_coeff else float(np.mean(start_coeff)))
+        if model == "ld" else None, coeff_err=float(errs[1]) if fit_coeff else None, coeff_fitted=fit_coeff,
+        coeff_range=[float(np.min(start_coeff)), float(np.max(start_coeff))] if model == "ld" and np.ndim(
+            start_coeff) > 0 else None,
     )
 
 
@@ -232,8 +249,8 @@ def closure_phase_test(t3phi: np.ndarray, t3phi_err: np.ndarray, *, threshold: f
     )
 
 
-def analyse(data, *, ld_law: str = "power", ld_coeff: float | None = None, n_boot: int = 100, seed: int = 0,
-            cp_threshold: float = 3.0, poor_fit_chi2: float = 5.0) -> Analysis:
+def analyse(data, *, ld_law: str = "power", ld_coeff: float | np.ndarray | None = None, n_boot: int = 100,
+            seed: int = 0, cp_threshold: float = 3.0, poor_fit_chi2: float = 5.0) -> Analysis:
     """UD + LD fits, bootstrap errors and the closure-phase test of one target (an `OiData`)."""
     v2 = data.v2
     sf, y, e = v2.spatial_frequency, v2.vis2, v2.vis2_err
@@ -242,8 +259,9 @@ def analyse(data, *, ld_law: str = "power", ld_coeff: float | None = None, n_boo
     groups, over = bootstrap_groups(v2.night, v2.baseline)
     if n_boot and int(groups.max()) >= 1:
         for fit in (ud, ld):
+            coeff = ld_coeff if fit.model == "ld" and ld_coeff is not None else (fit.coeff or 0.0)
             boots = bootstrap_theta(sf, y, e, groups, theta0=fit.theta, model=fit.model, law=ld_law,
-                                    coeff=fit.coeff or 0.0, n_boot=n_boot, seed=seed)
+                                    coeff=coeff, n_boot=n_boot, seed=seed)
             fit.err_bootstrap, fit.n_bootstrap, fit.bootstrap_over = float(np.std(boots, ddof=1)), n_boot, over
     closure = closure_phase_test(data.t3.t3phi, data.t3.t3phi_err, threshold=cp_threshold)
     flags = []
