@@ -167,3 +167,28 @@ def test_report_rejects_unknown_rule_or_severity():
         report.add("no-such-rule", "message")
     with pytest.raises(ValueError):
         report.add("nonpositive-error", "message", severity=INFO)
+
+
+@pytest.mark.django_db
+def test_version_page_shows_rule_and_section(client, demo):
+    from astropy.time import Time
+
+    from django.urls import reverse
+
+    from archive.oifits_write import to_bytes
+    from archive.services import product_version_create
+    from surveys.models import Night, Program
+
+    program = Program.objects.get(code="issp")
+    target = program.targets.order_by("name").first()
+    mjd = round(Time.now().mjd - 10, 3)
+    hdul = synthetic_oifits2(target=target.name.replace(" ", "_"), mjd=mjd, n_wave=6)
+    hdul["OI_VIS2"].data["VIS2DATA"][0, 1] = float("nan")
+    version, _ = product_version_create(
+        calib_level=2, kind="oifits", program=program, target=target, night=Night.objects.order_by("date").first(),
+        instrument="SPICA", setup="MR720", filename="nan.fits", content=to_bytes(hdul), t_min=mjd, t_max=mjd + 0.01,
+        software="test", check=True)
+    assert version.validation_report["ok"] is True and version.validation_report["verdict"] == "warning"
+    client.force_login(demo["datamanager"])
+    page = client.get(reverse("archive:version-detail", args=[version.pk])).content.decode()
+    assert "unflagged-nan" in page and "(V1-V2.Tables)" in page and "VIS2DATA: 1 NaN/inf values" in page
