@@ -30,7 +30,8 @@ def can_review(*, user, program) -> bool:
     return ProgramRole.objects.filter(user=user, program=program, role__in=REVIEW_ROLES).exists()
 
 
-def product_list(*, user, level: str = "", instrument: str = "", q: str = "", flag: str = "") -> list[Product]:
+def product_list(*, user, level: str = "", instrument: str = "", q: str = "", flag: str = "",
+                 night: str = "", target_id: str = "") -> list[Product]:
     """Products the user may read, newest first, with the filters of the list page."""
     qs: QuerySet[Product] = Product.objects.select_related(
         "program", "target", "night", "current_version").order_by("-created")
@@ -38,6 +39,10 @@ def product_list(*, user, level: str = "", instrument: str = "", q: str = "", fl
         qs = qs.filter(calib_level=int(level))
     if instrument:
         qs = qs.filter(instrument=instrument)
+    if night:
+        qs = qs.filter(night__date=night) if _is_date(night) else qs.none()
+    if target_id.isdigit():
+        qs = qs.filter(target_id=int(target_id))
     if q:
         qs = qs.filter(target__name__icontains=q) | qs.filter(key__icontains=q)
     if flag == "unreviewed":
@@ -45,6 +50,16 @@ def product_list(*, user, level: str = "", instrument: str = "", q: str = "", fl
     elif flag.lstrip("-").isdigit():
         qs = qs.filter(current_version__quality_flag=int(flag))
     return [p for p in qs if product_access(user=user, product=p)]
+
+
+def _is_date(text: str) -> bool:
+    import datetime as dt
+
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 def product_instruments() -> list[str]:

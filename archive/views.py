@@ -32,7 +32,8 @@ def _refuse(request, decision):
 def product_list(request):
     g = request.GET
     products = selectors.product_list(user=request.user, level=g.get("level", ""), instrument=g.get("instrument", ""),
-                                      q=g.get("q", "").strip(), flag=g.get("flag", ""))
+                                      q=g.get("q", "").strip(), flag=g.get("flag", ""),
+                                      night=g.get("night", "").strip(), target_id=g.get("target", "").strip())
     page = Paginator(products, 50).get_page(g.get("page"))
     rows = [{"product": p, "flag": quality.label(p.current_version.quality_flag if p.current_version else None),
              "badge": quality.badge(p.current_version.quality_flag if p.current_version else None)} for p in page]

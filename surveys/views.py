@@ -181,6 +181,7 @@ def night_detail(request, date: str):
         context["observations"] = (night.observations.select_related("program", "target", "ob")
                                    .prefetch_related("calibrators").order_by("start"))
         context["ingest_issues"] = pipeline_selectors.night_consolidation_issues(night=night)
+        context["links"] = selectors.night_links(user=request.user, night=night)
         context["quarantined"] = RawFile.objects.filter(night=night, status=RawFile.Status.QUARANTINED)
     return render(request, "surveys/night_detail.html", context)
 
