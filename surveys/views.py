@@ -28,7 +28,9 @@ EXPORT_COLUMNS = ["name", "ra", "dec", "mag_v", "spectral_type", "priority", "pr
 
 
 def home(request):
-    """Landing page: public metadata of the programs (no proprietary data)."""
+    """Landing page: public metadata of the programs (no proprietary data); a logged-in person's home is the desk."""
+    if request.user.is_authenticated:
+        return redirect("surveys:desk")
     programs = Program.objects.annotate(n_targets=Count("targets", distinct=True)).order_by("priority", "code")
     context = {"programs": programs, "n_targets": Target.objects.count(), "n_nights": Night.objects.count()}
     return render(request, "surveys/home.html", context)
