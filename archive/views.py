@@ -32,7 +32,8 @@ def _refuse(request, decision):
 def product_list(request):
     g = request.GET
     products = selectors.product_list(user=request.user, level=g.get("level", ""), instrument=g.get("instrument", ""),
-                                      q=g.get("q", "").strip(), flag=g.get("flag", ""))
+                                      q=g.get("q", "").strip(), flag=g.get("flag", ""),
+                                      night=g.get("night", "").strip(), target_id=g.get("target", "").strip())
     page = Paginator(products, 50).get_page(g.get("page"))
     rows = [{"product": p, "flag": quality.label(p.current_version.quality_flag if p.current_version else None),
              "badge": quality.badge(p.current_version.quality_flag if p.current_version else None)} for p in page]
@@ -54,7 +55,9 @@ def product_detail(request, pk: int):
                                          for v in versions],
         "current": product.current_version, "reviews": sorted(reviews, key=lambda r: r.at, reverse=True),
         "can_review": reviewer, "outbox": selectors.product_outbox(product=product) if reviewer else [],
-        "flag_label": quality.label, "decision": decision})
+        "flag_label": quality.label, "decision": decision,
+        "supersession": selectors.review_supersession(product=product),
+        "run_links": selectors.product_runs(product=product)})
 
 
 def version_detail(request, pk: int):
@@ -76,8 +79,7 @@ def version_detail(request, pk: int):
         "provenance": version.provenance or {}, "flag": quality.label(version.quality_flag),
         "badge": quality.badge(version.quality_flag), "reviews": version.reviews.select_related("reviewer"),
         "can_review": reviewer and version.product.current_version_id == version.pk,
-        "form": ReviewForm(initial={"flag": version.quality_flag if quality.is_reviewed(version.quality_flag)
-                                    else None})})
+        "form": ReviewForm()})
 
 
 def version_report_json(request, pk: int):

@@ -28,7 +28,9 @@ EXPORT_COLUMNS = ["name", "ra", "dec", "mag_v", "spectral_type", "priority", "pr
 
 
 def home(request):
-    """Landing page: public metadata of the programs (no proprietary data)."""
+    """Landing page: public metadata of the programs (no proprietary data); a logged-in person's home is the desk."""
+    if request.user.is_authenticated:
+        return redirect("surveys:desk")
     programs = Program.objects.annotate(n_targets=Count("targets", distinct=True)).order_by("priority", "code")
     context = {"programs": programs, "n_targets": Target.objects.count(), "n_nights": Night.objects.count()}
     return render(request, "surveys/home.html", context)
@@ -181,6 +183,7 @@ def night_detail(request, date: str):
         context["observations"] = (night.observations.select_related("program", "target", "ob")
                                    .prefetch_related("calibrators").order_by("start"))
         context["ingest_issues"] = pipeline_selectors.night_consolidation_issues(night=night)
+        context["links"] = selectors.night_links(user=request.user, night=night)
         context["quarantined"] = RawFile.objects.filter(night=night, status=RawFile.Status.QUARANTINED)
     return render(request, "surveys/night_detail.html", context)
 
