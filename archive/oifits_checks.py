@@ -17,7 +17,7 @@ from astropy import units as u
 from astropy.io import fits
 
 from archive import oifits_spec as spec
-from archive.oifits_check_data import data_table, repeat
+from archive.oifits_check_data import corr_table, data_table, repeat
 from archive.oifits_rules import ERROR, INFO, RULES, SEVERITIES, WARNING, Problem, Report
 
 __all__ = ["ERROR", "INFO", "RULES", "SEVERITIES", "WARNING", "Problem", "Report", "check_hdulist", "check_oifits"]
@@ -77,6 +77,7 @@ class _Checker:
         self.waves: dict[str, int] = {}
         self.arrays: dict[str, set[int]] = {}
         self.target_ids: set[int] = set()
+        self.corrs: dict[str, int] = {}  # CORRNAME -> NDATA
 
     def by_name(self, name: str) -> list[tuple[int, fits.BinTableHDU]]:
         return [(i, h) for i, h in self.tables if h.name == name]
@@ -101,6 +102,8 @@ class _Checker:
         self.targets()
         self.wavelengths()
         self.arrays_()
+        for index, hdu in self.by_name("OI_CORR"):
+            corr_table(self, _label(hdu, index), hdu)
         rows: Counter = Counter()
         for index, hdu in self.tables:
             if hdu.name in spec.DATA_TABLES:
@@ -110,7 +113,8 @@ class _Checker:
     # -- structure -----------------------------------------------------------
     def version(self) -> None:
         primary = self.hdul[0].header
-        revs = {int(h.header["OI_REVN"]) for _, h in self.tables if str(h.header.get("OI_REVN", "")).isdigit()}
+        revs = {int(h.header["OI_REVN"]) for _, h in self.tables if str(h.header.get("OI_REVN", "")).isdigit()
+                and h.name not in spec.V2_NEW_TABLES}  # tables new in OIFITS 2 are at their revision 1
         for lab in [_label(h, i) for i, h in self.tables if "OI_REVN" not in h.header]:
             self.r.add("missing-keyword", "OI_REVN is missing", hdu=lab, column="OI_REVN")
         content = str(primary.get("CONTENT", "")).strip().upper()

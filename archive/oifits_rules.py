@@ -96,6 +96,14 @@ RULES: dict[str, Rule] = {r.code: r for r in (
     _R("unmeasured-column", WARNING, "V1-V2.Tables", "GENERIC_COL_ERR_FIX (WARNING)",
        "a value/error pair that is 0 +- 0 on every row is a placeholder for an observable not measured",
        note="MATISSE writes T3AMP = T3AMPERR = 0, AMBER VISAMP = VISAMPERR = 0: not error bars <= 0"),
+    # -- correlations (V2 section 7.2) ----------------------------------------------------------------
+    _R("dangling-corrname", ERROR, "V2.6.1§3", "CORRNAME_REF, OI_VIS2_CORRINDX, OI_VIS_CORRINDX, OI_T3_CORRINDX "
+       "(SEVERE)", "CORRNAME / CORRINDX_* point to an OI_CORR table"),
+    _R("duplicate-corrname", ERROR, "V2.7.2§4", "CORRNAME_UNIQ (SEVERE)", "one OI_CORR table per CORRNAME"),
+    _R("corr-index", ERROR, "V2.OI_CORR_Table", "OI_CORR_IINDEX_MIN, OI_CORR_JINDEX_SUP, OI_CORR_IJINDEX_MAX (SEVERE)",
+       "1 <= IINDX < JINDX <= NDATA"),
+    _R("corrindx-range", ERROR, "V2.7.2§4", "GENERIC_CORRINDX_MIN, GENERIC_CORRINDX_MAX (SEVERE)",
+       "CORRINDX_* values within 1..NDATA of the OI_CORR table"),
     _R("duplicate-rows", WARNING, "ISSP", "-", "no two rows share (TARGET_ID, MJD, STA_INDEX)"),
 )}
 

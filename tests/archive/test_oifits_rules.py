@@ -11,6 +11,7 @@ import re
 from io import StringIO
 from pathlib import Path
 
+import numpy as np
 import pytest
 from astropy.io import fits
 
@@ -34,13 +35,13 @@ KNOWN = {
         "info:unit-alias", "warning:content-keyword", "warning:missing-column", "warning:missing-unit",
         "warning:primary-keywords", "warning:target-id-range"]),
     "GRAVI.2020-01-27.fits": ("warning", [  # 36 unflagged NaN in OI_VIS VISAMP/VISAMPERR (GRAVITY_SC)
-        "info:mixed-revisions", "warning:missing-column", "warning:unflagged-nan"]),
+        "warning:missing-column", "warning:unflagged-nan"]),
     "SCI_HD100453_GRAVITY_MED_singlescivis_0000_singlesciviscalibrated_0000.fits": ("warning", [
-        "info:column-alias", "info:mixed-revisions", "warning:missing-column"]),  # OI_FLUX.FLUX (OI_REVN 1)
+        "info:column-alias", "warning:missing-column"]),  # OI_FLUX.FLUX (OI_REVN 1)
     "OiXP_bet_Cnc_MATISSE_A0-B5-J2-J6_2024-03-11.fits": ("warning", [  # T3AMPERR all NaN, unflagged
-        "info:mixed-revisions", "warning:primary-keywords", "warning:unflagged-nan"]),
+        "warning:primary-keywords", "warning:unflagged-nan"]),
     "2018-09-25T091604_V892Tau_U1U2U3U4_IR-LM_LOW_cal_oifits_0.fits": ("warning", [  # T3AMP = T3AMPERR = 0
-        "info:mixed-revisions", "info:unit-alias", "warning:primary-keywords", "warning:unmeasured-column"]),
+        "info:unit-alias", "warning:primary-keywords", "warning:unmeasured-column"]),
     "ALPHACOL_2010-01-09T00_58.fits": ("warning", [  # AMBER: VISAMP = VISAMPERR = 0, no DATE-OBS in tables
         "info:unit-alias", "warning:missing-keyword", "warning:missing-unit", "warning:unmeasured-column"]),
     # IOTA (2004): ARRNAME points to no OI_ARRAY and 10 unflagged T3AMPERR = -1: genuine violations.
@@ -192,3 +193,33 @@ def test_version_page_shows_rule_and_section(client, demo):
     client.force_login(demo["datamanager"])
     page = client.get(reverse("archive:version-detail", args=[version.pk])).content.decode()
     assert "unflagged-nan" in page and "(V1-V2.Tables)" in page and "VIS2DATA: 1 NaN/inf values" in page
+
+
+def _with_corr(hdul: fits.HDUList, *, ndata: int, iindx, jindx, corrindx) -> fits.HDUList:
+    corr = fits.BinTableHDU.from_columns([
+        fits.Column("IINDX", "1J", array=iindx), fits.Column("JINDX", "1J", array=jindx),
+        fits.Column("CORR", "1D", array=np.full(len(iindx), 0.3))], name="OI_CORR")
+    corr.header.update({"OI_REVN": 1, "CORRNAME": "SPLIT", "NDATA": ndata})
+    vis2 = hdul["OI_VIS2"]
+    cols = vis2.columns + fits.ColDefs([fits.Column("CORRINDX_VIS2DATA", "1J", array=corrindx)])
+    hdul["OI_VIS2"] = fits.BinTableHDU.from_columns(cols, header=vis2.header, name="OI_VIS2")
+    hdul["OI_VIS2"].header["CORRNAME"] = "SPLIT"
+    hdul.append(corr)
+    return hdul
+
+
+def test_oi_corr_references_and_indices(tmp_path):
+    hdul = synthetic_oifits2(n_wave=4)
+    nrows = len(hdul["OI_VIS2"].data)
+    ndata = nrows * 4
+    good = _with_corr(hdul, ndata=ndata, iindx=[1, 2], jindx=[5, 9], corrindx=np.arange(nrows) * 4 + 1)
+    assert check_oifits(_write(tmp_path, good, "corr.fits")).problems == []
+    bad = _with_corr(synthetic_oifits2(n_wave=4), ndata=ndata, iindx=[3, 0], jindx=[2, 5],
+                     corrindx=np.arange(nrows) * 4 + 5)
+    report = check_oifits(_write(tmp_path, bad, "badcorr.fits"))
+    assert report.codes(ERROR) == {"corr-index", "corrindx-range"}
+    assert next(p for p in report.errors if p.code == "corr-index").message.startswith("2 rows break")
+    orphan = synthetic_oifits2(n_wave=4)
+    orphan["OI_VIS2"].header["CORRNAME"] = "NOSUCH"
+    report = check_oifits(_write(tmp_path, orphan, "orphan.fits"))
+    assert [(p.code, p.section) for p in report.errors] == [("dangling-corrname", "V2.6.1§3")]
