@@ -158,6 +158,10 @@ def test_command_json_and_text(tmp_path):
     bad.write_bytes(b"nothing")
     with pytest.raises(CommandError):
         call_command("oifits_check", str(bad), "--json", stdout=StringIO())
+    folder = StringIO()  # a folder stands for its files
+    with pytest.raises(CommandError, match="1 of 1 file"):
+        call_command("oifits_check", str(tmp_path), "--json", stdout=folder)
+    assert json.loads(folder.getvalue())["files"][0]["problems"][0]["code"] in {"not-fits", "truncated"}
 
 
 def test_report_rejects_unknown_rule_or_severity():
