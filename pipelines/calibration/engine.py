@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from pipelines.calibration import transfer as tfm
+from pipelines.calibration import verdicts as vd
 from pipelines.calibration.oifits_io import L1File, L2Content
 from pipelines.instruments import CALIBRATION, SCIENCE
 
@@ -209,9 +210,15 @@ def calibrate_setup(files: list[L1File], diameters: dict[str, Diameter | None], 
             t3["inst"] = tfm.wrap_deg(t3["t3phi"] - model_phi)
             t3["inst"] = np.where(chan_mask[None, None, :], np.nan, t3["inst"])
         suspects: set[str] = set()
+        unresolved: list = []
         if params.detect_suspects:
-            res.checks = _detect(names, star_index, t_cal, A, spf, points, diam, t3, params)
-            suspects = {c["name"] for c in res.checks if c["suspect"]}
+            verdict = _detect(names, star_index, t_cal, A, spf, points, diam, derr, wave, t3, params)
+            res.checks, suspects, unresolved = verdict.checks, verdict.suspects, verdict.unresolved
+            for a, b, chi2 in unresolved:
+                if a in params.excluded_calibrators or b in params.excluded_calibrators:
+                    continue
+                res.errors.append(f"calibrators {a} and {b}: pair inconsistent (chi2r={chi2:.1f}), cannot tell "
+                                  "which; not calibrated: check both and exclude the bad one (excluded_calibrators)")
         use = np.array([not (params.exclude_suspects and n in suspects) for n in names])
         for i, n in enumerate(names):
             if not use[i] and not any(e["name"] == n for e in res.excluded):
@@ -237,6 +244,8 @@ def calibrate_setup(files: list[L1File], diameters: dict[str, Diameter | None], 
         if not cal_files or not use.any():
             res.errors.append(f"science {f.target} ({f.start}): no usable calibrator in this setup")
             continue
+        if unresolved:  # never calibrate silently with a TF that one of the pair may have spoiled
+            continue
         res.science.append(_calibrate_science(f, bl_keys, tri_keys, t_cal[use], u_points, star_index[use],
                                               [n for n, k in zip(names, use, strict=True) if k],
                                               {k: v[use] for k, v in t3.items()} if t3 else None,
@@ -253,29 +262,12 @@ def _tf_var(points: tfm.TFPoints, params: CalParams) -> np.ndarray | None:
         return np.nanvar(points.tf2, axis=0)
 
 
-def _detect(names, star_index, t_cal, A, spf, points, diam, t3, params: CalParams) -> list[dict]:
-    """Leave-one-out checks, removing the worst suspect and re-checking (a binary spoils the others' TF)."""
-    keep = np.ones(len(names), bool)
-    final: dict[str, dict] = {}
-    while len({n for n, k in zip(names, keep, strict=True) if k}) >= 3:
-        sel = np.flatnonzero(keep)
-        checks = tfm.check_calibrators(
-            names=[names[i] for i in sel], star_index=star_index[sel], t_cal=t_cal[sel], vis2=A["vis2"][sel],
-            vis2_err=A["vis2_err"][sel], spfreq=spf[sel],
-            points=tfm.TFPoints(points.tf2[sel], points.err_meas[sel], points.err_diam[sel]), diameters=diam[sel],
-            time_scale_h=params.time_scale_h, t3phi=t3["inst"][sel] if t3 else None,
-            t3phi_err=t3["t3phi_err"][sel] if t3 else None, chi2_threshold=params.chi2_threshold)
-        bad = [c for c in checks if c.suspect]
-        for c in checks:
-            final[c.name] = asdict(c)
-        if not bad:
-            break
-        worst = max(bad, key=lambda c: np.nanmax([c.chi2_tf, c.chi2_ud, c.closure_rms_deg]))
-        keep &= np.array([n != worst.name for n in names])
-        for c in bad:
-            if c.name != worst.name:
-                final[c.name]["suspect"] = False  # re-checked without the worst one
-    return [final[n] for n in sorted(final)]
+def _detect(names, star_index, t_cal, A, spf, points, diam, derr, wave, t3, params: CalParams) -> vd.Verdict:
+    """Own closure phases and pair consistency of the calibrator stars (verdicts.py)."""
+    return vd.judge(names=names, star_index=star_index, t_cal=t_cal, vis2=A["vis2"], vis2_err=A["vis2_err"],
+                    spfreq=spf, points=points, diam=diam, derr=derr, wave=wave, time_scale_h=params.time_scale_h,
+                    t3phi=t3["inst"] if t3 else None, t3phi_err=t3["t3phi_err"] if t3 else None,
+                    chi2_threshold=params.chi2_threshold)
 
 
 def _interp(params_j: tuple[CalParams, float], t_cal, points, t_sci, star_index, sky):

@@ -7,12 +7,7 @@ the caller, never silently ignored.
 """
 from __future__ import annotations
 
-import re
-
-
-def name_key(name: str) -> str:
-    """Comparison key of a star name: "HD 141577", "hd_141577" and "HD141577" are one star."""
-    return re.sub(r"[\s_]+", "", str(name)).upper()
+from surveys.naming import name_key
 
 
 def match_exclusions(requested: list[str] | tuple[str, ...], observed: list[str] | tuple[str, ...]
