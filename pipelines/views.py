@@ -7,7 +7,7 @@ import uuid
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 
 from pipelines import selectors
 from pipelines.models import PipelineRun
@@ -15,6 +15,7 @@ from surveys.models import Night
 from surveys.selectors import programs_with_role
 
 STAFF_ROLES = ("operator", "data_manager", "pi")
+DEDICATED_PAGES = {PipelineRun.Kind.L2: "calibration:run-detail", PipelineRun.Kind.L3: "analysis:run-detail"}
 
 
 def _require_pipeline_viewer(user) -> None:
@@ -54,8 +55,10 @@ def run_progress(request):
 
 @login_required
 def run_detail(request, run_id):
-    _require_pipeline_viewer(request.user)
     run = get_object_or_404(PipelineRun.objects.select_related("night"), pk=run_id)
+    if run.kind in DEDICATED_PAGES:  # one page per run: the calibration / analysis page (its own access check)
+        return redirect(DEDICATED_PAGES[run.kind], run.pk)
+    _require_pipeline_viewer(request.user)
     files = sorted((run.report or {}).get("files", {}).items())
     return render(request, "pipelines/run_detail.html", {
         "run": run, "progress": _progress(run),

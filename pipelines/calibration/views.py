@@ -30,9 +30,12 @@ def run_list(request):
 @login_required
 def run_detail(request, pk):
     run = _visible_run(request, pk)
+    report = dict(run.report or {})
+    report["science"] = selectors.run_science_rows(run=run, user=request.user)
     return render(request, "calibration/run_detail.html", {
         "run": run, "can_rerun": selectors.can_rerun_l2(user=request.user, night=run.night),
-        "report": run.report or {}, "versions": selectors.l2_versions_of_run(run=run),
+        "report": report, "versions": selectors.l2_versions_of_run(run=run),
+        "calibrator_ids": selectors.calibrator_ids(names=[c.get("name") for c in report.get("calibrators", [])]),
         "percent": int(100 * run.done / run.total) if run.total else (100 if run.phase == "completed" else 0),
     })
 
