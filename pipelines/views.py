@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from pipelines import selectors
 from pipelines.models import PipelineRun
 from surveys.models import Night
+from surveys.naming import sort_rows
 from surveys.selectors import programs_with_role
 
 STAFF_ROLES = ("operator", "data_manager", "pi")
@@ -36,9 +37,14 @@ def run_list(request):
     if kind and kind not in PipelineRun.Kind.values:
         kind = None
     runs = list(selectors.run_list(kind=kind)[:100])
+    columns = {"kind": lambda r: r.get_kind_display(), "night": lambda r: r.night.date.toordinal() if r.night
+               else None, "phase": lambda r: r.phase, "started": lambda r: r.started.timestamp() if r.started
+               else None, "finished": lambda r: r.finished.timestamp() if r.finished else None,
+               "created": lambda r: r.created.timestamp(), "progress": lambda r: r.done}
+    runs, _, _ = sort_rows(runs, request.GET.get("sort"), columns, "-created")
     return render(request, "pipelines/run_list.html", {
         "runs": [(r, _progress(r)) for r in runs], "kind": kind, "kinds": PipelineRun.Kind.choices,
-        "any_running": any(r.phase in ("pending", "running") for r in runs)})
+        "any_running": any(r.phase in ("pending", "running") for r in runs), "default_sort": "-created"})
 
 
 @login_required

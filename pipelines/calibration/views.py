@@ -12,6 +12,7 @@ from issp_portal.exceptions import ValidationFailed
 from pipelines.calibration import selectors, services
 from pipelines.calibration.forms import NightRerunForm
 from surveys.models import Night
+from surveys.naming import sort_rows
 
 
 def _visible_run(request, pk):
@@ -23,8 +24,12 @@ def _visible_run(request, pk):
 
 @login_required
 def run_list(request):
-    runs = selectors.calibration_runs_visible_to(user=request.user)[:200]
-    return render(request, "calibration/run_list.html", {"runs": runs})
+    runs = list(selectors.calibration_runs_visible_to(user=request.user)[:500])
+    columns = {"created": lambda r: r.created.timestamp(), "night": lambda r: r.night.date.toordinal() if r.night
+               else None, "setup": lambda r: r.setup, "phase": lambda r: r.phase, "processing": lambda r: r.processing,
+               "progress": lambda r: r.done}
+    runs, _, _ = sort_rows(runs, request.GET.get("sort"), columns, "-created")
+    return render(request, "calibration/run_list.html", {"runs": runs[:200], "default_sort": "-created"})
 
 
 @login_required

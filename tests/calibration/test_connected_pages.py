@@ -92,3 +92,15 @@ def test_ob_page_for_people_with_its_observations_and_products(client, calibrate
     assert reverse("obs_server:ob-page", args=[ob.pk]) in page
     client.force_login(calibrated["outsider"])
     assert client.get(reverse("obs_server:ob-page", args=[ob.pk])).status_code == 404
+
+
+def test_archive_and_run_lists_sort_on_the_server(client, calibrated):
+    client.force_login(calibrated["pi"])
+    url = reverse("archive:product-list")
+    for sort, first in (("level", "<td>L1</td>"), ("-level", "<td>L2</td>")):
+        rows = client.get(url, {"sort": sort}).content.decode().split("<tbody>")[1]
+        assert rows.index(first) < rows.index("<td>L2</td>" if first == "<td>L1</td>" else "<td>L1</td>")
+    again = client.get(url, {"sort": "level", "level": "2"}).content.decode()
+    assert 'href="?sort=-level&amp;level=2"' in again  # the header keeps the filters and flips the order
+    runs = client.get(reverse("calibration:run-list"), {"sort": "-night"}).content.decode()
+    assert 'aria-sort="descending"' in runs and calibrated["night"].date.isoformat() in runs
