@@ -6,8 +6,17 @@ radian (B/λ), closure phases in degrees.
 
 - Fits: weighted least squares (`scipy.optimize.least_squares`) started from a
   vectorised χ² grid so the fit never lands on a secondary lobe.
-- Formal errors: from the Jacobian, scaled by √χ²_red (when the model does not
-  explain the data to its error bars, the bars are too small by that factor).
+- Errors that do not average down: an L2 file of the portal carries, besides VIS2ERR, its
+  statistical part and one signed term per calibrator (the V² shift if that calibrator's
+  diameter were 1σ larger), read as a relative term R_ic = S_ic / V²_i. The fit adds one
+  nuisance parameter ε_c ~ N(0, 1) per calibrator star: model_i = V²(θ)_i (1 + Σ_c R_ic ε_c),
+  residuals (model − y)/σ_stat plus the prior ε_c. To first order this is the generalised
+  least-squares fit with covariance diag(σ_stat²) + S Sᵀ (the same calibrator on several nights
+  stays one parameter), so a calibrator's diameter error reaches θ in full instead of being
+  divided by √N. The term multiplies the model, not the data: a term proportional to the noisy
+  data would let the fit shrink the data and bias θ.
+- Formal errors: from the Jacobian, scaled by √χ²_red when χ²_red > 1 (the model does not
+  explain the data to its error bars); never shrunk when χ²_red < 1.
 - Bootstrap: resample whole nights (or whole baselines when there is only one
   night) with replacement, because errors are correlated within a night or a
   baseline; all bootstrap samples are refitted at once (vectorised Gauss-Newton).
@@ -140,15 +149,23 @@ def _chi2_grid(sf, y, err, model, law, coeff) -> np.ndarray:
 
 
 def fit_disk(sf: np.ndarray, vis2: np.ndarray, err: np.ndarray, *, model: str = "ud", law: str = "power",
-             coeff: float | None = 0.0) -> DiskFit:
-    """Least-squares diameter; for "ld" with coeff=None the coefficient is fitted too."""
+             coeff: float | None = 0.0, cal_terms: np.ndarray | None = None) -> DiskFit:
+    """Least-squares diameter; for "ld" with coeff=None the coefficient is fitted too.
+
+    With `cal_terms` (n, ncal), `err` is the statistical error and each column a relative correlated
+    calibration term, marginalised with one nuisance parameter per column (module docstring).
+    """
     sf, vis2, err = (np.asarray(a, dtype=float) for a in (sf, vis2, err))
     n = sf.size
     if n < 2:
         raise ValueError("at least two V² points are needed for a fit")
     fit_coeff = model == "ld" and coeff is None
     start_coeff = float(np.mean(COEFF_BOUNDS[law])) / 2 if fit_coeff else (coeff or 0.0)
-    theta0 = float(_GRID[np.argmin(_chi2_grid(sf, vis2, err, model, law, start_coeff))])
+    total = err if cal_terms is None else np.sqrt(err**2 + vis2**2 * np.sum(np.asarray(cal_terms) ** 2, axis=1))
+    theta0 = float(_GRID[np.argmin(_chi2_grid(sf, vis2, total, model, law, start_coeff))])
+    if cal_terms is not None and np.asarray(cal_terms).shape[1] > 0:
+        return _fit_with_calibration(sf, vis2, err, np.asarray(cal_terms, dtype=float), theta0, model, law,
+                                     start_coeff, fit_coeff)
 
     if fit_coeff:
         lo, hi = COEFF_BOUNDS[law]
@@ -165,13 +182,62 @@ def fit_disk(sf: np.ndarray, vis2: np.ndarray, err: np.ndarray, *, model: str = 
     dof = max(n - sol.x.size, 1)
     chi2_red = float(2.0 * sol.cost / dof)
     try:
-        cov = np.linalg.inv(sol.jac.T @ sol.jac) * max(chi2_red, 1e-12)
+        cov = np.linalg.inv(sol.jac.T @ sol.jac) * max(chi2_red, 1.0)
         errs = np.sqrt(np.clip(np.diag(cov), 0, None))
     except np.linalg.LinAlgError:
         errs = np.full(sol.x.size, np.nan)
     return DiskFit(
         model=model, theta=float(sol.x[0]), err_formal=float(errs[0]), chi2_red=chi2_red, n_points=n,
         law=law if model == "ld" else "", coeff=(float(sol.x[1]) if fit_coeff else start_coeff) if model == "ld"
+        else None, coeff_err=float(errs[1]) if fit_coeff else None, coeff_fitted=fit_coeff,
+    )
+
+
+def _fit_with_calibration(sf, vis2, err, terms, theta0, model, law, coeff0, fit_coeff) -> DiskFit:
+    """θ (and the LD coefficient) with one N(0, 1) nuisance per calibration term (see module docstring)."""
+    n, ncal = terms.shape
+    lo, hi = COEFF_BOUNDS.get(law, (0.0, 1.0))
+    nmod = 2 if fit_coeff else 1
+
+    def model_v2(p):
+        c = p[1] if fit_coeff else coeff0
+        if fit_coeff:
+            return vis2_model(sf, p[0], model=model, law=law, coeff=c)
+        return vis2_model_fast(sf, p[0], model=model, law=law, coeff=c)
+
+    def residuals(p):
+        eps = p[nmod:]
+        return np.concatenate([(model_v2(p) * (1.0 + terms @ eps) - vis2) / err, eps])
+
+    def jac(p):
+        j = np.zeros((n + ncal, nmod + ncal))
+        m, scale = model_v2(p), 1.0 + terms @ p[nmod:]
+        h = 1e-6 * max(abs(p[0]), 1e-3)
+        dp = p.copy()
+        dp[0] += h
+        j[:n, 0] = (model_v2(dp) - m) / h * scale / err
+        if fit_coeff:
+            dc = p.copy()
+            dc[1] += 1e-5
+            j[:n, 1] = (model_v2(dc) - m) / 1e-5 * scale / err
+        j[:n, nmod:] = (m / err)[:, None] * terms
+        j[n:, nmod:] = np.eye(ncal)
+        return j
+
+    x0 = np.concatenate([[theta0], [coeff0] if fit_coeff else [], np.zeros(ncal)])
+    lower = np.concatenate([[1e-4], [lo] if fit_coeff else [], np.full(ncal, -np.inf)])
+    upper = np.concatenate([[500.0], [hi] if fit_coeff else [], np.full(ncal, np.inf)])
+    sol = least_squares(residuals, x0, jac=jac, bounds=(lower, upper), x_scale="jac")
+    dof = max(n - nmod, 1)
+    chi2_red = float(2.0 * sol.cost / dof)
+    try:
+        cov = np.linalg.inv(sol.jac.T @ sol.jac) * max(chi2_red, 1.0)
+        errs = np.sqrt(np.clip(np.diag(cov), 0, None))
+    except np.linalg.LinAlgError:
+        errs = np.full(sol.x.size, np.nan)
+    return DiskFit(
+        model=model, theta=float(sol.x[0]), err_formal=float(errs[0]), chi2_red=chi2_red, n_points=n,
+        law=law if model == "ld" else "", coeff=(float(sol.x[1]) if fit_coeff else coeff0) if model == "ld"
         else None, coeff_err=float(errs[1]) if fit_coeff else None, coeff_fitted=fit_coeff,
     )
 
@@ -237,8 +303,9 @@ def analyse(data, *, ld_law: str = "power", ld_coeff: float | None = None, n_boo
     """UD + LD fits, bootstrap errors and the closure-phase test of one target (an `OiData`)."""
     v2 = data.v2
     sf, y, e = v2.spatial_frequency, v2.vis2, v2.vis2_err
-    ud = fit_disk(sf, y, e, model="ud")
-    ld = fit_disk(sf, y, e, model="ld", law=ld_law, coeff=ld_coeff)
+    stat, terms = v2.err_stat, v2.cal_terms
+    ud = fit_disk(sf, y, stat, model="ud", cal_terms=terms)
+    ld = fit_disk(sf, y, stat, model="ld", law=ld_law, coeff=ld_coeff, cal_terms=terms)
     groups, over = bootstrap_groups(v2.night, v2.baseline)
     if n_boot and int(groups.max()) >= 1:
         for fit in (ud, ld):

@@ -15,10 +15,12 @@ def _split(text: str) -> list[str]:
 
 
 class RerunForm(forms.Form):
-    scheme = forms.ChoiceField(choices=[(s, s) for s in SCHEMES], initial="weighted",
-                               help_text="TF interpolation in time (genoca uses weighted).")
+    scheme = forms.ChoiceField(choices=[(s, s) for s in SCHEMES], initial="local",
+                               help_text="TF interpolation in time: local = gaussian-weighted straight line "
+                                         "(no lag at the ends of a night); weighted = genoca's weighted mean.")
     time_scale_h = forms.FloatField(initial=2.0, min_value=0.05, max_value=48, label="Time scale (h)",
-                                    help_text="Gaussian time scale of the weighted scheme (genoca default 2 h).")
+                                    help_text="Gaussian time scale of the local and weighted schemes "
+                                              "(genoca default 2 h).")
     sky_scale_deg = forms.FloatField(required=False, min_value=0.1, max_value=360, label="Sky scale (deg)",
                                      help_text="Optional: also weight calibrators by their distance on the sky.")
     excluded_calibrators = forms.CharField(

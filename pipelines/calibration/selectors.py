@@ -84,8 +84,12 @@ def calibrator_by_name(name: str) -> Calibrator | None:
     return None
 
 
-def active_flags(*, calibrator: Calibrator) -> list[CalibratorFlag]:
-    return list(calibrator.flags.filter(active=True, kind__in=EXCLUDING_FLAGS))
+def active_flags(*, calibrator: Calibrator, night=None) -> list[CalibratorFlag]:
+    """Flags that exclude the star (on `night`): confirmed ones everywhere, a proposal only on its own night."""
+    here = Q(state=CalibratorFlag.State.CONFIRMED)
+    if night is not None:
+        here |= Q(state=CalibratorFlag.State.PROPOSED, night=night)
+    return list(calibrator.flags.filter(here, active=True, kind__in=EXCLUDING_FLAGS))
 
 
 def ob_diameter(*, name: str, version: ProductVersion | None, night: Night) -> float | None:

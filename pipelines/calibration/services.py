@@ -21,6 +21,7 @@ from pipelines.calibration.oifits_io import L1File, L1ReadError, read_l1, write_
 from pipelines.instruments import get_instrument
 from pipelines.models import PipelineRun
 from surveys.models import Calibrator, CalibratorFlag, Night
+from surveys.services import calibrator_flag_create
 
 log = logging.getLogger(__name__)
 
@@ -164,10 +165,11 @@ def _execute(run: PipelineRun) -> dict:
         cal = cal_rows[f.target] = selectors.calibrator_by_name(f.target)
         diameters[f.target] = _diameter(f, by_path[f.path], night, cal)
         if cal is not None:
-            flags = selectors.active_flags(calibrator=cal)
+            flags = selectors.active_flags(calibrator=cal, night=night.date)
             if flags:
                 flagged[f.target] = "; ".join(
-                    f"flag {fl.get_kind_display()}" + (f": {fl.comment}" if fl.comment else "") for fl in flags)
+                    f"flag {fl.get_kind_display()}" + (" (proposed on this night)" if fl.state == "proposed" else "")
+                    + (f": {fl.comment}" if fl.comment else "") for fl in flags)
     only = set(run.parameters.get("only_target_ids") or [])
     science_paths = {f.path for f in files if f.role == "SCIENCE"
                      and (not only or by_path[f.path].product.target_id in only)}
@@ -214,22 +216,20 @@ def _store(run: PipelineRun, result: SetupResult, by_path: dict, cal_rows: dict,
 
 
 def _json_safe(d: dict) -> dict:
-    """NaN is not JSON: an undefined number (e.g. no closure phase) is stored as null."""
-    return {k: (None if isinstance(v, float) and v != v else v) for k, v in d.items()}
-
-
-def calibrator_flag_suspect(*, calibrator: Calibrator, night: Night, evidence: dict, comment: str) -> bool:
-    """Propose a calibrator as suspect (for a person to confirm); one active proposal per night."""
-    exists = CalibratorFlag.objects.filter(calibrator=calibrator, kind=CalibratorFlag.Kind.SUSPECT, active=True,
-                                           evidence__night=night.date.isoformat()).exists()
-    if exists:
-        return False
-    CalibratorFlag.objects.create(calibrator=calibrator, kind=CalibratorFlag.Kind.SUSPECT, active=True,
-                                  comment=comment, evidence=_json_safe({**evidence, "night": night.date.isoformat()}))
-    return True
+    """NaN is not JSON: an undefined number (e.g. no closure phase) is stored as null, also in nested dicts."""
+    def clean(v):
+        if isinstance(v, float) and v != v:
+            return None
+        if isinstance(v, dict):
+            return {k: clean(x) for k, x in v.items()}
+        if isinstance(v, list | tuple):
+            return [clean(x) for x in v]
+        return v
+    return {k: clean(v) for k, v in d.items()}
 
 
 def _flag_suspects(run: PipelineRun, result: SetupResult, cal_rows: dict) -> list[dict]:
+    """Each automatic suspect becomes a *proposed* flag of its night (surveys owns the flags)."""
     out = []
     for check in result.checks:
         if not check["suspect"]:
@@ -237,10 +237,14 @@ def _flag_suspects(run: PipelineRun, result: SetupResult, cal_rows: dict) -> lis
         cal = cal_rows.get(check["name"])
         created = False
         if cal is not None:
-            created = calibrator_flag_suspect(
-                calibrator=cal, night=run.night, comment="bad (binarity?): " + "; ".join(check["reasons"]),
-                evidence={"run": str(run.pk), "setup": run.setup, **{k: check[k] for k in (
-                    "chi2_tf", "chi2_ud", "ud_fit_diameter", "catalog_diameter", "closure_rms_deg", "n_points")}})
+            before = CalibratorFlag.objects.filter(calibrator=cal, kind=CalibratorFlag.Kind.SUSPECT).count()
+            calibrator_flag_create(
+                calibrator=cal, kind=CalibratorFlag.Kind.SUSPECT, declared_by=None, proposed_on=run.night.date,
+                comment="bad (binarity?): " + "; ".join(check["reasons"]),
+                evidence=_json_safe({"run": str(run.pk), "setup": run.setup, "night": run.night.date.isoformat(),
+                                     **{k: check[k] for k in ("closure_chi2", "pair_chi2_max", "pairs",
+                                                              "catalog_diameter", "catalog_error", "n_visits")}}))
+            created = CalibratorFlag.objects.filter(calibrator=cal, kind=CalibratorFlag.Kind.SUSPECT).count() > before
         out.append({"name": check["name"], "flag_created": created, "in_catalog": cal is not None,
                     "reasons": list(check["reasons"])})
     return out
