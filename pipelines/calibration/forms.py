@@ -23,7 +23,9 @@ class RerunForm(forms.Form):
                                               "(genoca default 2 h).")
     sky_scale_deg = forms.FloatField(required=False, min_value=0.1, max_value=360, label="Sky scale (deg)",
                                      help_text="Optional: also weight calibrators by their distance on the sky.")
-    excluded_calibrators = forms.CharField(required=False, help_text="Names, comma-separated (HD_123456, ...).")
+    excluded_calibrators = forms.CharField(
+        required=False, help_text="Names separated by commas (HD 123456, HD_123456 and HD123456 are one star); "
+                                  "a name matching no calibrator observed that night is refused.")
     excluded_baselines = forms.CharField(required=False, help_text="Station pairs, e.g. S1-S2, E1-W2.")
     excluded_channels = forms.CharField(required=False, help_text="Channel indices or ranges, e.g. 0-3, 58, 59.")
 
@@ -49,10 +51,28 @@ class RerunForm(forms.Form):
         return sorted(out)
 
     def clean_excluded_calibrators(self) -> list[str]:
-        return sorted(set(_split(self.cleaned_data["excluded_calibrators"])))
+        """Split on commas, semicolons and new lines only: "HD 141577" is one name."""
+        text = self.cleaned_data["excluded_calibrators"] or ""
+        return sorted({p.strip() for p in re.split(r"[,;\n]+", text) if p.strip()})
 
     def parameters(self) -> dict:
         d = self.cleaned_data
         return {"scheme": d["scheme"], "time_scale_h": d["time_scale_h"], "sky_scale_deg": d["sky_scale_deg"],
                 "excluded_calibrators": d["excluded_calibrators"], "excluded_baselines": d["excluded_baselines"],
                 "excluded_channels": d["excluded_channels"]}
+
+
+class NightRerunForm(RerunForm):
+    """The portal's re-run form for one night: exclusions are ticked among the calibrators observed that night."""
+
+    excluded_calibrators = forms.MultipleChoiceField(
+        required=False, widget=forms.CheckboxSelectMultiple, label="Excluded calibrators",
+        error_messages={"invalid_choice": "%(value)s was not observed this night: tick calibrators of the list."},
+        help_text="Calibrators observed this night (from the L1 headers); ticked ones are not used for the TF.")
+
+    def __init__(self, *args, observed: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["excluded_calibrators"].choices = [(n, n) for n in observed]
+
+    def clean_excluded_calibrators(self) -> list[str]:
+        return sorted(set(self.cleaned_data["excluded_calibrators"]))

@@ -80,6 +80,24 @@ def _keys(sta_index: np.ndarray, names: dict[int, str], sort: bool) -> list[str]
     return out
 
 
+def read_l1_identity(path: Path) -> tuple[str, str]:
+    """(role, target name) of an L1 file from its primary header only (cheap: for forms and lists)."""
+    path = Path(path)
+    try:
+        header = fits.getheader(path, 0)
+    except OSError as exc:
+        raise L1ReadError(f"{path.name}: not a FITS file ({exc})")
+    try:
+        spec = get_instrument(header.get("INSTRUME", ""))
+    except UnknownInstrument as exc:
+        raise L1ReadError(f"{path.name}: {exc}")
+    role = spec.role_of(dict(header)) or spec.l1_role_of(dict(header))
+    target = header.get(spec.target_keyword) or header.get("OBJECT")
+    if role not in (SCIENCE, CALIBRATION) or is_placeholder(target):
+        raise L1ReadError(f"{path.name}: no role or target name in the header")
+    return role, str(target).strip()
+
+
 def read_l1(path: Path) -> L1File:
     """Read the arrays the calibration needs; raises L1ReadError with the reason."""
     path = Path(path)

@@ -1,6 +1,7 @@
 """Write side of L2 calibration: start runs, execute one (night, setup), flag suspects."""
 from __future__ import annotations
 
+import dataclasses
 import logging
 import tempfile
 from pathlib import Path
@@ -14,6 +15,7 @@ from issp_portal.exceptions import ConflictError, ValidationFailed
 from pipelines.analysis.services import target_l3_refresh_later
 from pipelines.calibration import selectors
 from pipelines.calibration.engine import SOFTWARE, CalParams, Diameter, SetupResult, calibrate_setup
+from pipelines.calibration.exclusions import match_exclusions
 from pipelines.calibration.grouping import group_by_setup
 from pipelines.calibration.oifits_io import L1File, L1ReadError, read_l1, write_l2
 from pipelines.instruments import get_instrument
@@ -54,6 +56,7 @@ def calibration_runs_start(*, night: Night, parameters: dict | None = None, proc
     setups, _, _ = _load_night(night)
     if not setups:
         raise ValidationFailed("No L1 products to calibrate.", {"night": f"{night} has no readable L1 OIFITS"})
+    params = _exclusions_checked(params, setups, night)
     runs = []
     with transaction.atomic():
         for key, files in setups.items():
@@ -64,6 +67,24 @@ def calibration_runs_start(*, night: Night, parameters: dict | None = None, proc
         ids = [str(r.pk) for r in runs]
         transaction.on_commit(lambda: _queue(ids))
     return runs
+
+
+def observed_calibrators(setups: dict[str, list[L1File]]) -> list[str]:
+    """Names of the calibrators observed in these setups (as written in the L1 headers)."""
+    return sorted({f.target for files in setups.values() for f in files if f.role == "CALIBRATION"})
+
+
+def _exclusions_checked(params: CalParams, setups: dict[str, list[L1File]], night: Night) -> CalParams:
+    """Excluded calibrators spelled as in the headers; one matching no observed calibrator is refused."""
+    if not params.excluded_calibrators:
+        return params
+    observed = observed_calibrators(setups)
+    matched, unmatched = match_exclusions(params.excluded_calibrators, observed)
+    if unmatched:
+        raise ValidationFailed("Nothing was started: an excluded calibrator was not observed that night.", {
+            "excluded_calibrators": f"{', '.join(unmatched)} matches no calibrator observed on {night} "
+                                    f"(observed: {', '.join(observed) or 'none'})"})
+    return dataclasses.replace(params, excluded_calibrators=tuple(matched))
 
 
 def _queue(run_ids: list[str]) -> None:
