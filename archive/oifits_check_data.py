@@ -126,6 +126,8 @@ def times(r: Report, lab: str, hdu) -> None:
         except ValueError:
             r.add("bad-date-obs", f"DATE-OBS {date_obs!r} is not a date", lab, "DATE-OBS")
         else:
+            if not spec.MJD_MIN <= start <= spec.MJD_MAX:
+                r.add("bad-date-obs", f"DATE-OBS {date_obs!r} is outside 1933-2150", lab, "DATE-OBS")
             if good.min() < start - 1 or good.min() > start + 2:
                 r.add("date-obs-mismatch", f"DATE-OBS {date_obs} but first MJD is "
                       f"{Time(good.min(), format='mjd').iso[:16]}", lab, "MJD")

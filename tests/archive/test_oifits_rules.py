@@ -119,9 +119,12 @@ def test_zero_placeholder_observable_is_a_warning_not_an_error(tmp_path):
 def test_mjd_out_of_oitools_range_is_a_warning(tmp_path):
     hdul = synthetic_oifits2(mjd=60400.3)
     hdul["OI_VIS2"].data["MJD"][:] = 20000.0  # 1913: before OITools' 1933
+    hdul["OI_T3"].header["DATE-OBS"] = "1900-01-01"
     report = check_oifits(_write(tmp_path, hdul, "old.fits"))
     assert report.ok
     assert any(p.code == "mjd-range" and p.hdu.startswith("OI_VIS2") for p in report.warnings)
+    assert any(p.code == "bad-date-obs" and p.hdu.startswith("OI_T3") and "outside 1933-2150" in p.message
+               for p in report.warnings)
 
 
 def test_oifits2_without_oi_array_is_an_error_v1_only_info(tmp_path):
