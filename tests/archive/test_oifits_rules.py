@@ -30,7 +30,8 @@ KNOWN = {
     "Aspro2_Zeta_Oph_CHARA_SPICA_0.60249-0.89749-60ch_S1-S2-E1-E2-W1-W2_2023-05-12.fits": ("ok", []),
     "Aspro2_Zeta_Oph_CHARA_SPICA_0.60249-0.89749-60ch_S1-S2-E1-E2-W1-W2_2023-05-13.fits": ("ok", []),
     "Aspro2_zet_Oph_CHARA_SPICA_0.60249-0.80749-42ch_S1-S2-E1-E2-W1-W2_2023-05-19.fits": ("ok", []),
-    "PIONI.2014-09-21T09_19_32.752_oidataCalibrated.fits": ("ok", ["info:unit-alias"]),
+    "PIONI.2014-09-21T09_19_32.752_oidataCalibrated.fits": ("warning", [  # ARRAYX/Y/Z = 0, 0, 0
+        "info:unit-alias", "warning:array-xyz"]),
     "MIRCX_L2.2023Oct14._bet_Ari.MIRCX_IDL.nn.AVG10m.fits": ("warning", [
         "info:unit-alias", "warning:content-keyword", "warning:missing-column", "warning:missing-unit",
         "warning:primary-keywords", "warning:target-id-range"]),
@@ -136,6 +137,18 @@ def test_oifits2_without_oi_array_is_an_error_v1_only_info(tmp_path):
     assert {p.severity for p in report.problems if p.code == "missing-oi-array"} == {ERROR}
     v1 = check_oifits(DATA / "arcturus.1.52mu.fits")
     assert {p.severity for p in v1.problems if p.code == "missing-oi-array"} == {INFO}
+
+
+def test_oitools_structure_rules(tmp_path):
+    hdul = synthetic_oifits2()
+    hdul["OI_ARRAY"].data["STA_INDEX"][0] = 0
+    hdul["OI_ARRAY"].data["STA_NAME"][2] = hdul["OI_ARRAY"].data["STA_NAME"][1]
+    hdul["OI_VIS2"].data["STA_INDEX"][3] = (2, 2)
+    hdul.append(hdul["OI_TARGET"].copy())
+    report = check_oifits(_write(tmp_path, hdul, "struct.fits"))
+    assert {"sta-index-min", "sta-name", "row-duplicate-station", "multiple-oi-target"} <= report.codes(ERROR)
+    assert next(p for p in report.errors if p.code == "row-duplicate-station").message == \
+        "1 rows name the same station twice"
 
 
 def test_eff_wave_beyond_20_microns_is_an_error(tmp_path):
