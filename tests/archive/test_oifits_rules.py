@@ -243,3 +243,12 @@ def test_oi_corr_references_and_indices(tmp_path):
     orphan["OI_VIS2"].header["CORRNAME"] = "NOSUCH"
     report = check_oifits(_write(tmp_path, orphan, "orphan.fits"))
     assert [(p.code, p.section) for p in report.errors] == [("dangling-corrname", "V2.6.1§3")]
+
+
+def test_readme_rule_table_is_what_the_command_prints():
+    out = StringIO()
+    call_command("oifits_check", "--rules", stdout=out)
+    readme = (ROOT / "README.md").read_text()
+    block = re.search(r"<!-- oifits-rules -->\n(.*?)\n<!-- /oifits-rules -->", readme, re.S)
+    assert block and block.group(1).strip() == out.getvalue().strip()
+    assert all(f"| {code} |" in block.group(1) for code in RULES)
