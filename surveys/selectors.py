@@ -168,3 +168,15 @@ def night_links(*, user, night: Night) -> dict:
         "n_products": len(products),
         "can_rerun": cal_selectors.can_rerun_l2(user=user, night=night),
     }
+
+
+def target_obs_visible(*, user, target: Target) -> list:
+    """The target's OBs in the programs the user belongs to (staff: all); none for anonymous visitors."""
+    from obs_server.models import ObservingBlock
+
+    if user is None or not user.is_authenticated:
+        return []
+    qs = ObservingBlock.objects.filter(target=target).select_related("program", "night").order_by("-submitted_at")
+    if not user.is_staff:
+        qs = qs.filter(program__in=programs_visible_to(user=user).filter(pk__in=viewer_for(user).program_ids))
+    return list(qs[:100])

@@ -191,6 +191,7 @@ def target_detail(request, pk: int):
         "calibrators": sorted(calibrators.values(), key=lambda c: c.name), "goal_row": goals[0] if goals else None,
         "sees_notes": sees_notes, "timeline_plot": plots.observations_timeline(observations),
         "uv_plot": plots.uv_coverage(_uv_files(products)),
+        "target_obs": selectors.target_obs_visible(user=request.user, target=target),
     }
     return render(request, "surveys/target_detail.html", context)
 

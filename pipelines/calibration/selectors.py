@@ -135,3 +135,29 @@ def runs_for_night(*, night: Night) -> QuerySet[PipelineRun]:
 def l2_versions_of_run(*, run: PipelineRun) -> QuerySet[ProductVersion]:
     ids = [s.get("version_id") for s in (run.report or {}).get("science", []) if s.get("version_id")]
     return ProductVersion.objects.filter(pk__in=ids).select_related("product", "processed_by")
+
+
+def run_science_rows(*, run: PipelineRun, user) -> list[dict]:
+    """The run's L2 products (from its report) with their product id and whether this user may open them."""
+    from archive.selectors import version_access
+
+    rows = [dict(s) for s in (run.report or {}).get("science", [])]
+    versions = ProductVersion.objects.filter(pk__in=[r.get("version_id") for r in rows]).select_related(
+        "product", "product__program")
+    by_id = {v.pk: v for v in versions}
+    for row in rows:
+        version = by_id.get(row.get("version_id"))
+        row["product_id"] = version.product_id if version else None
+        row["readable"] = bool(version and version_access(user=user, version=version))
+    return rows
+
+
+def calibrator_ids(*, names: list[str]) -> dict[str, int]:
+    """Catalog pages of the calibrators a run names (header spellings resolved like the calibration does)."""
+    out = {}
+    for name in names:
+        if name:
+            cal = calibrator_by_name(name)
+            if cal is not None:
+                out[name] = cal.pk
+    return out

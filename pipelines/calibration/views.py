@@ -12,6 +12,7 @@ from issp_portal.exceptions import ValidationFailed
 from pipelines.calibration import selectors, services
 from pipelines.calibration.forms import NightRerunForm
 from surveys.models import Night
+from surveys.naming import sort_rows
 
 
 def _visible_run(request, pk):
@@ -23,16 +24,23 @@ def _visible_run(request, pk):
 
 @login_required
 def run_list(request):
-    runs = selectors.calibration_runs_visible_to(user=request.user)[:200]
-    return render(request, "calibration/run_list.html", {"runs": runs})
+    runs = list(selectors.calibration_runs_visible_to(user=request.user)[:500])
+    columns = {"created": lambda r: r.created.timestamp(), "night": lambda r: r.night.date.toordinal() if r.night
+               else None, "setup": lambda r: r.setup, "phase": lambda r: r.phase, "processing": lambda r: r.processing,
+               "progress": lambda r: r.done}
+    runs, _, _ = sort_rows(runs, request.GET.get("sort"), columns, "-created")
+    return render(request, "calibration/run_list.html", {"runs": runs[:200], "default_sort": "-created"})
 
 
 @login_required
 def run_detail(request, pk):
     run = _visible_run(request, pk)
+    report = dict(run.report or {})
+    report["science"] = selectors.run_science_rows(run=run, user=request.user)
     return render(request, "calibration/run_detail.html", {
         "run": run, "can_rerun": selectors.can_rerun_l2(user=request.user, night=run.night),
-        "report": run.report or {}, "versions": selectors.l2_versions_of_run(run=run),
+        "report": report, "versions": selectors.l2_versions_of_run(run=run),
+        "calibrator_ids": selectors.calibrator_ids(names=[c.get("name") for c in report.get("calibrators", [])]),
         "percent": int(100 * run.done / run.total) if run.total else (100 if run.phase == "completed" else 0),
     })
 

@@ -78,3 +78,9 @@ def simbad(name: str) -> str:
     from surveys.naming import simbad_url
 
     return simbad_url(name)
+
+
+@register.filter
+def get_item(mapping, key):
+    """mapping[key] in a template (None when absent)."""
+    return (mapping or {}).get(key)
