@@ -146,7 +146,7 @@ def fit_star_and_background(problem: Problem, theta0: float) -> tuple[float, flo
 def _rank_exactly(problem: Problem, theta: float, pool: np.ndarray, n_keep: int) -> np.ndarray:
     """The n_keep candidates (x, y) with the lowest exact binary χ² over a grid of flux ratios (θ held),
     as LM starts (x, y, f, θ): the first-order map ranks bright companions too low to be trusted alone."""
-    f_grid = np.geomspace(1e-3, 1.0, 13)
+    f_grid = np.geomspace(3e-3, 1.0, 7)
     best_chi2, best_f = np.full(len(pool), np.inf), np.zeros(len(pool))
     for lo in range(0, len(pool), 256):
         sl = slice(lo, lo + 256)
@@ -174,9 +174,9 @@ def _search_once(problem: Problem, data: BinaryData, *, rmin: float, rmax: float
     maps = first_order_maps(lay, theta_b, r0, np.stack([weight, weight * cp_only, weight * (1 - cp_only)]), rmin,
                             rmax, step, background=f_b)
     cmap = maps[0]
-    pool = np.concatenate([local_maxima(m, 2 * n_starts) for m in maps])
-    # the first-order peak of a bright companion sits up to a fringe off: rank a 5 × 5 neighbourhood
-    offsets = np.stack(np.meshgrid(*(np.linspace(-step, step, 5),) * 2), axis=-1).reshape(-1, 2)
+    pool = np.concatenate([local_maxima(m, n_starts) for m in maps])
+    # the first-order peak of a bright companion can sit a node or two off: rank a 3 × 3 neighbourhood
+    offsets = np.stack(np.meshgrid(*(np.linspace(-step, step, 3),) * 2), axis=-1).reshape(-1, 2)
     pool = (pool[:, None, :2] + offsets[None, :, :]).reshape(-1, 2)
     starts = _rank_exactly(problem, theta_b, pool, n_starts)
     seconds[f"{tag}map"] = time.perf_counter() - t0
