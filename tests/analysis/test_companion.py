@@ -132,3 +132,31 @@ def test_detection_limits_agree_with_injected_companions(mircx):
         found = companion_search(simulate(mircx, truth, FILE_NOISE, rng), limits=False, second_pass=False,
                                  n_boot=0, rmax=30.0)
         assert found.detected is expect
+
+
+def test_portal_error_split_is_read_and_whitened_as_one_covariance(tmp_path):
+    """VIS2ERR_STAT + VIS2ERR_CAL<k> (same calibrator name in two files → one correlated term)."""
+    from astropy.io import fits
+
+    paths = []
+    for i in range(2):
+        with fits.open(BET_ARI) as hdul:
+            hdul[0].header["HIERARCH PRO CAL1 NAME"] = "HD 1234"
+            vis = hdul["OI_VIS2"]
+            stat, cal = 0.8 * vis.data["VIS2ERR"], 0.02 * vis.data["VIS2DATA"]
+            cols = vis.columns + fits.ColDefs([fits.Column(name="VIS2ERR_STAT", format="15D", array=stat),
+                                               fits.Column(name="VIS2ERR_CAL1", format="15D", array=cal)])
+            hdul["OI_VIS2"] = fits.BinTableHDU.from_columns(cols, header=vis.header)
+            paths.append(tmp_path / f"l2_{i}.fits")
+            hdul.writeto(paths[-1])
+    data = read_binary_data(paths)
+    v = data.vis2
+    assert v.calibration.shape == (600, 1) and np.allclose(v.err_stat, 0.8 * v.err)
+    from pipelines.analysis.companion.search import make_problem
+
+    problem = make_problem(data)
+    s = np.concatenate([v.calibration[:, 0], np.zeros(len(data.cp))])
+    cov = np.diag(np.concatenate([v.err_stat, data.cp.err]) ** 2) + np.outer(s, s)
+    r = np.random.default_rng(3).normal(size=s.size) * 0.01
+    rw = problem.whitener.apply(r)
+    assert rw @ rw == pytest.approx(r @ np.linalg.solve(cov, r), rel=1e-9)

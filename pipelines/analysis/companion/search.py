@@ -95,7 +95,10 @@ class SearchResult:
 
 def make_problem(data: BinaryData, systematics: Systematics | None = None,
                  companion_diameter_mas: float = 0.0) -> Problem:
-    w = whitener_for(data.vis2.err, data.cp.err, data.vis2.vis2, data.vis2.night, data.cp.night, systematics)
+    v = data.vis2
+    split = v.err_stat is not None and v.calibration is not None
+    w = whitener_for(v.err_stat if split else v.err, data.cp.err, v.vis2, v.night, data.cp.night, systematics,
+                     calibration=v.calibration if split else None)
     return Problem(lay=layout_of(data, companion_diameter_mas), observed=observed_vector(data), whitener=w)
 
 
