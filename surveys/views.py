@@ -259,6 +259,14 @@ def calibrator_detail(request, pk: int):
     if request.method == "POST":
         if not can_flag:
             return HttpResponse("Only staff and data managers may flag calibrators.", status=403)
+        if "confirm" in request.POST:  # a person confirms an automatic proposal
+            flag = get_object_or_404(calibrator.flags, pk=request.POST.get("confirm"))
+            try:
+                services.calibrator_flag_confirm(flag=flag, by=request.user)
+            except ApplicationError as exc:
+                return HttpResponse("; ".join(str(r) for r in exc.errors.values()) or str(exc), status=400)
+            messages.success(request, f"{calibrator.name}: proposal confirmed, the star is excluded on every night.")
+            return redirect("surveys:calibrator-detail", pk=calibrator.pk)
         if form.is_valid():
             evidence = {"url": form.cleaned_data["evidence_url"]} if form.cleaned_data["evidence_url"] else {}
             try:
@@ -273,7 +281,8 @@ def calibrator_detail(request, pk: int):
             else:
                 messages.success(request, f"{calibrator.name} flagged: {form.cleaned_data['kind']}.")
                 return redirect("surveys:calibrator-detail", pk=calibrator.pk)
-    flags = calibrator.flags.select_related("declared_by", "observation__target", "observation__night")
+    flags = calibrator.flags.select_related("declared_by", "confirmed_by", "observation__target",
+                                            "observation__night")
     observations = (calibrator.observations.select_related("target", "night", "program").order_by("-start")[:50])
     context = {"calibrator": calibrator, "ra": format_ra(calibrator.ra_deg), "dec": format_dec(calibrator.dec_deg),
                "flags": flags, "observations": observations, "form": form,
