@@ -59,6 +59,11 @@ def data_table(ctx: Context, lab: str, hdu, rows: Counter) -> None:
         dangling = sorted({int(t) for t in data["TARGET_ID"]} - ctx.target_ids)
         if dangling:
             r.add("dangling-target-id", f"TARGET_ID {dangling} not in OI_TARGET", lab, "TARGET_ID")
+    if "STA_INDEX" in names and repeat(hdu, "STA_INDEX") > 1:
+        sta = np.asarray(data["STA_INDEX"]).reshape(len(data), -1)
+        same = sum(len(set(row.tolist())) != row.size for row in sta)
+        if same:
+            r.add("row-duplicate-station", f"{same} rows name the same station twice", lab, "STA_INDEX")
     if "STA_INDEX" in names and arrname in ctx.arrays and ctx.arrays[arrname]:
         missing = sorted({int(s) for s in np.ravel(data["STA_INDEX"])} - ctx.arrays[arrname])
         if missing:
@@ -126,6 +131,8 @@ def times(r: Report, lab: str, hdu) -> None:
         except ValueError:
             r.add("bad-date-obs", f"DATE-OBS {date_obs!r} is not a date", lab, "DATE-OBS")
         else:
+            if not spec.MJD_MIN <= start <= spec.MJD_MAX:
+                r.add("bad-date-obs", f"DATE-OBS {date_obs!r} is outside 1933-2150", lab, "DATE-OBS")
             if good.min() < start - 1 or good.min() > start + 2:
                 r.add("date-obs-mismatch", f"DATE-OBS {date_obs} but first MJD is "
                       f"{Time(good.min(), format='mjd').iso[:16]}", lab, "MJD")

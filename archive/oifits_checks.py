@@ -180,6 +180,8 @@ class _Checker:
 
     # -- reference tables ----------------------------------------------------
     def targets(self) -> None:
+        if len(self.by_name("OI_TARGET")) > 1:
+            self.r.add("multiple-oi-target", f"{len(self.by_name('OI_TARGET'))} OI_TARGET tables", hdu="OI_TARGET")
         for index, hdu in self.by_name("OI_TARGET"):
             lab, data, names = _label(hdu, index), hdu.data, set(hdu.columns.names)
             if data is None or "TARGET_ID" not in names:
@@ -193,6 +195,10 @@ class _Checker:
             self.target_ids |= set(ids)
             if "TARGET" in names and any(not str(name).strip() for name in data["TARGET"]):
                 self.r.add("empty-target-name", "a target has an empty name", lab, "TARGET")
+            twice = sorted(n for n, k in Counter(str(t).strip() for t in data["TARGET"]).items() if k > 1 and n) \
+                if "TARGET" in names else []
+            if twice:
+                self.r.add("duplicate-target-name", f"TARGET {twice} appear more than once", lab, "TARGET")
             if {"RAEP0", "DECEP0"} <= names:
                 zero = (np.asarray(data["RAEP0"], float) == 0) & (np.asarray(data["DECEP0"], float) == 0)
                 if zero.any():
@@ -223,6 +229,15 @@ class _Checker:
             for sta, n in Counter(idx).items():
                 if n > 1:
                     self.r.add("duplicate-sta-index", f"STA_INDEX {sta} appears {n} times", lab, "STA_INDEX")
+            if idx and min(idx) < 1:
+                self.r.add("sta-index-min", f"STA_INDEX {min(idx)} < 1", lab, "STA_INDEX")
+            if "STA_NAME" in hdu.columns.names:
+                sta = [str(s).strip() for s in hdu.data["STA_NAME"]]
+                if not all(sta) or len(set(sta)) != len(sta):
+                    self.r.add("sta-name", f"STA_NAME empty or repeated: {sta}", lab, "STA_NAME")
+            xyz = [hdu.header.get(k) for k in ("ARRAYX", "ARRAYY", "ARRAYZ")]
+            if all(isinstance(v, int | float) for v in xyz) and not np.hypot.reduce(np.array(xyz, float)) > 6.35e6:
+                self.r.add("array-xyz", f"ARRAYX/Y/Z = {xyz} is not a point on Earth", lab, "ARRAYX")
             self.arrays[name] = set(idx)
 
     def summary(self) -> None:

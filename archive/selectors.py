@@ -113,7 +113,7 @@ def product_runs(*, product: Product) -> list[dict]:
     from django.urls import reverse
 
     out, seen = [], set()
-    for version in product.versions.only("provenance", "number"):
+    for version in product.versions.only("provenance", "number").order_by("number"):  # a run made its first one
         run_id = (version.provenance or {}).get("run")
         if run_id and run_id not in seen:
             seen.add(run_id)

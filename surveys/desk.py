@@ -115,7 +115,7 @@ def _failed_obs(user, programs):
 
 def _suspects(programs) -> list[CalibratorFlag]:
     """Automatic "suspect" proposals still active: a person must confirm (bad) or dismiss them."""
-    return list(CalibratorFlag.objects.filter(kind=CalibratorFlag.Kind.SUSPECT, active=True)
+    return list(CalibratorFlag.objects.filter(active=True, state=CalibratorFlag.State.PROPOSED)
                 .select_related("calibrator").order_by("-declared_at")[:20])
 
 

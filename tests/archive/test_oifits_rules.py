@@ -30,7 +30,8 @@ KNOWN = {
     "Aspro2_Zeta_Oph_CHARA_SPICA_0.60249-0.89749-60ch_S1-S2-E1-E2-W1-W2_2023-05-12.fits": ("ok", []),
     "Aspro2_Zeta_Oph_CHARA_SPICA_0.60249-0.89749-60ch_S1-S2-E1-E2-W1-W2_2023-05-13.fits": ("ok", []),
     "Aspro2_zet_Oph_CHARA_SPICA_0.60249-0.80749-42ch_S1-S2-E1-E2-W1-W2_2023-05-19.fits": ("ok", []),
-    "PIONI.2014-09-21T09_19_32.752_oidataCalibrated.fits": ("ok", ["info:unit-alias"]),
+    "PIONI.2014-09-21T09_19_32.752_oidataCalibrated.fits": ("warning", [  # ARRAYX/Y/Z = 0, 0, 0
+        "info:unit-alias", "warning:array-xyz"]),
     "MIRCX_L2.2023Oct14._bet_Ari.MIRCX_IDL.nn.AVG10m.fits": ("warning", [
         "info:unit-alias", "warning:content-keyword", "warning:missing-column", "warning:missing-unit",
         "warning:primary-keywords", "warning:target-id-range"]),
@@ -119,9 +120,12 @@ def test_zero_placeholder_observable_is_a_warning_not_an_error(tmp_path):
 def test_mjd_out_of_oitools_range_is_a_warning(tmp_path):
     hdul = synthetic_oifits2(mjd=60400.3)
     hdul["OI_VIS2"].data["MJD"][:] = 20000.0  # 1913: before OITools' 1933
+    hdul["OI_T3"].header["DATE-OBS"] = "1900-01-01"
     report = check_oifits(_write(tmp_path, hdul, "old.fits"))
     assert report.ok
     assert any(p.code == "mjd-range" and p.hdu.startswith("OI_VIS2") for p in report.warnings)
+    assert any(p.code == "bad-date-obs" and p.hdu.startswith("OI_T3") and "outside 1933-2150" in p.message
+               for p in report.warnings)
 
 
 def test_oifits2_without_oi_array_is_an_error_v1_only_info(tmp_path):
@@ -133,6 +137,18 @@ def test_oifits2_without_oi_array_is_an_error_v1_only_info(tmp_path):
     assert {p.severity for p in report.problems if p.code == "missing-oi-array"} == {ERROR}
     v1 = check_oifits(DATA / "arcturus.1.52mu.fits")
     assert {p.severity for p in v1.problems if p.code == "missing-oi-array"} == {INFO}
+
+
+def test_oitools_structure_rules(tmp_path):
+    hdul = synthetic_oifits2()
+    hdul["OI_ARRAY"].data["STA_INDEX"][0] = 0
+    hdul["OI_ARRAY"].data["STA_NAME"][2] = hdul["OI_ARRAY"].data["STA_NAME"][1]
+    hdul["OI_VIS2"].data["STA_INDEX"][3] = (2, 2)
+    hdul.append(hdul["OI_TARGET"].copy())
+    report = check_oifits(_write(tmp_path, hdul, "struct.fits"))
+    assert {"sta-index-min", "sta-name", "row-duplicate-station", "multiple-oi-target"} <= report.codes(ERROR)
+    assert next(p for p in report.errors if p.code == "row-duplicate-station").message == \
+        "1 rows name the same station twice"
 
 
 def test_eff_wave_beyond_20_microns_is_an_error(tmp_path):
@@ -227,3 +243,12 @@ def test_oi_corr_references_and_indices(tmp_path):
     orphan["OI_VIS2"].header["CORRNAME"] = "NOSUCH"
     report = check_oifits(_write(tmp_path, orphan, "orphan.fits"))
     assert [(p.code, p.section) for p in report.errors] == [("dangling-corrname", "V2.6.1§3")]
+
+
+def test_readme_rule_table_is_what_the_command_prints():
+    out = StringIO()
+    call_command("oifits_check", "--rules", stdout=out)
+    readme = (ROOT / "README.md").read_text()
+    block = re.search(r"<!-- oifits-rules -->\n(.*?)\n<!-- /oifits-rules -->", readme, re.S)
+    assert block and block.group(1).strip() == out.getvalue().strip()
+    assert all(f"| {code} |" in block.group(1) for code in RULES)

@@ -63,6 +63,26 @@ def test_calibrate_folder_from_headers_recovers_the_aspro2_truth(tmp_path, db):
         with fits.open(tmp_path / "l2" / name) as l2:
             ok = ~l2["OI_VIS2"].data["FLAG"] & np.isfinite(truth)
             np.testing.assert_allclose(l2["OI_VIS2"].data["VIS2DATA"][ok], truth[ok], rtol=1e-5)
+    fitted = StringIO()  # and the L2 files straight into the survey fit: the Aspro2 diameter
+    call_command("fit", *(str(tmp_path / "l2" / n) for n in report["l2_files"]), "--bootstrap", "0", "--json",
+                 stdout=fitted)
+    (result,) = json.loads(fitted.getvalue())["results"]
+    assert result["target"] == "Zeta Oph" and result["ud"]["theta"] == pytest.approx(1.00, rel=3e-3)
+
+
+def test_calibrate_names_a_binary_calibrator_of_a_two_calibrator_night(tmp_path, db):
+    from pipelines.calibration.synthetic import Star, simulate_night
+
+    cals = [Star("HD_200001", 0.25, False, diameter_err=0.015, binary=(0.3, 5.0, 40.0)),
+            Star("HD_200002", 0.22, False, diameter_err=0.013)]
+    simulate_night(tmp_path / "l1", n_files=12, calibrators=cals)
+    out = StringIO()
+    call_command("calibrate", str(tmp_path / "l1"), "--out", str(tmp_path / "l2"), "--diameters", "header",
+                 stdout=out)
+    (group,) = json.loads((tmp_path / "l2" / "calibration_report.json").read_text())["groups"]
+    assert group["suspects"] == ["HD_200001"]
+    assert all(s["calibrators"] == ["HD_200002"] for s in group["science"]) and len(group["science"]) == 6
+    assert "suspect calibrator HD_200001" in out.getvalue()
 
 
 def test_calibrate_uses_the_catalogue_and_a_bad_file_does_not_stop_the_batch(tmp_path, db):

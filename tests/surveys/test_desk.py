@@ -39,8 +39,10 @@ def live(demo):
     PipelineRun.objects.create(kind="l2", night=ext_night, phase="failed", error_summary="EXT-RUN-BROKE")
     cal = Calibrator.objects.first()
     CalibratorFlag.objects.create(calibrator=cal, kind="suspect", active=True, comment="bad (binarity?): chi2",
-                                  evidence={"night": nights["past"].date.isoformat()})
-    return {"today": today, "nights": nights, "calibrator": cal}
+                                  state="proposed", night=nights["past"].date)
+    decided = Calibrator.objects.exclude(pk=cal.pk).first()
+    CalibratorFlag.objects.create(calibrator=decided, kind="suspect", active=True, state="confirmed")
+    return {"today": today, "nights": nights, "calibrator": cal, "decided": decided}
 
 
 def test_login_lands_on_the_desk(client, demo):
@@ -64,7 +66,8 @@ def test_operator_desk_shows_nights_queue_and_only_their_failures(client, demo, 
     assert "OB-ISSP-FAILED" in failed and "OB-EXT-FAILED" not in failed
     runs = body.split('id="desk-failed-runs"')[1].split("</table>")[0]
     assert "ISSP-RUN-BROKE" in runs and "EXT-RUN-BROKE" not in runs
-    assert live["calibrator"].name in body.split('id="desk-suspects"')[1].split("</table>")[0]
+    suspects = body.split('id="desk-suspects"')[1].split("</table>")[0]
+    assert live["calibrator"].name in suspects and live["decided"].name not in suspects  # decided: not waiting
     assert 'id="desk-awaiting"' not in body  # operators do not validate
     assert "issp" in body.split('id="desk-programs"')[1] and "Operator" in body
 
