@@ -20,9 +20,21 @@ NAV = [
 ]
 
 
+def _hidden(name: str, user) -> bool:
+    """Links the signed-in user would only meet as a refusal page."""
+    if name == "jmmc:sync-status" and user.is_authenticated:
+        from surveys.jmmc.views import may_see_sync_status
+
+        return not may_see_sync_status(user)
+    return False
+
+
 def portal(request) -> dict:
     links = []
+    user = getattr(request, "user", None)
     for label, name in NAV:
+        if user is not None and _hidden(name, user):
+            continue
         try:
             links.append({"label": label, "url": reverse(name)})
         except NoReverseMatch:

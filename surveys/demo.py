@@ -115,8 +115,8 @@ def load(*, seed: int = 2024, n_targets: int = 60, n_calibrators: int = 40) -> d
         past = day < dt.date(2024, 6, 1)
         lost = rng.random() < 0.15
         night.status = (Night.Status.LOST_WEATHER if lost else Night.Status.OBSERVED) if past else "scheduled"
-        night.hours_lost = 8.0 if lost else 0.0
-        night.weather_notes = "Clouds all night." if lost else ""
+        night.hours_lost = 8.0 if lost and past else 0.0  # a night still to come has lost nothing
+        night.weather_notes = "Clouds all night." if lost and past else ""
         night.save()
         day += dt.timedelta(days=rng.choice([3, 4, 5]))
 

@@ -13,7 +13,9 @@ from django.db.models import Count, Prefetch
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 
+from domain.site import night_date
 from issp_portal.exceptions import ApplicationError
 from surveys import dashboard as dash
 from surveys import plots, selectors, services
@@ -21,6 +23,7 @@ from surveys.coords import format_dec, format_dec_many, format_ra, format_ra_man
 from surveys.filters import CalibratorFilter, TargetListFilter, TargetStatusFilter
 from surveys.forms import CalibratorFlagForm
 from surveys.models import Calibrator, CalibratorFlag, Night, Observation, Program, Target
+from surveys.story import NightOutcome, night_outcome
 
 PAGE_SIZE = 25
 EXPORT_COLUMNS = ["name", "ra", "dec", "mag_v", "spectral_type", "priority", "programs", "status", "completion",
@@ -152,12 +155,20 @@ def target_detail(request, pk: int):
     return render(request, "surveys/target_detail.html", context)
 
 
+def _outcome(night, today, *, n_obs: int, has_program: bool, n_raw: int) -> NightOutcome:
+    return night_outcome(status=night.status, date=night.date, today=today, hours_lost=night.hours_lost,
+                         n_observations=n_obs, has_program=has_program, n_data_files=n_raw)
+
+
 def night_list(request):
     nights = selectors.night_list().order_by("-date")
     semester = request.GET.get("semester")
     if semester:
         nights = nights.filter(semester__code=semester)
     page = Paginator(nights, 50).get_page(request.GET.get("page"))
+    today = night_date(timezone.now())
+    for n in page:
+        n.outcome = _outcome(n, today, n_obs=n.n_obs, has_program=n.n_allocations > 0, n_raw=n.n_raw)
     semesters = Night.objects.exclude(semester=None).values_list("semester__code", flat=True).distinct()
     return render(request, "surveys/night_list.html",
                   {"page": page, "semesters": sorted(set(semesters)), "semester": semester})
@@ -169,8 +180,10 @@ def night_detail(request, date: str):
         day = dt.date.fromisoformat(date)
     except ValueError:
         raise Http404("not a date (YYYY-MM-DD)")
-    night = get_object_or_404(Night.objects.select_related("semester"), date=day)
-    context = {"night": night, "allocations": night.allocations.select_related("program", "program__pi")}
+    night = get_object_or_404(selectors.night_list(), date=day)
+    context = {"night": night, "allocations": night.allocations.select_related("program", "program__pi"),
+               "outcome": _outcome(night, night_date(timezone.now()), n_obs=night.n_obs,
+                                   has_program=night.n_allocations > 0, n_raw=night.n_raw)}
     if request.user.is_authenticated:
         from obs_server.models import ObservingBlock
         from pipelines import selectors as pipeline_selectors

@@ -33,8 +33,10 @@ PLOT_CHECK = """
   var webgl = /WebGL is not supported/i.test(gd.textContent || '');
   (gd._fullData || []).forEach(function (t) {
     if (t.visible !== true) { return; }
-    var n = Math.max((t.x || []).length, (t.y || []).length, (t.values || []).length, (t.z || []).length,
-                     (t.base || []).length);
+    var finite = function (a) { return Array.from(a || []).filter(function (v) { return v !== null && v !== undefined
+                                                                                   && v === v; }).length; };
+    // values the trace would draw: y where it has y (gaps are nulls), else x, pie values, heatmap rows
+    var n = t.y ? finite(t.y) : Math.max(finite(t.x), finite(t.values), finite(t.z));
     if (!n) { return; }
     var node = gd.querySelector('.trace' + t.uid);
     var drawn = 0;
@@ -144,8 +146,10 @@ def _visit(page, base: str, role: str, path: str, screens: Path | None, slug: st
     return visit
 
 
-def walk(page, base: str, role: str, screens: Path | None = None, depth: int = 2) -> list[Visit]:
-    """Every page of the navigation, then (breadth-first, `depth` levels) one page of each new kind."""
+def walk(page, base: str, role: str, screens: Path | None = None, depth: int = 2,
+         extras: list[str] = ()) -> list[Visit]:
+    """Every page of the navigation, then (breadth-first, `depth` levels) one page of each new kind,
+    then the `extras` not walked yet."""
     page.add_init_script(INIT_SCRIPT)
     page.set_viewport_size(WIDE)
     page.goto(base + "/")
@@ -160,8 +164,7 @@ def walk(page, base: str, role: str, screens: Path | None = None, depth: int = 2
     for _ in range(depth + 1):
         following = []
         for path in level:
-            visit = _visit(page, base, role, path, screens, re.sub(r"[^a-z0-9]+", "_", path.lower()).strip("_")
-                           or "home")
+            visit = _visit(page, base, role, path, screens, _slug(path))
             visits.append(visit)
             if visit.status >= 400:
                 continue
@@ -171,7 +174,15 @@ def walk(page, base: str, role: str, screens: Path | None = None, depth: int = 2
                     seen_kinds.add(kind)
                     following.append(link.split("?")[0])
         level = following
+    walked = {v.path for v in visits}
+    for path in extras:
+        if path not in walked:
+            visits.append(_visit(page, base, role, path, screens, _slug(path)))
     return visits
+
+
+def _slug(path: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", path.lower()).strip("_") or "home"
 
 
 def table(visits: list[Visit]) -> str:
