@@ -1,4 +1,6 @@
 """Navigation shared by every page; links whose route is not installed are skipped."""
+from importlib import import_module
+
 from django.urls import NoReverseMatch, reverse
 
 import issp_portal
@@ -20,13 +22,17 @@ NAV = [
 ]
 
 
-def _hidden(name: str, user) -> bool:
-    """Links the signed-in user would only meet as a refusal page."""
-    if name == "jmmc:sync-status" and user.is_authenticated:
-        from surveys.jmmc.views import may_see_sync_status
+# Pages refused to some signed-in users: route name -> "module:predicate(user) -> bool" of the owning app.
+RESTRICTED = {"jmmc:sync-status": "surveys.jmmc.views:may_see_sync_status",
+              "pipelines:run-list": "pipelines.views:may_see_runs"}
 
-        return not may_see_sync_status(user)
-    return False
+
+def _hidden(name: str, user) -> bool:
+    """Links the signed-in user would only meet as a refusal page (anonymous users are sent to log in)."""
+    if name not in RESTRICTED or not user.is_authenticated:
+        return False
+    module, func = RESTRICTED[name].split(":")
+    return not getattr(import_module(module), func)(user)
 
 
 def portal(request) -> dict:

@@ -57,6 +57,7 @@ def register_synthetic_night(folder: Path, *, date: dt.date = SHOWCASE_DATE, n_f
 
 def _allocate_to_survey(night) -> None:
     """The showcase night belongs to the survey whose L1 files it holds (a night with data has a program)."""
+    from domain.site import semester_of
     from surveys.models import NightAllocation, Program, Semester
 
     program = Program.objects.filter(kind="survey").order_by("priority", "code").first()
@@ -64,8 +65,10 @@ def _allocate_to_survey(night) -> None:
         return
     NightAllocation.objects.create(night=night, program=program, fraction=1.0, instruments=["SPICA"])
     if night.semester_id is None:
-        night.semester = Semester.objects.filter(start__lte=night.date, end__gte=night.date).first()
+        code, start, end = semester_of(night.date)
+        night.semester = Semester.objects.get_or_create(code=code, defaults={"start": start, "end": end})[0]
         night.save(update_fields=["semester"])
+        program.semesters.add(night.semester)
 
 
 def load() -> dict:

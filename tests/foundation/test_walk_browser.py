@@ -1,5 +1,6 @@
 """Every page reachable from the navigation, as every demo role, at 1440 px and 390 px, on the full demo.
 
+
 Fails on what a person would see as broken: an HTTP error that is not a designed refusal page (403/404
 inside the portal's layout), a console error, a CSP violation, a failed request, a Plotly graph whose
 traces hold data but draw nothing (or show the WebGL message), a page wider than a 390 px phone.
@@ -9,13 +10,14 @@ test-artifacts/walk.txt.
 from __future__ import annotations
 
 import io
+import os
 import time
 
 import pytest
 
 from django.core.management import call_command
 
-from tests.conftest import ROOT
+from tests.conftest import IN_CI, ROOT
 from tests.foundation.walker import table, walk
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -43,8 +45,10 @@ def test_walk_every_page_as_every_role(browser, live_server, capsys):
     call_command("load_demo", force=True, stdout=io.StringIO())
     loaded = time.monotonic() - started
     extras = _extras()
-    screens = ROOT / "var" / "screens"
-    screens.mkdir(parents=True, exist_ok=True)
+    # Screenshots are for people to look at: taken outside CI, or in CI with WALK_SCREENS=1.
+    screens = ROOT / "var" / "screens" if not IN_CI or os.environ.get("WALK_SCREENS") == "1" else None
+    if screens:
+        screens.mkdir(parents=True, exist_ok=True)
     visits = []
     for role in ROLES:
         context = browser.new_context()
@@ -61,7 +65,7 @@ def test_walk_every_page_as_every_role(browser, live_server, capsys):
         context.close()
     report = table(visits)
     summary = (f"\n{len(visits)} pages walked as {len(ROLES)} roles in {time.monotonic() - started - loaded:.0f} s "
-               f"(demo loaded in {loaded:.0f} s); screenshots in {screens}")
+               f"(demo loaded in {loaded:.0f} s); screenshots in {screens or 'none taken (CI)'}")
     (ROOT / "test-artifacts").mkdir(exist_ok=True)
     (ROOT / "test-artifacts" / "walk.txt").write_text(report + summary + "\n")
     with capsys.disabled():

@@ -7,12 +7,15 @@ but draw nothing (or show the WebGL message), and a page wider than a phone scre
 """
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
 WIDE, NARROW = {"width": 1440, "height": 900}, {"width": 390, "height": 844}
+# Whole-page screenshots cost about a second each on two shared cores: on request (WALK_FULL_SCREENS=1).
+FULL_PAGE = os.environ.get("WALK_FULL_SCREENS", "") == "1"
 # Links a person opens but that are not pages: downloads, exports, API bodies, admin, logout.
 SKIP = re.compile(r"(^/admin/|^/accounts/|^/api/v1/(?!docs/)|download|export|/[^/]*\.[A-Za-z0-9]+$"
                   r"|/obxml|^/healthz|/progress)")
@@ -87,7 +90,8 @@ def _visit(page, base: str, role: str, path: str, screens: Path | None, slug: st
     own = base + path
 
     def on_console(msg):
-        if msg.type == "error":
+        # the page's own status is judged below (a refusal page of the portal is intended)
+        if msg.type == "error" and not (msg.location.get("url") == own and "Failed to load resource" in msg.text):
             events.append(f"console: {msg.text[:160]}")
 
     def on_response(resp):
@@ -124,7 +128,7 @@ def _visit(page, base: str, role: str, path: str, screens: Path | None, slug: st
                 visit.problems.append(f"plot #{p['id']}: {trace} draws no point")
         if screens:
             name = f"{role}-{slug}-1440.png"
-            page.screenshot(path=str(screens / name), full_page=True)
+            page.screenshot(path=str(screens / name), full_page=FULL_PAGE)
             visit.screens.append(name)
         page.set_viewport_size(NARROW)
         page.wait_for_timeout(250)
@@ -133,7 +137,7 @@ def _visit(page, base: str, role: str, path: str, screens: Path | None, slug: st
             visit.problems.append(f"{width[0]} px wide at {width[1]} px")
         if screens:
             name = f"{role}-{slug}-390.png"
-            page.screenshot(path=str(screens / name), full_page=True)
+            page.screenshot(path=str(screens / name), full_page=FULL_PAGE)
             visit.screens.append(name)
         page.set_viewport_size(WIDE)
         csp = page.evaluate("() => (window.__walk || {csp: []}).csp")
@@ -146,7 +150,7 @@ def _visit(page, base: str, role: str, path: str, screens: Path | None, slug: st
     return visit
 
 
-def walk(page, base: str, role: str, screens: Path | None = None, depth: int = 2,
+def walk(page, base: str, role: str, screens: Path | None = None, depth: int = 1,
          extras: list[str] = ()) -> list[Visit]:
     """Every page of the navigation, then (breadth-first, `depth` levels) one page of each new kind,
     then the `extras` not walked yet."""
