@@ -23,9 +23,13 @@ def _expected(value: str | None) -> int | None:
     return int(value) if value.lstrip("-").isdigit() else None
 
 
+SYNC_VIEWER_ROLES = ("pi",)
+
+
 def may_see_sync_status(user) -> bool:
     """Staff and PIs follow the catalog sync (the navigation hides the page from the others)."""
-    return user.is_authenticated and (user.is_staff or programs_with_role(user=user, roles=("pi",)).exists())
+    return user.is_authenticated and (user.is_staff
+                                      or programs_with_role(user=user, roles=SYNC_VIEWER_ROLES).exists())
 
 
 @login_required
