@@ -23,6 +23,10 @@ STATIONS: dict[str, tuple[float, float, float]] = {
 STATION_NAMES: tuple[str, ...] = tuple(STATIONS)
 
 _MJD_EPOCH = dt.datetime(1858, 11, 17, tzinfo=dt.UTC)
+# CHARA's first fringes were in 1999: no raw file is older. A camera clock may run a little
+# ahead, never years: a later date is a broken header, not an observation.
+FIRST_LIGHT = dt.datetime(1999, 1, 1, tzinfo=dt.UTC)
+MAX_CLOCK_AHEAD = dt.timedelta(days=366)
 
 
 def night_date(when: dt.datetime) -> dt.date:
@@ -56,3 +60,16 @@ def semester_of(day: dt.date) -> tuple[str, dt.date, dt.date]:
 def mjd_of_night(day: dt.date, hours_ut: float = 7.0) -> float:
     """MJD of `hours_ut` UT on the calendar day after the night's evening (07:00 UT ≈ local midnight)."""
     return (dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC) - _MJD_EPOCH).days + 1 + hours_ut / 24.0
+
+
+def mjd_of(when: dt.datetime) -> float:
+    """Modified Julian date (UTC) of an aware or naive-UTC datetime."""
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return (when - _MJD_EPOCH) / dt.timedelta(days=1)
+
+
+def observation_mjd_range(now: dt.datetime | None = None) -> tuple[float, float]:
+    """The MJDs a CHARA observation can carry: from first light to a year after `now`."""
+    now = now or dt.datetime.now(dt.UTC)
+    return mjd_of(FIRST_LIGHT), mjd_of(now + MAX_CLOCK_AHEAD)
