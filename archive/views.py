@@ -34,7 +34,8 @@ def _version_or_404(pk: int) -> ProductVersion:
 def _refuse(request, decision):
     if not request.user.is_authenticated:
         return redirect(f"/accounts/login/?next={request.path}")
-    return HttpResponseForbidden(f"Access refused: {decision.reason}")
+    # the portal's refusal page: the reason (embargo date, program) inside the layout and its navigation
+    return render(request, "403.html", {"exception": f"Access refused: {decision.reason}"}, status=403)
 
 
 def product_list(request):
