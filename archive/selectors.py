@@ -41,8 +41,8 @@ def product_list(*, user, level: str = "", instrument: str = "", q: str = "", fl
     if q:
         qs = qs.filter(target__name__icontains=q) | qs.filter(key__icontains=q)
     if flag == "unreviewed":
-        qs = qs.filter(current_version__quality_flag__isnull=True) | qs.filter(current_version__quality_flag=-1)
-    elif flag.lstrip("-").isdigit():
+        qs = qs.filter(current_version__quality_flag__isnull=True)
+    elif flag.isdigit():
         qs = qs.filter(current_version__quality_flag=int(flag))
     return [p for p in qs if product_access(user=user, product=p)]
 

@@ -263,7 +263,9 @@ ARCHIVE_PUSH_ENABLED = env.bool("ARCHIVE_PUSH_ENABLED", default=False)
 ARCHIVE_OIDB_URL = env.str("ARCHIVE_OIDB_URL", default="")
 ARCHIVE_OIDB_USER = env.str("ARCHIVE_OIDB_USER", default="")
 ARCHIVE_OIDB_PASSWORD = env.str("ARCHIVE_OIDB_PASSWORD", default="")
-ARCHIVE_OBSPORTAL_URL = env.str("ARCHIVE_OBSPORTAL_URL", default="")
+# L0 reaches OiDB by OiDB harvesting the portal's ObsPortal-shaped feed (/archive/l0/search.votable) into issp_l0;
+# pushing L0 granules to ARCHIVE_OIDB_COLLECTION as well is only for a collection nobody harvests.
+ARCHIVE_PUSH_L0 = env.bool("ARCHIVE_PUSH_L0", default=False)
 ARCHIVE_OIDB_TAP_URL = env.str("ARCHIVE_OIDB_TAP_URL", default="")
 ARCHIVE_OIDB_COLLECTION = env.str("ARCHIVE_OIDB_COLLECTION", default="CHARA_ISSP")
 ARCHIVE_OIDB_TIMEOUT = env.float("ARCHIVE_OIDB_TIMEOUT", default=10.0)
@@ -272,7 +274,6 @@ ARCHIVE_PUSH_MAX_ATTEMPTS = env.int("ARCHIVE_PUSH_MAX_ATTEMPTS", default=12)
 ARCHIVE_PUSH_BACKOFF_SECONDS = env.float("ARCHIVE_PUSH_BACKOFF_SECONDS", default=2.0)
 ARCHIVE_EXPORTERS = {
     "oidb": env.str("ARCHIVE_EXPORTER_OIDB", default="archive.exporters.oidb.OidbExporter"),
-    "obsportal": env.str("ARCHIVE_EXPORTER_OBSPORTAL", default="archive.exporters.obsportal.ObsPortalExporter"),
 }
 CELERY_BEAT_SCHEDULE["archive-outbox-flush"] = {  # re-queue outbox messages whose retry time has come
     "task": "archive.tasks.outbox_flush_task", "schedule": float(env.int("ARCHIVE_OUTBOX_FLUSH_S", default=300)),

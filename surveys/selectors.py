@@ -146,3 +146,8 @@ def target_products(*, user, target: Target) -> list[dict]:
                                    t_max_mjd=product.t_max)
         rows.append({"product": product, "version": product.current_version, "decision": decision})
     return rows
+
+
+def programs_by_code(*, codes) -> dict[str, Program]:
+    """{code: Program (with its PI)} for the codes that name a program."""
+    return {p.code: p for p in Program.objects.select_related("pi").filter(code__in=set(codes))}

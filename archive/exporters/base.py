@@ -1,6 +1,6 @@
-"""One base class for the systems products are published to (OiDB, ObsPortal), chosen in settings.
+"""One base class for the systems products are pushed to (OiDB's granule API), chosen in settings.
 
-`ARCHIVE_EXPORTERS = {"oidb": "archive.exporters.oidb.OidbExporter", "obsportal": ...}`;
+`ARCHIVE_EXPORTERS = {"oidb": "archive.exporters.oidb.OidbExporter"}`;
 load one with `exporter_for(destination)`. An exporter turns a product version
 or an L0 record into a payload (`serialize_*`, run when the outbox message is
 written) and delivers a payload (`push`, run by the Celery task).
@@ -57,6 +57,8 @@ def enabled_destinations(kind: str) -> list[str]:
     """Destinations that receive `kind` ("version" or "l0") when pushing is enabled and configured."""
     if not settings.ARCHIVE_PUSH_ENABLED:
         return []
-    wanted = ["oidb"] if kind == "version" else ["oidb", "obsportal"]
+    if kind == "l0" and not settings.ARCHIVE_PUSH_L0:  # OiDB harvests the L0 feed (archive.feed)
+        return []
+    wanted = ["oidb"]
     return [d for d in wanted if d in settings.ARCHIVE_EXPORTERS
             and load_plugin("ARCHIVE_EXPORTERS", d).configured_endpoint()]
