@@ -108,7 +108,7 @@ def test_new_l0_records_are_queued_for_oidb_when_l0_pushing_is_on(tmp_path, sett
     # ingesting the same files again queues nothing new
     services.ingest_run_execute(run=services.ingest_run_create(paths=[tmp_path / "landing"], reduce=False,
                                                                enqueue=False))
-    assert OutboxMessage.objects.count() == 2 * n_l0
+    assert OutboxMessage.objects.count() == n_l0
 
 
 def test_no_outbox_rows_while_pushing_is_off(tmp_path, settings):
