@@ -43,9 +43,10 @@ def outbox_enqueue(*, destination: str, payload: dict, product=None) -> OutboxMe
 
 
 def version_publish(*, version) -> list[OutboxMessage]:
-    """Queue the granule of `version` to every enabled destination (none when pushing is off)."""
+    """Queue the granule of `version` to every enabled destination: validated L2 to OiDB, L1 to OiDB-beta."""
+    kind = "l1" if version.product.calib_level == 1 else "version"
     return [outbox_enqueue(destination=d, payload=exporter_for(d).serialize_version(version), product=version.product)
-            for d in enabled_destinations("version")]
+            for d in enabled_destinations(kind)]
 
 
 def l0_publish(*, records) -> list[OutboxMessage]:

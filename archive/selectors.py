@@ -53,3 +53,17 @@ def product_instruments() -> list[str]:
 
 def product_outbox(*, product: Product) -> QuerySet[OutboxMessage]:
     return product.outbox_messages.order_by("-created")[:20]
+
+
+def product_granules(*, product: Product) -> list[dict]:
+    """Where the product's granule stands in each remote it is pushed to (latest message per destination)."""
+    from archive.exporters.base import exporter_class
+
+    latest: dict[str, OutboxMessage] = {}
+    for message in product.outbox_messages.order_by("created", "pk"):
+        latest[message.destination] = message
+    return [{"destination": d, "label": exporter_class(d).label if exporter_class(d) else d,
+             "collection": m.payload.get("obs_collection", ""), "state": m.state, "state_label": m.get_state_display(),
+             "remote_id": m.remote_id, "when": m.sent_at or m.created, "attempts": m.attempts,
+             "error": (f"HTTP {m.http_status}: " if m.http_status else "") + (m.last_error or "")}
+            for d, m in sorted(latest.items())]

@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 
 from archive.models import Product, ProductVersion
+from archive.publishing import version_publish
 from archive.storage import absolute_path, store_bytes, store_file
 from domain.oidb import OidbKeywords, obs_id_for, stamp_oidb_keywords
 
@@ -118,4 +119,7 @@ def product_version_create(
             updates["t_max"] = t_max if product.t_max is None else max(product.t_max, t_max)
         Product.objects.filter(pk=product.pk).update(**updates)
         product.refresh_from_db()
+        if calib_level == 1 and kind == "oifits":  # every new L1 version: OiDB-beta when ARCHIVE_L1_PUSH_ENABLED
+            version.product = product
+            version_publish(version=version)
     return version, True

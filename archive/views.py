@@ -56,6 +56,7 @@ def product_detail(request, pk: int):
                                          for v in versions],
         "current": product.current_version, "reviews": sorted(reviews, key=lambda r: r.at, reverse=True),
         "can_review": reviewer, "outbox": selectors.product_outbox(product=product) if reviewer else [],
+        "granules": selectors.product_granules(product=product),
         "flag_label": quality.label, "decision": decision})
 
 

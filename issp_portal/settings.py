@@ -272,8 +272,16 @@ ARCHIVE_OIDB_TIMEOUT = env.float("ARCHIVE_OIDB_TIMEOUT", default=10.0)
 ARCHIVE_PUBLIC_BASE_URL = env.str("ARCHIVE_PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
 ARCHIVE_PUSH_MAX_ATTEMPTS = env.int("ARCHIVE_PUSH_MAX_ATTEMPTS", default=12)
 ARCHIVE_PUSH_BACKOFF_SECONDS = env.float("ARCHIVE_PUSH_BACKOFF_SECONDS", default=2.0)
+# L1 products go to a second OiDB (OiDB-beta) collection, automatically, with their own switch.
+ARCHIVE_L1_PUSH_ENABLED = env.bool("ARCHIVE_L1_PUSH_ENABLED", default=False)
+ARCHIVE_OIDB_BETA_URL = env.str("ARCHIVE_OIDB_BETA_URL", default="")
+ARCHIVE_OIDB_BETA_USER = env.str("ARCHIVE_OIDB_BETA_USER", default="")
+ARCHIVE_OIDB_BETA_PASSWORD = env.str("ARCHIVE_OIDB_BETA_PASSWORD", default="")
+ARCHIVE_OIDB_BETA_TAP_URL = env.str("ARCHIVE_OIDB_BETA_TAP_URL", default="")
+ARCHIVE_OIDB_BETA_COLLECTION = env.str("ARCHIVE_OIDB_BETA_COLLECTION", default="CHARA_ISSP_L1")
 ARCHIVE_EXPORTERS = {
     "oidb": env.str("ARCHIVE_EXPORTER_OIDB", default="archive.exporters.oidb.OidbExporter"),
+    "oidb_beta": env.str("ARCHIVE_EXPORTER_OIDB_BETA", default="archive.exporters.oidb.OidbBetaExporter"),
 }
 CELERY_BEAT_SCHEDULE["archive-outbox-flush"] = {  # re-queue outbox messages whose retry time has come
     "task": "archive.tasks.outbox_flush_task", "schedule": float(env.int("ARCHIVE_OUTBOX_FLUSH_S", default=300)),

@@ -65,10 +65,17 @@ def _pi_name(program) -> str:
 
 class OidbExporter(BaseArchiveExporter):
     destination = "oidb"
+    label = "OiDB"
 
     @classmethod
     def configured_endpoint(cls) -> str:
         return settings.ARCHIVE_OIDB_URL
+
+    def collection(self) -> str:
+        return settings.ARCHIVE_OIDB_COLLECTION
+
+    def tap_url(self) -> str:
+        return settings.ARCHIVE_OIDB_TAP_URL
 
     def client(self) -> OidbClient:
         return OidbClient(self.endpoint, settings.ARCHIVE_OIDB_USER, settings.ARCHIVE_OIDB_PASSWORD,
@@ -83,7 +90,7 @@ class OidbExporter(BaseArchiveExporter):
         return {
             "dataproduct_type": DATAPRODUCT_TYPE, "dataproduct_category": "SCIENCE",
             "calib_level": product.calib_level, "target_name": product.target.name,
-            "obs_id": obs_id_for(product.key), "obs_collection": settings.ARCHIVE_OIDB_COLLECTION,
+            "obs_id": obs_id_for(product.key), "obs_collection": self.collection(),
             "obs_creator_name": _pi_name(program), "datapi": _pi_name(program),
             "obs_release_date": release_date, "data_rights": rights,
             "access_url": settings.ARCHIVE_PUBLIC_BASE_URL.rstrip("/")
@@ -128,7 +135,7 @@ class OidbExporter(BaseArchiveExporter):
         return client.post_granules([payload])[0]
 
     def find_remote(self, payload: dict) -> str | None:
-        tap = settings.ARCHIVE_OIDB_TAP_URL
+        tap = self.tap_url()
         if not tap:
             return None
         from archive.clients.tap import granule_ids
@@ -139,3 +146,24 @@ class OidbExporter(BaseArchiveExporter):
         except Exception as exc:  # noqa: BLE001 - a failed look-up means "retry later"
             raise RemoteUnavailable(f"OiDB TAP look-up failed: {exc}") from exc
         return found[0] if found else None
+
+
+class OidbBetaExporter(OidbExporter):
+    """OiDB-beta: where the team indexes L1 products (calib_level 1, quality unknown, embargo as for L2)."""
+
+    destination = "oidb_beta"
+    label = "OiDB-beta"
+
+    @classmethod
+    def configured_endpoint(cls) -> str:
+        return settings.ARCHIVE_OIDB_BETA_URL
+
+    def collection(self) -> str:
+        return settings.ARCHIVE_OIDB_BETA_COLLECTION
+
+    def tap_url(self) -> str:
+        return settings.ARCHIVE_OIDB_BETA_TAP_URL
+
+    def client(self) -> OidbClient:
+        return OidbClient(self.endpoint, settings.ARCHIVE_OIDB_BETA_USER, settings.ARCHIVE_OIDB_BETA_PASSWORD,
+                          timeout=settings.ARCHIVE_OIDB_TIMEOUT)
