@@ -36,6 +36,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "allauth",
     "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.orcid",
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
@@ -64,6 +66,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "issp_portal.orcid.OrcidFormActionMiddleware",
     "issp_portal.middleware.UploadSizeLimitMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "issp_portal.middleware.DatabaseUnavailableMiddleware",
@@ -178,6 +181,15 @@ ACCOUNT_EMAIL_VERIFICATION = env.str("ACCOUNT_EMAIL_VERIFICATION", default="none
 ACCOUNT_ADAPTER = "issp_portal.accounts.AccountAdapter"
 ACCOUNT_ALLOW_SIGNUP = env.bool("ACCOUNT_ALLOW_SIGNUP", default=False)
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
+# ORCID sign-in (issp_portal/orcid.py): only into existing accounts, by a verified e-mail or an explicit link.
+ORCID_BASE_URL = env.str("ORCID_BASE_URL", default="https://orcid.org")  # sandbox: https://sandbox.orcid.org
+ORCID_API_URL = env.str("ORCID_API_URL", default="https://pub.orcid.org")  # sandbox: https://pub.sandbox.orcid.org
+ORCID_CLIENT_ID = env.str("ORCID_CLIENT_ID", default="")
+ORCID_SECRET = env.str("ORCID_SECRET", default="")
+SOCIALACCOUNT_ADAPTER = "issp_portal.orcid.SocialAccountAdapter"
+SOCIALACCOUNT_PROVIDERS = {"orcid": {"APPS": [{"client_id": ORCID_CLIENT_ID, "secret": ORCID_SECRET}]
+                                     if ORCID_CLIENT_ID else []}}
+SOCIALACCOUNT_STORE_TOKENS = False
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="issp-portal@localhost")
 
