@@ -14,6 +14,7 @@ from domain.quality import (  # noqa: F401
     badge,
     is_reviewed,
     label,
+    normalise,
     oidb_level,
     review_flag,
 )

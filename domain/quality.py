@@ -54,6 +54,11 @@ def is_reviewed(flag: int | None) -> bool:
     return flag is not None and int(flag) in REVIEW_LEVELS
 
 
+def normalise(flag: int | None) -> int:
+    """Sort key of a level: not reviewed (None) sorts below every level."""
+    return -1 if flag is None else int(flag)
+
+
 def oidb_level(flag: int | None) -> int:
     """The granule's quality_level (0 = Unknown when nobody has reviewed the product)."""
     return UNKNOWN if flag is None else int(flag)
