@@ -150,6 +150,11 @@ def target_products(*, user, target: Target) -> list[dict]:
     return rows
 
 
+def programs_by_code(*, codes) -> dict[str, Program]:
+    """{code: Program (with its PI)} for the codes that name a program."""
+    return {p.code: p for p in Program.objects.select_related("pi").filter(code__in=set(codes))}
+
+
 def night_links(*, user, night: Night) -> dict:
     """What a night connects to (plans, raw files, L2 runs, products), counted through the access policy."""
     from archive.models import Product
