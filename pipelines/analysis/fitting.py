@@ -163,12 +163,14 @@ def _chi2_grid(sf, y, err, model, law, coeff) -> np.ndarray:
 
 
 def fit_disk(sf: np.ndarray, vis2: np.ndarray, err: np.ndarray, *, model: str = "ud", law: str = "power",
-             coeff: float | np.ndarray | None = 0.0, cal_terms: np.ndarray | None = None) -> DiskFit:
+             coeff: float | np.ndarray | None = 0.0, cal_terms: np.ndarray | None = None,
+             visit_rel: np.ndarray | None = None, record: np.ndarray | None = None) -> DiskFit:
     """Least-squares diameter; for "ld" with coeff=None the coefficient is fitted too, an array gives one
     coefficient per point (limb darkening per spectral channel).
 
     With `cal_terms` (n, ncal), `err` is the statistical error and each column a relative correlated
-    calibration term, marginalised with one nuisance parameter per column (module docstring).
+    calibration term, marginalised with one nuisance parameter per column (module docstring);
+    `visit_rel` with `record` adds one per record (the TF jitter common to its channels).
     """
     sf, vis2, err = (np.asarray(a, dtype=float) for a in (sf, vis2, err))
     n = sf.size
@@ -178,6 +180,10 @@ def fit_disk(sf: np.ndarray, vis2: np.ndarray, err: np.ndarray, *, model: str = 
     start_coeff = float(np.mean(COEFF_BOUNDS[law])) / 2 if fit_coeff else (0.0 if coeff is None else coeff)
     total = err if cal_terms is None else np.sqrt(err**2 + vis2**2 * np.sum(np.asarray(cal_terms) ** 2, axis=1))
     theta0 = float(_GRID[np.argmin(_chi2_grid(sf, vis2, total, model, law, start_coeff))])
+    if visit_rel is not None and record is not None:
+        terms = np.zeros((n, 0)) if cal_terms is None else np.asarray(cal_terms, dtype=float)
+        return _fit_with_visits(sf, vis2, err, terms, np.asarray(visit_rel, dtype=float),
+                                np.unique(record, return_inverse=True)[1], theta0, model, law, start_coeff, fit_coeff)
     if cal_terms is not None and np.asarray(cal_terms).shape[1] > 0:
         return _fit_with_calibration(sf, vis2, err, np.asarray(cal_terms, dtype=float), theta0, model, law,
                                      start_coeff, fit_coeff)
@@ -264,6 +270,48 @@ def _fit_with_calibration(sf, vis2, err, terms, theta0, model, law, coeff0, fit_
     )
 
 
+def _fit_with_visits(sf, vis2, err, terms, visit, group, theta0, model, law, coeff0, fit_coeff) -> DiskFit:
+    """As `_fit_with_calibration`, plus one N(0, 1) nuisance η_g per record g (the TF jitter of that visit
+    and baseline, common to its channels): model_i = V²(θ)_i (1 + Σ_c R_ic ε_c + r_i η_g(i)). The η are
+    linear and solved in closed form for each (θ, ε) (variable projection), so a survey of thousands
+    of records costs no more parameters; the Jacobian of the projected residuals gives θ's error
+    with the η marginalised.
+    """
+    n, ncal = terms.shape
+    ngroup = int(group.max()) + 1
+    lo, hi = COEFF_BOUNDS.get(law, (0.0, 1.0))
+    nmod = 2 if fit_coeff else 1
+
+    def residuals(p):
+        c = p[1] if fit_coeff else coeff0
+        m = (vis2_model(sf, p[0], model=model, law=law, coeff=c) if fit_coeff
+             else vis2_model_fast(sf, p[0], model=model, law=law, coeff=c))
+        eps = p[nmod:]
+        base = m * (1.0 + terms @ eps) if ncal else m
+        a = m * visit / err
+        b = (vis2 - base) / err
+        eta = np.bincount(group, a * b, ngroup) / (1.0 + np.bincount(group, a * a, ngroup))
+        return np.concatenate([a * eta[group] - b, eps, eta])
+
+    x0 = np.concatenate([[theta0], [coeff0] if fit_coeff else [], np.zeros(ncal)])
+    lower = np.concatenate([[1e-4], [lo] if fit_coeff else [], np.full(ncal, -np.inf)])
+    upper = np.concatenate([[500.0], [hi] if fit_coeff else [], np.full(ncal, np.inf)])
+    sol = least_squares(residuals, x0, bounds=(lower, upper), x_scale="jac")
+    dof = max(n - nmod, 1)
+    chi2_red = float(2.0 * sol.cost / dof)
+    try:
+        cov = np.linalg.inv(sol.jac.T @ sol.jac) * max(chi2_red, 1.0)
+        errs = np.sqrt(np.clip(np.diag(cov), 0, None))
+    except np.linalg.LinAlgError:
+        errs = np.full(sol.x.size, np.nan)
+    return DiskFit(
+        model=model, theta=float(sol.x[0]), err_formal=float(errs[0]), chi2_red=chi2_red, n_points=n,
+        law=law if model == "ld" else "", coeff=(float(sol.x[1]) if fit_coeff else float(np.mean(coeff0)))
+        if model == "ld" else None, coeff_err=float(errs[1]) if fit_coeff else None, coeff_fitted=fit_coeff,
+        coeff_range=_coeff_range(model, coeff0),
+    )
+
+
 def bootstrap_groups(nights: np.ndarray, baselines: np.ndarray) -> tuple[np.ndarray, str]:
     """Resampling unit: nights when there are several, else baselines (correlated errors live there)."""
     if np.unique(nights).size >= 3:
@@ -325,9 +373,9 @@ def analyse(data, *, ld_law: str = "power", ld_coeff: float | np.ndarray | None 
     """UD + LD fits, bootstrap errors and the closure-phase test of one target (an `OiData`)."""
     v2 = data.v2
     sf, y, e = v2.spatial_frequency, v2.vis2, v2.vis2_err
-    stat, terms = v2.err_stat, v2.cal_terms
-    ud = fit_disk(sf, y, stat, model="ud", cal_terms=terms)
-    ld = fit_disk(sf, y, stat, model="ld", law=ld_law, coeff=ld_coeff, cal_terms=terms)
+    stat, split = v2.err_stat, {"cal_terms": v2.cal_terms, "visit_rel": v2.visit_rel, "record": v2.record}
+    ud = fit_disk(sf, y, stat, model="ud", **split)
+    ld = fit_disk(sf, y, stat, model="ld", law=ld_law, coeff=ld_coeff, **split)
     groups, over = bootstrap_groups(v2.night, v2.baseline)
     if n_boot and int(groups.max()) >= 1:
         for fit in (ud, ld):

@@ -291,7 +291,8 @@ def _calibrate_science(f: L1File, bl_keys, tri_keys, t_cal, points, star_index, 
                             weights=tf.weights[:, order], diam_terms=tf.diam_terms[:, order], stars=tf.stars)
     vis2, vis2_err = tfm.calibrate_vis2(f.vis2, f.vis2_err, rows)
     # error budget kept apart: statistical, and one signed term per calibrator star (its diameter error)
-    err_stat = np.sqrt((f.vis2_err / rows.value) ** 2 + (vis2 * rows.err_stat / rows.value) ** 2)
+    err_stat = np.sqrt((f.vis2_err / rows.value) ** 2 + (vis2 * rows.err_meas / rows.value) ** 2)
+    err_visit = np.abs(vis2) * rows.dispersion / rows.value  # TF jitter: common to the record's channels
     name_of = {int(k): n for k, n in zip(star_index, names, strict=True)}
     cal_terms = {name_of[int(s)]: -vis2 * rows.diam_terms[j] / rows.value for j, s in enumerate(rows.stars)}
     if params.bias_correction == "genoca":  # E(X/Y) ≈ X/Y (1 + (σY/Y)²), σY² = Σa² var(TF) as genoca 1.0.5
@@ -331,7 +332,7 @@ def _calibrate_science(f: L1File, bl_keys, tri_keys, t_cal, points, star_index, 
              "PRO TF SKYSCALE": params.sky_scale_deg if params.sky_scale_deg else "none",
              "PRO TF ERRFLOOR": params.err_floor, "PRO NCAL": len(used)}
     content = L2Content(vis2, vis2_err, flag, t3phi, t3phi_err, t3amp, t3amp_err, t3flag, cards, cal_info,
-                        vis2_err_stat=err_stat, vis2_err_cal=[cal_terms[n] for n in used])
+                        vis2_err_stat=err_stat, vis2_err_cal=[cal_terms[n] for n in used], vis2_err_visit=err_visit)
     return ScienceResult(f, content, used)
 
 
