@@ -176,17 +176,20 @@ def fit_disk(sf: np.ndarray, vis2: np.ndarray, err: np.ndarray, *, model: str = 
     n = sf.size
     if n < 2:
         raise ValueError("at least two V² points are needed for a fit")
+    from pipelines.analysis import correlated  # its fits use this module's models
+
     fit_coeff = model == "ld" and coeff is None
     start_coeff = float(np.mean(COEFF_BOUNDS[law])) / 2 if fit_coeff else (0.0 if coeff is None else coeff)
     total = err if cal_terms is None else np.sqrt(err**2 + vis2**2 * np.sum(np.asarray(cal_terms) ** 2, axis=1))
     theta0 = float(_GRID[np.argmin(_chi2_grid(sf, vis2, total, model, law, start_coeff))])
     if visit_rel is not None and record is not None:
         terms = np.zeros((n, 0)) if cal_terms is None else np.asarray(cal_terms, dtype=float)
-        return _fit_with_visits(sf, vis2, err, terms, np.asarray(visit_rel, dtype=float),
-                                np.unique(record, return_inverse=True)[1], theta0, model, law, start_coeff, fit_coeff)
+        return correlated.fit_with_visits(sf, vis2, err, terms, np.asarray(visit_rel, dtype=float),
+                                          np.unique(record, return_inverse=True)[1], theta0, model, law,
+                                          start_coeff, fit_coeff)
     if cal_terms is not None and np.asarray(cal_terms).shape[1] > 0:
-        return _fit_with_calibration(sf, vis2, err, np.asarray(cal_terms, dtype=float), theta0, model, law,
-                                     start_coeff, fit_coeff)
+        return correlated.fit_with_calibration(sf, vis2, err, np.asarray(cal_terms, dtype=float), theta0, model,
+                                               law, start_coeff, fit_coeff)
 
     if fit_coeff:
         lo, hi = COEFF_BOUNDS[law]
@@ -218,98 +221,6 @@ def fit_disk(sf: np.ndarray, vis2: np.ndarray, err: np.ndarray, *, model: str = 
 def _coeff_range(model: str, coeff) -> list[float] | None:
     """[min, max] of per-channel coefficients (None for a UD or a single coefficient)."""
     return [float(np.min(coeff)), float(np.max(coeff))] if model == "ld" and np.ndim(coeff) > 0 else None
-
-
-def _fit_with_calibration(sf, vis2, err, terms, theta0, model, law, coeff0, fit_coeff) -> DiskFit:
-    """θ (and the LD coefficient) with one N(0, 1) nuisance per calibration term (see module docstring)."""
-    n, ncal = terms.shape
-    lo, hi = COEFF_BOUNDS.get(law, (0.0, 1.0))
-    nmod = 2 if fit_coeff else 1
-
-    def model_v2(p):
-        c = p[1] if fit_coeff else coeff0
-        if fit_coeff:
-            return vis2_model(sf, p[0], model=model, law=law, coeff=c)
-        return vis2_model_fast(sf, p[0], model=model, law=law, coeff=c)
-
-    def residuals(p):
-        eps = p[nmod:]
-        return np.concatenate([(model_v2(p) * (1.0 + terms @ eps) - vis2) / err, eps])
-
-    def jac(p):
-        j = np.zeros((n + ncal, nmod + ncal))
-        m, scale = model_v2(p), 1.0 + terms @ p[nmod:]
-        h = 1e-6 * max(abs(p[0]), 1e-3)
-        dp = p.copy()
-        dp[0] += h
-        j[:n, 0] = (model_v2(dp) - m) / h * scale / err
-        if fit_coeff:
-            dc = p.copy()
-            dc[1] += 1e-5
-            j[:n, 1] = (model_v2(dc) - m) / 1e-5 * scale / err
-        j[:n, nmod:] = (m / err)[:, None] * terms
-        j[n:, nmod:] = np.eye(ncal)
-        return j
-
-    x0 = np.concatenate([[theta0], [coeff0] if fit_coeff else [], np.zeros(ncal)])
-    lower = np.concatenate([[1e-4], [lo] if fit_coeff else [], np.full(ncal, -np.inf)])
-    upper = np.concatenate([[500.0], [hi] if fit_coeff else [], np.full(ncal, np.inf)])
-    sol = least_squares(residuals, x0, jac=jac, bounds=(lower, upper), x_scale="jac")
-    dof = max(n - nmod, 1)
-    chi2_red = float(2.0 * sol.cost / dof)
-    try:
-        cov = np.linalg.inv(sol.jac.T @ sol.jac) * max(chi2_red, 1.0)
-        errs = np.sqrt(np.clip(np.diag(cov), 0, None))
-    except np.linalg.LinAlgError:
-        errs = np.full(sol.x.size, np.nan)
-    return DiskFit(
-        model=model, theta=float(sol.x[0]), err_formal=float(errs[0]), chi2_red=chi2_red, n_points=n,
-        law=law if model == "ld" else "", coeff=(float(sol.x[1]) if fit_coeff else float(np.mean(coeff0)))
-        if model == "ld" else None, coeff_err=float(errs[1]) if fit_coeff else None, coeff_fitted=fit_coeff,
-        coeff_range=_coeff_range(model, coeff0),
-    )
-
-
-def _fit_with_visits(sf, vis2, err, terms, visit, group, theta0, model, law, coeff0, fit_coeff) -> DiskFit:
-    """As `_fit_with_calibration`, plus one N(0, 1) nuisance η_g per record g (the TF jitter of that visit
-    and baseline, common to its channels): model_i = V²(θ)_i (1 + Σ_c R_ic ε_c + r_i η_g(i)). The η are
-    linear and solved in closed form for each (θ, ε) (variable projection), so a survey of thousands
-    of records costs no more parameters; the Jacobian of the projected residuals gives θ's error
-    with the η marginalised.
-    """
-    n, ncal = terms.shape
-    ngroup = int(group.max()) + 1
-    lo, hi = COEFF_BOUNDS.get(law, (0.0, 1.0))
-    nmod = 2 if fit_coeff else 1
-
-    def residuals(p):
-        c = p[1] if fit_coeff else coeff0
-        m = (vis2_model(sf, p[0], model=model, law=law, coeff=c) if fit_coeff
-             else vis2_model_fast(sf, p[0], model=model, law=law, coeff=c))
-        eps = p[nmod:]
-        base = m * (1.0 + terms @ eps) if ncal else m
-        a = m * visit / err
-        b = (vis2 - base) / err
-        eta = np.bincount(group, a * b, ngroup) / (1.0 + np.bincount(group, a * a, ngroup))
-        return np.concatenate([a * eta[group] - b, eps, eta])
-
-    x0 = np.concatenate([[theta0], [coeff0] if fit_coeff else [], np.zeros(ncal)])
-    lower = np.concatenate([[1e-4], [lo] if fit_coeff else [], np.full(ncal, -np.inf)])
-    upper = np.concatenate([[500.0], [hi] if fit_coeff else [], np.full(ncal, np.inf)])
-    sol = least_squares(residuals, x0, bounds=(lower, upper), x_scale="jac")
-    dof = max(n - nmod, 1)
-    chi2_red = float(2.0 * sol.cost / dof)
-    try:
-        cov = np.linalg.inv(sol.jac.T @ sol.jac) * max(chi2_red, 1.0)
-        errs = np.sqrt(np.clip(np.diag(cov), 0, None))
-    except np.linalg.LinAlgError:
-        errs = np.full(sol.x.size, np.nan)
-    return DiskFit(
-        model=model, theta=float(sol.x[0]), err_formal=float(errs[0]), chi2_red=chi2_red, n_points=n,
-        law=law if model == "ld" else "", coeff=(float(sol.x[1]) if fit_coeff else float(np.mean(coeff0)))
-        if model == "ld" else None, coeff_err=float(errs[1]) if fit_coeff else None, coeff_fitted=fit_coeff,
-        coeff_range=_coeff_range(model, coeff0),
-    )
 
 
 def bootstrap_groups(nights: np.ndarray, baselines: np.ndarray) -> tuple[np.ndarray, str]:
