@@ -23,6 +23,7 @@ class Context(Protocol):
     waves: dict[str, int]
     arrays: dict[str, set[int]]
     target_ids: set[int]
+    corrs: dict[str, int]
 
 
 def repeat(hdu, name: str) -> int:
@@ -58,13 +59,54 @@ def data_table(ctx: Context, lab: str, hdu, rows: Counter) -> None:
         dangling = sorted({int(t) for t in data["TARGET_ID"]} - ctx.target_ids)
         if dangling:
             r.add("dangling-target-id", f"TARGET_ID {dangling} not in OI_TARGET", lab, "TARGET_ID")
+    if "STA_INDEX" in names and repeat(hdu, "STA_INDEX") > 1:
+        sta = np.asarray(data["STA_INDEX"]).reshape(len(data), -1)
+        same = sum(len(set(row.tolist())) != row.size for row in sta)
+        if same:
+            r.add("row-duplicate-station", f"{same} rows name the same station twice", lab, "STA_INDEX")
     if "STA_INDEX" in names and arrname in ctx.arrays and ctx.arrays[arrname]:
         missing = sorted({int(s) for s in np.ravel(data["STA_INDEX"])} - ctx.arrays[arrname])
         if missing:
             r.add("dangling-sta-index", f"STA_INDEX {missing} not in OI_ARRAY {arrname!r}", lab, "STA_INDEX")
+    correlations(ctx, lab, hdu)
     times(r, lab, hdu)
     flags(r, lab, hdu)
     duplicates(r, lab, hdu, insname, rows)
+
+
+def corr_table(ctx: Context, lab: str, hdu) -> None:
+    """OI_CORR: unique CORRNAME, 1 <= IINDX < JINDX <= NDATA."""
+    name, names = str(hdu.header.get("CORRNAME", "")).strip(), set(hdu.columns.names)
+    if name in ctx.corrs:
+        ctx.r.add("duplicate-corrname", f"CORRNAME {name!r} defined twice", lab, "CORRNAME")
+    ndata = int(hdu.header.get("NDATA", 0) or 0)
+    ctx.corrs[name] = ndata
+    if hdu.data is None or not len(hdu.data) or not {"IINDX", "JINDX"} <= names:
+        return
+    i, j = np.asarray(hdu.data["IINDX"], int), np.asarray(hdu.data["JINDX"], int)
+    bad = (i < 1) | (j <= i) | (ndata > 0) & ((i > ndata) | (j > ndata))
+    if bad.any():
+        ctx.r.add("corr-index", f"{int(bad.sum())} rows break 1 <= IINDX < JINDX <= NDATA ({ndata})", lab, "IINDX")
+
+
+def correlations(ctx: Context, lab: str, hdu) -> None:
+    """A data table's CORRNAME and CORRINDX_* columns against the OI_CORR tables."""
+    names = set(hdu.columns.names)
+    indexed = sorted(n for n in names if n.startswith("CORRINDX_"))
+    corrname = str(hdu.header.get("CORRNAME", "")).strip()
+    if not corrname and not indexed:
+        return
+    if corrname not in ctx.corrs:
+        ctx.r.add("dangling-corrname", f"CORRNAME {corrname!r} ({', '.join(indexed) or 'no CORRINDX column'}) "
+                  "has no OI_CORR table", lab, "CORRNAME")
+        return
+    ndata = ctx.corrs[corrname]
+    for name in indexed:
+        values = np.asarray(hdu.data[name], dtype=float)
+        null = hdu.columns[name].null
+        used = values[np.isfinite(values) & (values != 0) & (values != (null if null is not None else 0))]
+        if np.any(used < 1) or (ndata > 0 and np.any(used > ndata)):
+            ctx.r.add("corrindx-range", f"{name} outside 1..NDATA ({ndata})", lab, name)
 
 
 def times(r: Report, lab: str, hdu) -> None:
@@ -89,6 +131,8 @@ def times(r: Report, lab: str, hdu) -> None:
         except ValueError:
             r.add("bad-date-obs", f"DATE-OBS {date_obs!r} is not a date", lab, "DATE-OBS")
         else:
+            if not spec.MJD_MIN <= start <= spec.MJD_MAX:
+                r.add("bad-date-obs", f"DATE-OBS {date_obs!r} is outside 1933-2150", lab, "DATE-OBS")
             if good.min() < start - 1 or good.min() > start + 2:
                 r.add("date-obs-mismatch", f"DATE-OBS {date_obs} but first MJD is "
                       f"{Time(good.min(), format='mjd').iso[:16]}", lab, "MJD")

@@ -17,7 +17,7 @@ from astropy import units as u
 from astropy.io import fits
 
 from archive import oifits_spec as spec
-from archive.oifits_check_data import data_table, repeat
+from archive.oifits_check_data import corr_table, data_table, repeat
 from archive.oifits_rules import ERROR, INFO, RULES, SEVERITIES, WARNING, Problem, Report
 
 __all__ = ["ERROR", "INFO", "RULES", "SEVERITIES", "WARNING", "Problem", "Report", "check_hdulist", "check_oifits"]
@@ -77,6 +77,7 @@ class _Checker:
         self.waves: dict[str, int] = {}
         self.arrays: dict[str, set[int]] = {}
         self.target_ids: set[int] = set()
+        self.corrs: dict[str, int] = {}  # CORRNAME -> NDATA
 
     def by_name(self, name: str) -> list[tuple[int, fits.BinTableHDU]]:
         return [(i, h) for i, h in self.tables if h.name == name]
@@ -101,6 +102,8 @@ class _Checker:
         self.targets()
         self.wavelengths()
         self.arrays_()
+        for index, hdu in self.by_name("OI_CORR"):
+            corr_table(self, _label(hdu, index), hdu)
         rows: Counter = Counter()
         for index, hdu in self.tables:
             if hdu.name in spec.DATA_TABLES:
@@ -110,7 +113,8 @@ class _Checker:
     # -- structure -----------------------------------------------------------
     def version(self) -> None:
         primary = self.hdul[0].header
-        revs = {int(h.header["OI_REVN"]) for _, h in self.tables if str(h.header.get("OI_REVN", "")).isdigit()}
+        revs = {int(h.header["OI_REVN"]) for _, h in self.tables if str(h.header.get("OI_REVN", "")).isdigit()
+                and h.name not in spec.V2_NEW_TABLES}  # tables new in OIFITS 2 are at their revision 1
         for lab in [_label(h, i) for i, h in self.tables if "OI_REVN" not in h.header]:
             self.r.add("missing-keyword", "OI_REVN is missing", hdu=lab, column="OI_REVN")
         content = str(primary.get("CONTENT", "")).strip().upper()
@@ -176,6 +180,8 @@ class _Checker:
 
     # -- reference tables ----------------------------------------------------
     def targets(self) -> None:
+        if len(self.by_name("OI_TARGET")) > 1:
+            self.r.add("multiple-oi-target", f"{len(self.by_name('OI_TARGET'))} OI_TARGET tables", hdu="OI_TARGET")
         for index, hdu in self.by_name("OI_TARGET"):
             lab, data, names = _label(hdu, index), hdu.data, set(hdu.columns.names)
             if data is None or "TARGET_ID" not in names:
@@ -189,6 +195,10 @@ class _Checker:
             self.target_ids |= set(ids)
             if "TARGET" in names and any(not str(name).strip() for name in data["TARGET"]):
                 self.r.add("empty-target-name", "a target has an empty name", lab, "TARGET")
+            twice = sorted(n for n, k in Counter(str(t).strip() for t in data["TARGET"]).items() if k > 1 and n) \
+                if "TARGET" in names else []
+            if twice:
+                self.r.add("duplicate-target-name", f"TARGET {twice} appear more than once", lab, "TARGET")
             if {"RAEP0", "DECEP0"} <= names:
                 zero = (np.asarray(data["RAEP0"], float) == 0) & (np.asarray(data["DECEP0"], float) == 0)
                 if zero.any():
@@ -219,6 +229,15 @@ class _Checker:
             for sta, n in Counter(idx).items():
                 if n > 1:
                     self.r.add("duplicate-sta-index", f"STA_INDEX {sta} appears {n} times", lab, "STA_INDEX")
+            if idx and min(idx) < 1:
+                self.r.add("sta-index-min", f"STA_INDEX {min(idx)} < 1", lab, "STA_INDEX")
+            if "STA_NAME" in hdu.columns.names:
+                sta = [str(s).strip() for s in hdu.data["STA_NAME"]]
+                if not all(sta) or len(set(sta)) != len(sta):
+                    self.r.add("sta-name", f"STA_NAME empty or repeated: {sta}", lab, "STA_NAME")
+            xyz = [hdu.header.get(k) for k in ("ARRAYX", "ARRAYY", "ARRAYZ")]
+            if all(isinstance(v, int | float) for v in xyz) and not np.hypot.reduce(np.array(xyz, float)) > 6.35e6:
+                self.r.add("array-xyz", f"ARRAYX/Y/Z = {xyz} is not a point on Earth", lab, "ARRAYX")
             self.arrays[name] = set(idx)
 
     def summary(self) -> None:

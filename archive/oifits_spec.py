@@ -20,6 +20,7 @@ class Col:
 
 
 DATA_TABLES = ("OI_VIS", "OI_VIS2", "OI_T3", "OI_FLUX")
+V2_NEW_TABLES = ("OI_FLUX", "OI_CORR", "OI_INSPOL")  # OI_REVN = 1 in an OIFITS 2 file
 
 COLUMNS: dict[str, tuple[Col, ...]] = {
     "OI_TARGET": (
@@ -54,6 +55,7 @@ COLUMNS: dict[str, tuple[Col, ...]] = {
         Col("TARGET_ID"), Col("MJD", "d"), Col("INT_TIME", "s"), Col("FLUXDATA", width=WAVE),
         Col("FLUXERR", width=WAVE), Col("FLAG", width=WAVE),
     ),
+    "OI_CORR": (Col("IINDX", since=2), Col("JINDX", since=2), Col("CORR", since=2)),
 }
 
 # Optional columns whose width still follows the wavelength table when present.
@@ -78,6 +80,7 @@ HEADER_KEYWORDS: dict[str, tuple[tuple[str, int], ...]] = {
     "OI_VIS2": (("DATE-OBS", 1), ("INSNAME", 1), ("ARRNAME", 2)),
     "OI_T3": (("DATE-OBS", 1), ("INSNAME", 1), ("ARRNAME", 2)),
     "OI_FLUX": (("DATE-OBS", 2), ("INSNAME", 2), ("CALSTAT", 2)),
+    "OI_CORR": (("CORRNAME", 2), ("NDATA", 2)),
 }
 
 # OIFITS2 primary header keywords marked "required" in Table 2 of the v2 paper (REFERENC, PROG_ID,

@@ -214,11 +214,10 @@ def calibrate_setup(files: list[L1File], diameters: dict[str, Diameter | None], 
         if params.detect_suspects:
             verdict = _detect(names, star_index, t_cal, A, spf, points, diam, derr, wave, t3, params)
             res.checks, suspects, unresolved = verdict.checks, verdict.suspects, verdict.unresolved
-            for a, b, chi2 in unresolved:
-                if a in params.excluded_calibrators or b in params.excluded_calibrators:
-                    continue
-                res.errors.append(f"calibrators {a} and {b}: pair inconsistent (chi2r={chi2:.1f}), cannot tell "
-                                  "which; not calibrated: check both and exclude the bad one (excluded_calibrators)")
+            for a, b, chi2, tension in unresolved:
+                res.errors.append(f"calibrators {a} and {b}: pair inconsistent (chi2r={chi2:.1f}, diameter tension "
+                                  f"{tension:.0f}), cannot tell which; not calibrated: check both and exclude the "
+                                  "bad one (excluded_calibrators)")
         use = np.array([not (params.exclude_suspects and n in suspects) for n in names])
         for i, n in enumerate(names):
             if not use[i] and not any(e["name"] == n for e in res.excluded):

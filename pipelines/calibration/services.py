@@ -242,7 +242,7 @@ def _flag_suspects(run: PipelineRun, result: SetupResult, cal_rows: dict) -> lis
                 calibrator=cal, kind=CalibratorFlag.Kind.SUSPECT, declared_by=None, proposed_on=run.night.date,
                 comment="bad (binarity?): " + "; ".join(check["reasons"]),
                 evidence=_json_safe({"run": str(run.pk), "setup": run.setup, "night": run.night.date.isoformat(),
-                                     **{k: check[k] for k in ("closure_chi2", "pair_chi2_max", "pairs",
+                                     **{k: check[k] for k in ("closure_chi2", "pair_chi2_max", "pairs", "pair_tension",
                                                               "catalog_diameter", "catalog_error", "n_visits")}}))
             created = CalibratorFlag.objects.filter(calibrator=cal, kind=CalibratorFlag.Kind.SUSPECT).count() > before
         out.append({"name": check["name"], "flag_created": created, "in_catalog": cal is not None,

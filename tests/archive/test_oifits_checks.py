@@ -46,7 +46,8 @@ def test_mircx_sparse_header_gives_warnings_not_errors():
 def test_pionier_eso_units_are_aliases_only():
     report = check_oifits(PIONIER)
     assert report.ok and report.version == 1
-    assert report.codes() == {"unit-alias"} and report.codes(INFO) == {"unit-alias"}
+    assert report.codes() == {"unit-alias", "array-xyz"} and report.codes(INFO) == {"unit-alias"}
+    assert report.codes(WARNING) == {"array-xyz"}  # ARRAYX/Y/Z written as 0, 0, 0 (OITools warns too)
     assert report.summary["instrument"] == "PIONIER" and report.summary["arrnames"] == ["VLTI"]
 
 

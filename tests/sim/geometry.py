@@ -43,8 +43,8 @@ def enu(station: str) -> np.ndarray:
 
 
 def uv(t1: str, t2: str, mjd: np.ndarray, ra_deg: float, dec_deg: float) -> tuple[np.ndarray, np.ndarray]:
-    """(u, v) in metres of baseline t1→t2 (position of t2 minus t1) at the given times."""
-    e, n, up = enu(t2) - enu(t1)
+    """(u, v) in metres of the record STA_INDEX = (t1, t2): position of t1 minus t2, Aspro2's sign."""
+    e, n, up = enu(t1) - enu(t2)
     lat = np.deg2rad(LAT_DEG)
     x = -np.sin(lat) * n + np.cos(lat) * up
     y = e

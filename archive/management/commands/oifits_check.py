@@ -36,7 +36,7 @@ class Command(BaseCommand):
             "(exit status 1 when a file has an error).")
 
     def add_arguments(self, parser):
-        parser.add_argument("files", nargs="*", help="OIFITS files")
+        parser.add_argument("files", nargs="*", help="OIFITS files or folders")
         out = parser.add_mutually_exclusive_group()
         out.add_argument("--json", action="store_true", help="one JSON document: a report per file")
         out.add_argument("--table", action="store_true", help="Markdown known-answer table")
@@ -48,7 +48,12 @@ class Command(BaseCommand):
             return
         if not opts["files"]:
             raise CommandError("give one or more OIFITS files")
-        reports = [check_oifits(f) for f in opts["files"]]
+        paths: list[Path] = []
+        for name in opts["files"]:  # a folder stands for its FITS files
+            p = Path(name)
+            paths += sorted(x for x in p.iterdir() if x.suffix.lower() in (".fits", ".fit", ".oifits")) \
+                if p.is_dir() else [p]
+        reports = [check_oifits(f) for f in paths]
         if opts["json"]:
             self.stdout.write(json.dumps({"files": [r.as_dict() for r in reports]}, indent=1, default=str))
         elif opts["table"]:
