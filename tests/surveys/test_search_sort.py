@@ -95,3 +95,20 @@ def test_night_list_sorts(client, demo):
     dates = sorted(n.date.isoformat() for n in Night.objects.all())
     table = body.split("<tbody>")[1]
     assert table.index(dates[0]) < table.index(dates[-1])
+
+
+def test_dashboard_headers_sort_hd_numbers_numerically(client, demo):
+    from surveys.models import Program, SurveyGoal
+
+    issp = Program.objects.get(code="issp")
+    for name in ("HD 9", "HD 10", "HD 1000"):
+        t, _ = Target.objects.get_or_create(name=name, defaults={"ra_deg": 10.0, "dec_deg": 20.0})
+        t.programs.add(issp)
+        SurveyGoal.objects.get_or_create(target=t, program=issp, instrument="SPICA", mode="")
+    client.force_login(demo["pi_issp"])
+    for sort, expected in (("name", ["HD 9", "HD 10", "HD 1000"]), ("-name", ["HD 1000", "HD 10", "HD 9"])):
+        rows = client.get(reverse("surveys:dashboard"), {"sort": sort, "q": "HD", "format": "json"}).json()["targets"]
+        names = [r["name"] for r in rows if r["name"] in expected]
+        assert names == expected
+    page = client.get(reverse("surveys:dashboard"), {"sort": "-dec_deg"}).content.decode()
+    assert 'aria-sort="descending"' in page and 'href="?sort=dec_deg"' in page
