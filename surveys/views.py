@@ -192,6 +192,11 @@ def target_detail(request, pk: int):
         "sees_notes": sees_notes, "timeline_plot": plots.observations_timeline(observations),
         "uv_plot": plots.uv_coverage(_uv_files(products)),
         "target_obs": selectors.target_obs_visible(user=request.user, target=target),
+        "observation_rows": naming.sort_rows(list(observations), request.GET.get("osort"), {
+            "night": lambda o: o.night.date.toordinal(), "program": lambda o: o.program.code,
+            "instrument": lambda o: o.instrument, "mode": lambda o: o.mode, "stations": lambda o: o.stations,
+            "outcome": lambda o: o.status, "r0": lambda o: o.r0, "tau0": lambda o: o.tau0}, "night")[0],
+        "default_sorts": {"osort": "night"},
     }
     return render(request, "surveys/target_detail.html", context)
 

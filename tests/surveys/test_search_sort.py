@@ -5,6 +5,7 @@ import math
 
 import pytest
 
+from django.db import models
 from django.urls import reverse
 
 from surveys.coords import CoordinateError, cone_separations, parse_cone
@@ -112,3 +113,16 @@ def test_dashboard_headers_sort_hd_numbers_numerically(client, demo):
         assert names == expected
     page = client.get(reverse("surveys:dashboard"), {"sort": "-dec_deg"}).content.decode()
     assert 'aria-sort="descending"' in page and 'href="?sort=dec_deg"' in page
+
+
+def test_target_observations_sort_by_seeing(client, demo):
+    from surveys.models import Observation
+
+    obs = Observation.objects.exclude(r0=None).values("target").annotate(n=models.Count("id")).filter(n__gte=2).order_by("-n")
+    target_id = obs.first()["target"]
+    client.force_login(demo["pi_issp"])
+    r0s = [o.r0 for o in Observation.objects.filter(target_id=target_id).exclude(r0=None)]
+    body = client.get(reverse("surveys:target-detail", args=[target_id]), {"osort": "-r0"}).content.decode()
+    table = body.split('id="observations"')[1].split("</table>")[0]
+    shown = [float(c.split("<")[0]) for c in table.split('<td class="num">')[1::2] if c.split("<")[0]]
+    assert shown[:len(r0s)] == sorted(r0s, reverse=True)
