@@ -118,7 +118,8 @@ def test_dashboard_headers_sort_hd_numbers_numerically(client, demo):
 def test_target_observations_sort_by_seeing(client, demo):
     from surveys.models import Observation
 
-    obs = Observation.objects.exclude(r0=None).values("target").annotate(n=models.Count("id")).filter(n__gte=2).order_by("-n")
+    obs = (Observation.objects.exclude(r0=None).values("target").annotate(n=models.Count("id"))
+           .filter(n__gte=2).order_by("-n"))
     target_id = obs.first()["target"]
     client.force_login(demo["pi_issp"])
     r0s = [o.r0 for o in Observation.objects.filter(target_id=target_id).exclude(r0=None)]
