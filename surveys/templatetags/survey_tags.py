@@ -1,10 +1,10 @@
-"""Template filters: coordinates through astropy, percentages, quality flags."""
+"""Template filters: coordinates through astropy, percentages, quality levels (domain.quality)."""
 from django import template
 
+from domain import quality
 from surveys.coords import format_dec, format_ra
 
 register = template.Library()
-QUALITY = {0: ("bad", "bad"), 1: ("warn", "poor"), 2: ("ok", "good"), 3: ("ok", "excellent")}
 
 
 @register.filter
@@ -37,14 +37,14 @@ def status_badge(status: str) -> str:
 
 @register.filter
 def quality_class(flag):
-    return QUALITY.get(flag, ("", ""))[0]
+    """Badge class of a quality level (domain.quality, OiDB's scale)."""
+    return quality.badge(flag)
 
 
 @register.filter
 def quality_label(flag):
-    if flag is None:
-        return "not reviewed"
-    return QUALITY.get(flag, ("", f"flag {flag}"))[1]
+    """OiDB's name of a quality level, the same on every page."""
+    return quality.label(flag)
 
 
 @register.filter

@@ -55,3 +55,16 @@ def test_night_label_is_the_chara_local_night(night):
     assert night_of_mjd(float(data.v2.mjd.min())) == dt.date(2023, 6, 4)
     # the old floor(MJD - 0.5) split the night at 12:00 UT: 19:00 UT (noon PDT) belongs to the previous night
     assert night_of_mjd(60100.79) == dt.date(2023, 6, 4) and night_of_mjd(60100.80) == dt.date(2023, 6, 5)
+
+
+def test_errors_are_never_shrunk_when_the_error_bars_are_too_large(night):
+    from pipelines.analysis import fitting
+
+    sr = night.result.science[0]
+    data = oidata([sr])
+    v2 = data.v2
+    honest = fitting.fit_disk(v2.spatial_frequency, v2.vis2, v2.err_stat, cal_terms=v2.cal_terms)
+    tripled = fitting.fit_disk(v2.spatial_frequency, v2.vis2, 3 * v2.err_stat, cal_terms=v2.cal_terms)
+    assert tripled.chi2_red < 0.2
+    # the statistical part grows threefold, the calibration part does not move: never divided by √χ²ᵣ
+    assert tripled.err_formal > honest.err_formal
