@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 
 from surveys import selectors
 from surveys.models import Night, Program, Target
+from surveys.naming import natural_key
 from surveys.progress import NO_GOAL, breakdown, mean, progress_series
 from surveys.story import goals_done_fraction, target_status
 
@@ -62,7 +63,7 @@ def sort_rows(rows: list[dict], sort: str | None) -> list[dict]:
     reverse = sort.startswith("-")
     present = [r for r in rows if r.get(key) is not None]
     missing = [r for r in rows if r.get(key) is None]
-    present.sort(key=lambda r: (r[key], r["name"]), reverse=reverse)
+    present.sort(key=lambda r: (natural_key(r[key]), natural_key(r["name"])), reverse=reverse)  # HD 9 < HD 10
     return present + missing
 
 

@@ -195,6 +195,11 @@ def target_detail(request, pk: int):
         "sees_notes": sees_notes, "timeline_plot": plots.observations_timeline(observations),
         "uv_plot": plots.uv_coverage(_uv_files(products)),
         "target_obs": selectors.target_obs_visible(user=request.user, target=target),
+        "observation_rows": naming.sort_rows(list(observations), request.GET.get("osort"), {
+            "night": lambda o: o.night.date.toordinal(), "program": lambda o: o.program.code,
+            "instrument": lambda o: o.instrument, "mode": lambda o: o.mode, "stations": lambda o: o.stations,
+            "outcome": lambda o: o.status, "r0": lambda o: o.r0, "tau0": lambda o: o.tau0}, "night")[0],
+        "default_sorts": {"osort": "night"},
     }
     return render(request, "surveys/target_detail.html", context)
 
@@ -238,10 +243,19 @@ def night_detail(request, date: str):
         from pipelines import selectors as pipeline_selectors
         from pipelines.models import RawFile
 
-        context["obs"] = (ObservingBlock.objects.filter(night=night).select_related("program", "target")
-                          .order_by("-priority", "submitted_at"))
-        context["observations"] = (night.observations.select_related("program", "target", "ob")
-                                   .prefetch_related("calibrators").order_by("start"))
+        obs = (ObservingBlock.objects.filter(night=night, program__in=selectors.programs_visible_to(
+            user=request.user)).select_related("program", "target").order_by("-priority", "submitted_at"))
+        context["obs"], _, _ = naming.sort_rows(list(obs), request.GET.get("obsort"), {
+            "name": lambda o: o.name, "program": lambda o: o.program.code,
+            "target": lambda o: o.target.name if o.target else None, "state": lambda o: o.state,
+            "priority": lambda o: o.priority, "instrument": lambda o: f"{o.instrument} {o.mode}"}, "-priority")
+        observations = (night.observations.select_related("program", "target", "ob")
+                        .prefetch_related("calibrators").order_by("start"))
+        context["observations"], _, _ = naming.sort_rows(list(observations), request.GET.get("osort"), {
+            "start": lambda o: o.start.timestamp(), "program": lambda o: o.program.code,
+            "target": lambda o: o.target.name, "outcome": lambda o: o.status, "r0": lambda o: o.r0,
+            "tau0": lambda o: o.tau0, "instrument": lambda o: f"{o.instrument} {o.mode}"}, "start")
+        context["default_sorts"] = {"obsort": "-priority", "osort": "start"}
         context["ingest_issues"] = pipeline_selectors.night_consolidation_issues(night=night)
         context["links"] = selectors.night_links(user=request.user, night=night)
         context["quarantined"] = RawFile.objects.filter(night=night, status=RawFile.Status.QUARANTINED)

@@ -54,17 +54,19 @@ def names(value: str) -> str:
 
 
 @register.simple_tag(takes_context=True)
-def sort_th(context, key: str, label: str, css: str = ""):
-    """A sortable column header: a link that sorts the table on the server by `key` (click again: reverse)."""
+def sort_th(context, key: str, label: str, css: str = "", param: str = "sort"):
+    """A sortable column header: a link that sorts the table on the server by `key` (click again: reverse).
+
+    Pages with several tables give each its own query parameter (`param`)."""
     from django.utils.html import format_html
     from django.utils.safestring import mark_safe
 
     request = context["request"]
-    current = request.GET.get("sort", context.get("default_sort", ""))
+    current = request.GET.get(param, (context.get("default_sorts") or {}).get(param, context.get("default_sort", "")))
     active = current.lstrip("-") == key
     descending = current.startswith("-")
     query = request.GET.copy()
-    query["sort"] = f"-{key}" if active and not descending else key
+    query[param] = f"-{key}" if active and not descending else key
     query.pop("page", None)
     arrow = (" ▼" if descending else " ▲") if active else ""
     aria = (' aria-sort="descending"' if descending else ' aria-sort="ascending"') if active else ""

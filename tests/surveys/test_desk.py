@@ -91,3 +91,16 @@ def test_member_and_external_pi_see_no_operations_of_others(client, demo, live):
     assert 'id="desk-awaiting"' in body  # a PI validates
     assert "ISSP-RUN-BROKE" not in body and "OB-ISSP-FAILED" not in body
     assert "0 for tonight" in body  # tonight's queued OB is ISSP's
+
+
+def test_night_page_tables_sort_and_show_only_obs_of_the_viewers_programs(client, demo, live):
+    past = live["nights"]["past"].date.isoformat()
+    client.force_login(demo["operator"])
+    url = reverse("surveys:night-detail", args=[past])
+    queue = client.get(url).content.decode().split('id="ob-queue"')[1].split("</table>")[0]
+    assert "OB-ISSP-FAILED" in queue and "OB-EXT-FAILED" not in queue
+    client.force_login(demo["admin"])
+    for order, first, second in (("name", "OB-EXT-FAILED", "OB-ISSP-FAILED"),
+                                 ("-name", "OB-ISSP-FAILED", "OB-EXT-FAILED")):
+        queue = client.get(url, {"obsort": order}).content.decode().split('id="ob-queue"')[1].split("</table>")[0]
+        assert queue.index(first) < queue.index(second)
