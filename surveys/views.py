@@ -176,12 +176,15 @@ def night_detail(request, date: str):
         from pipelines import selectors as pipeline_selectors
         from pipelines.models import RawFile
 
-        context["obs"] = (ObservingBlock.objects.filter(night=night).select_related("program", "target")
+        visible = selectors.visible_rows_q(user=request.user)
+        context["obs"] = (ObservingBlock.objects.filter(visible, night=night).select_related("program", "target")
                           .order_by("-priority", "submitted_at"))
-        context["observations"] = (night.observations.select_related("program", "target", "ob")
+        context["observations"] = (night.observations.filter(visible).select_related("program", "target", "ob")
                                    .prefetch_related("calibrators").order_by("start"))
-        context["ingest_issues"] = pipeline_selectors.night_consolidation_issues(night=night)
-        context["quarantined"] = RawFile.objects.filter(night=night, status=RawFile.Status.QUARANTINED)
+        files = selectors.visible_rows_q(user=request.user, program="observation__program",
+                                         target="observation__target")
+        context["ingest_issues"] = pipeline_selectors.night_consolidation_issues(night=night, visible=files)
+        context["quarantined"] = RawFile.objects.filter(files, night=night, status=RawFile.Status.QUARANTINED)
     return render(request, "surveys/night_detail.html", context)
 
 

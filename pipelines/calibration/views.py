@@ -25,8 +25,13 @@ def run_list(request):
 @login_required
 def run_detail(request, pk):
     run = _visible_run(request, pk)
+    science, all_shown = selectors.science_visible_to(user=request.user, run=run)
+    report = {**(run.report or {}), "science": science}
+    if not all_shown:
+        report.pop("tf_plot", None)
     return render(request, "calibration/run_detail.html", {
-        "run": run, "report": run.report or {}, "versions": selectors.l2_versions_of_run(run=run),
+        "run": run, "report": report, "all_science_shown": all_shown,
+        "versions": selectors.l2_versions_of_run(run=run).filter(pk__in=[s["version_id"] for s in science]),
         "percent": int(100 * run.done / run.total) if run.total else (100 if run.phase == "completed" else 0),
     })
 
