@@ -178,11 +178,35 @@ ACCOUNT_EMAIL_VERIFICATION = env.str("ACCOUNT_EMAIL_VERIFICATION", default="none
 ACCOUNT_ADAPTER = "issp_portal.accounts.AccountAdapter"
 ACCOUNT_ALLOW_SIGNUP = env.bool("ACCOUNT_ALLOW_SIGNUP", default=False)
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
-EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+# E-mail (password resets): SMTP from the environment. With DEBUG off, `check --deploy` fails unless
+# EMAIL_HOST is set or EMAIL_DISABLED=true says the portal sends no mail (issp_portal/checks.py).
+EMAIL_HOST = env.str("EMAIL_HOST", default="")
+EMAIL_PORT = env.int("EMAIL_PORT", default=587)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=not env.bool("EMAIL_USE_SSL", default=False))
+EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
+EMAIL_DISABLED = env.bool("EMAIL_DISABLED", default=False)
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default=(
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST or not DEBUG and not EMAIL_DISABLED
+    else "django.core.mail.backends.dummy.EmailBackend" if EMAIL_DISABLED
+    else "django.core.mail.backends.console.EmailBackend"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="issp-portal@localhost")
 
 # --- cache -----------------------------------------------------------------------
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# Shared by every worker (login throttling counts failures here): CACHE_URL when set, else Redis
+# (REDIS_URL, or the broker's Redis), else the database (`manage.py createcachetable`, also run by
+# the issp_portal migration). Never a per-process cache: 5 tries would become 5 per worker.
+_broker = env.str("CELERY_BROKER_URL", default="")
+_REDIS_URL = env.str("REDIS_URL", default="") or (_broker if _broker.startswith(("redis://", "rediss://")) else "")
+if env.str("CACHE_URL", default=""):
+    CACHES = {"default": env.cache("CACHE_URL")}
+elif _REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "issp_cache"}}
+CACHES["default"].setdefault("KEY_PREFIX", env.str("CACHE_KEY_PREFIX", default="issp"))
 
 # --- REST API ----------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -167,6 +167,20 @@ def _tasks_in_process_by_default(request):
     app.conf.task_always_eager = True
 
 
+@pytest.fixture(autouse=True)
+def _fresh_shared_cache():
+    """Each test starts with an empty shared cache (login throttling, queue cache). The database cache
+    is emptied by each test's rollback; Redis outlives tests, so our keys (and only ours) are deleted."""
+    from django.core.cache import cache
+    from django.core.cache.backends.redis import RedisCache
+
+    if isinstance(cache, RedisCache):
+        client = cache._cache.get_client(write=True)
+        for key in client.scan_iter(f"{cache.key_prefix}:*"):
+            client.delete(key)
+    yield
+
+
 @pytest.fixture
 def celery_live(settings):
     """Send tasks through the broker instead of running them in-process."""
