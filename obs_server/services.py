@@ -75,7 +75,9 @@ def submit_key_revoke(*, key: ObSubmitKey, by) -> None:
 def ob_program_resolve(*, user, code: str = "", key: ObSubmitKey | None = None) -> Program:
     """The program an OB goes to: the key's, the one named, or the user's only submit program."""
     allowed = selectors.programs_for(user=user, roles=selectors.SUBMIT_ROLES)
-    if key is not None and key.program_id and not code:
+    if key is not None and key.program_id:
+        if code and code != key.program.code:  # a key bound to one program never opens another
+            raise PermissionRefused(f"this submit key is bound to program {key.program.code}, not {code}")
         code = key.program.code
     if code:
         program = Program.objects.filter(code=code).first()
@@ -169,7 +171,7 @@ def ob_transition(*, ob_id: int, to_state: str, actor=None, client: str = "", re
     if current is None:
         raise NotFoundError(f"no OB {ob_id}")
     state, claimed_by = current
-    if check_client and state in (S.CLAIMED, S.EXECUTING) and client and claimed_by and client != claimed_by:
+    if check_client and state in (S.CLAIMED, S.EXECUTING) and claimed_by and client != claimed_by:
         raise ConflictError(f"OB {ob_id} is {state} by client {claimed_by!r}, not {client!r}",
                             {"client": f"claimed by {claimed_by}"})
     fields: dict = {"state": to_state, "updated": now}

@@ -14,6 +14,7 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 
+from issp_portal import csvsafe
 from issp_portal.exceptions import ApplicationError
 from surveys import dashboard as dash
 from surveys import plots, selectors, services
@@ -51,7 +52,7 @@ def _export(rows: list[dict], fmt: str) -> HttpResponse:
     response["Content-Disposition"] = 'attachment; filename="issp-target-status.csv"'
     writer = csv.DictWriter(response, fieldnames=EXPORT_COLUMNS + ["ra_deg", "dec_deg"], extrasaction="ignore")
     writer.writeheader()
-    writer.writerows(records)
+    writer.writerows(csvsafe.row(r) for r in records)  # a name like "=HYPERLINK(...)" is not run
     return response
 
 

@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, render
 
+from issp_portal.dates import day_or_none
 from pipelines.calibration import selectors
 from surveys.models import Night
 
@@ -45,7 +46,10 @@ def run_progress(request, pk):
 
 @login_required
 def night_runs(request, date):
-    night = get_object_or_404(Night, date=date)
+    day = day_or_none(date)
+    if day is None:
+        raise Http404(f"not a date: {date[:40]!r} (expected YYYY-MM-DD)")
+    night = get_object_or_404(Night, date=day)
     runs = selectors.calibration_runs_visible_to(user=request.user).filter(night=night)
     latest: dict[str, object] = {}
     for run in runs.order_by("-created"):
