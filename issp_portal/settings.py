@@ -66,6 +66,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "issp_portal.middleware.UploadSizeLimitMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "issp_portal.middleware.PrivateNoStoreMiddleware",
     "issp_portal.middleware.DatabaseUnavailableMiddleware",
 ]
 
