@@ -24,3 +24,11 @@ def outbox_deliver_task(self, message_id: int) -> str:
 def outbox_flush_task() -> int:
     """Periodic (beat): re-queue pending messages whose retry time has come."""
     return publishing.outbox_flush()
+
+
+@shared_task(name="archive.orphans_sweep")
+def orphans_sweep_task() -> int:
+    """Periodic (beat): delete archive files no version refers to, once older than the grace period."""
+    from archive.integrity import archive_orphans_sweep
+
+    return len(archive_orphans_sweep())

@@ -284,6 +284,12 @@ CELERY_BEAT_SCHEDULE["pipelines-ingest-landing"] = {
 # L2 calibration starts by itself when a night's L1 reduction is complete.
 PIPELINES_AUTO_L2 = env.bool("PIPELINES_AUTO_L2", default=True)
 
+# A file stored by a write killed before its commit is an orphan: reported by `archive_check`, deleted
+# by the beat task once older than this (younger ones may still be committing).
+ARCHIVE_ORPHAN_GRACE_S = env.int("ARCHIVE_ORPHAN_GRACE_S", default=24 * 3600)
+CELERY_BEAT_SCHEDULE["archive-orphans-sweep"] = {
+    "task": "archive.orphans_sweep", "schedule": 3600.0, "options": {"queue": "archive"},
+}
 ARCHIVE_PUSH_ENABLED = env.bool("ARCHIVE_PUSH_ENABLED", default=False)
 ARCHIVE_OIDB_URL = env.str("ARCHIVE_OIDB_URL", default="")
 ARCHIVE_OIDB_USER = env.str("ARCHIVE_OIDB_USER", default="")
