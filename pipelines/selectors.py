@@ -14,7 +14,7 @@ def run_list(*, kind: str | None = None) -> QuerySet[PipelineRun]:
 def raw_files_for_night(*, night, visible: Q | None = None) -> QuerySet[RawFile]:
     """Raw files of a night (only those matching the caller's policy filter `visible`, when given)."""
     return (RawFile.objects.filter(visible or Q(), night=night).select_related("l0", "observation")
-            .order_by("l0__mjd_start", "pk"))
+            .prefetch_related("reduction_outputs__product_version").order_by("l0__mjd_start", "pk"))
 
 
 def night_consolidation_issues(*, night, visible: Q | None = None) -> list[dict]:

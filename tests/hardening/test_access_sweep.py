@@ -155,6 +155,7 @@ def test_the_program_pi_sees_the_canaries(client, world, demo):
                 reverse("archive:version-download", args=[world["version"].pk]),
                 reverse("archive:product-detail", args=[world["product"].pk]),
                 reverse("obs_server:ob-detail", args=[world["ob"].pk]),
+                reverse("obs_server:ob-page", args=[world["ob"].pk]), reverse("surveys:desk"),
                 reverse("surveys:night-detail", args=[world["night"].date.isoformat()])]:
         response = client.get(url)
         assert response.status_code == 200, url
