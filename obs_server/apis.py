@@ -9,6 +9,7 @@ import datetime as dt
 import socket
 
 from django.conf import settings
+from django.core.cache import cache
 from django.http import HttpResponse, HttpResponseNotModified
 from django.urls import reverse
 from django.utils import timezone
@@ -216,9 +217,15 @@ class ObQueueListApi(APIView):
         etag = _queue_etag(request.user, night_date, instrument, program, now, scope)
         if etag in request.headers.get("If-None-Match", ""):
             return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
-        entries = selectors.queue_ranked(scope(), now=now)
-        body = {"night": night_date.isoformat(), "generated": now.isoformat(), "count": len(entries),
-                "results": [entry_json(request, e) for e in entries]}
+        # The ordered queue is computed once per ETag (per change, per user scope, per time bucket) and
+        # shared by every worker through the cache: when the queue changes, all pollers ask at once.
+        key = f"obs_server:queue:{request.build_absolute_uri('/')}:{etag.strip(chr(34))}"
+        body = cache.get(key)
+        if body is None:
+            entries = selectors.queue_ranked(scope(), now=now)
+            body = {"night": night_date.isoformat(), "generated": now.isoformat(), "count": len(entries),
+                    "results": [entry_json(request, e) for e in entries]}
+            cache.set(key, body, timeout=2 * max(1, settings.OBS_SERVER_QUEUE_REFRESH_SECONDS))
         return Response(body, headers={"ETag": etag, "Cache-Control": "private, no-cache"})
 
 
