@@ -11,5 +11,7 @@ class IsspPortalConfig(AppConfig):
 
         from issp_portal import checks  # noqa: F401  (registers the deploy checks)
         from issp_portal.accounts import ThrottledAdminAuthenticationForm
+        from issp_portal.orcid import use_configured_endpoints
 
         admin.site.login_form = ThrottledAdminAuthenticationForm
+        use_configured_endpoints()
