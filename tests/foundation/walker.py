@@ -89,13 +89,18 @@ def _visit(page, base: str, role: str, path: str, screens: Path | None, slug: st
     events: list[str] = []
     own = base + path
 
+    documents = {own}  # the page and where it redirected: their status is judged below, not here
+
     def on_console(msg):
-        # the page's own status is judged below (a refusal page of the portal is intended)
-        if msg.type == "error" and not (msg.location.get("url") == own and "Failed to load resource" in msg.text):
+        # a refusal page of the portal (403/404 in its layout) is intended: its own load error is not a problem
+        if msg.type == "error" and not (msg.location.get("url") in documents and "Failed to load resource" in msg.text):
             events.append(f"console: {msg.text[:160]}")
 
     def on_response(resp):
-        if resp.status >= 400 and resp.url != own:
+        if resp.request.is_navigation_request() and resp.frame == page.main_frame:
+            documents.add(resp.url)
+            return
+        if resp.status >= 400:
             events.append(f"HTTP {resp.status} {resp.url.replace(base, '')}")
 
     def on_failed(req):
