@@ -12,7 +12,17 @@ from django.db import transaction
 
 from issp_portal.exceptions import PermissionRefused, ValidationFailed
 from surveys.coords import CoordinateError, dec_to_deg, ra_to_deg
-from surveys.models import Calibrator, CalibratorFlag, Night, Observation, Program, ProgramRole, Target
+from surveys.models import (
+    Calibrator,
+    CalibratorFlag,
+    Delegation,
+    Night,
+    Observation,
+    Program,
+    ProgramRole,
+    SurveyGoal,
+    Target,
+)
 
 FLOAT_FIELDS = ("pm_ra", "pm_dec", "parallax", "mag_v", "mag_r", "mag_i", "mag_j", "mag_h", "mag_k")
 TEXT_FIELDS = {"identifiers": 10_000, "spectral_type": 40, "object_types": 200}
@@ -211,3 +221,18 @@ def program_pause_set(*, program: Program, paused: bool) -> Program:
     Program.objects.filter(pk=program.pk).update(paused=paused)
     program.refresh_from_db()
     return program
+
+
+def survey_goal_set(*, target: Target, program: Program, instrument: str, mode: str,
+                    required_observations: int) -> SurveyGoal:
+    """The goal of observing `target` in (instrument, mode) for `program` (the JMMC sync sets it)."""
+    goal, _ = SurveyGoal.objects.update_or_create(target=target, program=program, instrument=instrument, mode=mode,
+                                                  defaults={"required_observations": required_observations})
+    return goal
+
+
+def delegation_get_or_create(*, program: Program, target: Target | None, grantee,
+                             granted_by) -> tuple[Delegation, bool]:
+    """A delegation of `program`'s data on `target` (None: the whole program) to `grantee`, created once."""
+    return Delegation.objects.get_or_create(program=program, target=target, grantee=grantee,
+                                            defaults={"granted_by": granted_by})

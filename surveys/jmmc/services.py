@@ -26,9 +26,9 @@ from issp_portal.exceptions import (
 from surveys.jmmc.clients import CatalogApiClient, TapCatalogReader, jmmc_settings
 from surveys.jmmc.models import CatalogRow, SyncRun
 from surveys.jmmc.sync import Change, Known, SyncPlan, diff_rows, normalize_row
-from surveys.models import Program, SurveyGoal, Target
+from surveys.models import Program, Target
 from surveys.selectors import programs_with_role
-from surveys.services import target_upsert
+from surveys.services import survey_goal_set, target_upsert
 
 logger = logging.getLogger(__name__)
 PRIORITY_RANGE = (1, 99)
@@ -101,10 +101,8 @@ def _target_fields(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _goal(target: Target, program: Program, row: dict[str, Any]) -> None:
-    SurveyGoal.objects.update_or_create(
-        target=target, program=program, instrument=row["instrument"] or "SPICA", mode=row["mode"] or "",
-        defaults={"required_observations": row["nb_obs"] or 1},
-    )
+    survey_goal_set(target=target, program=program, instrument=row["instrument"] or "SPICA", mode=row["mode"] or "",
+                    required_observations=row["nb_obs"] or 1)
 
 
 def _apply(change: Change, *, catalog: str, program: Program, now) -> str:
