@@ -1,79 +1,26 @@
 """OIFITS v1/v2 checker: `check_oifits(path) -> Report`; never raises on bad input.
 
-Pure module (no Django). Severities: "error" = the file cannot be used as is
-(missing table or column, wrong shapes, dangling INSNAME/ARRNAME/TARGET_ID,
-unreadable or truncated file, unflagged NaN); "warning" = non-conformance that
-readers survive (missing v2 keywords or columns, odd units, suspicious times,
-duplicate rows); "info" = worth knowing (unit aliases, optional table absent).
-The spec tables live in `oifits_spec.py`.
+Pure module (no Django). The rule set (ids, severities, the standard's sections, the matching
+JMMC OITools rules) is `oifits_rules.RULES`; the spec tables are `oifits_spec.py`; the checks on
+data tables are `oifits_check_data.py`. "error" = the file cannot be used as is or violates the
+standard where readers would go wrong; "warning" = non-conformance readers survive; "info" =
+worth knowing.
 """
 from __future__ import annotations
 
-import time
 import warnings
 from collections import Counter
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 from astropy import units as u
 from astropy.io import fits
-from astropy.time import Time
 
 from archive import oifits_spec as spec
+from archive.oifits_check_data import corr_table, data_table, repeat
+from archive.oifits_rules import ERROR, INFO, RULES, SEVERITIES, WARNING, Problem, Report
 
-ERROR, WARNING, INFO = "error", "warning", "info"
-SEVERITIES = (ERROR, WARNING, INFO)
-
-
-@dataclass(frozen=True)
-class Problem:
-    code: str
-    severity: str
-    message: str
-    hdu: str | None = None
-    column: str | None = None
-
-    def as_dict(self) -> dict:
-        return asdict(self)
-
-
-@dataclass
-class Report:
-    """Machine-readable outcome; `ok` means no error (warnings allowed)."""
-
-    path: str
-    version: int | None = None
-    problems: list[Problem] = field(default_factory=list)
-    summary: dict = field(default_factory=dict)
-
-    def add(self, code: str, severity: str, message: str, hdu: str | None = None,
-            column: str | None = None) -> None:
-        self.problems.append(Problem(code, severity, message, hdu, column))
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == ERROR]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == WARNING]
-
-    @property
-    def infos(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == INFO]
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    def codes(self, severity: str | None = None) -> set[str]:
-        return {p.code for p in self.problems if severity is None or p.severity == severity}
-
-    def as_dict(self) -> dict:
-        return {"path": self.path, "version": self.version, "ok": self.ok,
-                "counts": {s: sum(p.severity == s for p in self.problems) for s in SEVERITIES},
-                "problems": [p.as_dict() for p in self.problems], "summary": self.summary}
+__all__ = ["ERROR", "INFO", "RULES", "SEVERITIES", "WARNING", "Problem", "Report", "check_hdulist", "check_oifits"]
 
 
 def check_oifits(path: str | Path) -> Report:
@@ -90,19 +37,19 @@ def check_oifits(path: str | Path) -> Report:
                         _ = hdu.data[:0] if hdu.is_image else len(hdu.data)
                 truncated = [w for w in caught if "truncat" in str(w.message).lower()]
                 if truncated:
-                    report.add("truncated", ERROR, f"file is truncated: {truncated[0].message}")
+                    report.add("truncated", f"file is truncated: {truncated[0].message}")
                     return report
                 size = Path(path).stat().st_size
                 if size % 2880:
-                    report.add("truncated", ERROR, f"file size {size} is not a multiple of 2880 bytes: "
+                    report.add("truncated", f"file size {size} is not a multiple of 2880 bytes: "
                                "the file was cut (or has trailing bytes)")
                 check_hdulist(hdul, report)
     except FileNotFoundError:
-        report.add("not-found", ERROR, f"no such file: {path}")
+        report.add("not-found", f"no such file: {path}")
     except Exception as exc:  # noqa: BLE001 - any failure to read is a finding, not a crash
         hints = [str(exc), *(str(w.message) for w in caught)]
         code = "truncated" if any("truncat" in h.lower() for h in hints) or isinstance(exc, EOFError) else "not-fits"
-        report.add(code, ERROR, f"cannot read as FITS: {type(exc).__name__}: {exc}")
+        report.add(code, f"cannot read as FITS: {type(exc).__name__}: {exc}")
     return report
 
 
@@ -112,7 +59,7 @@ def check_hdulist(hdul: fits.HDUList, report: Report | None = None) -> Report:
     try:
         _Checker(hdul, report).run()
     except Exception as exc:  # noqa: BLE001 - a checker bug must not hide the file from the archive
-        report.add("checker-failure", ERROR, f"could not finish checking: {type(exc).__name__}: {exc}")
+        report.add("checker-failure", f"could not finish checking: {type(exc).__name__}: {exc}")
     return report
 
 
@@ -121,6 +68,8 @@ def _label(hdu, index: int) -> str:
 
 
 class _Checker:
+    """Structure and reference tables here; each data table goes to `oifits_check_data.data_table`."""
+
     def __init__(self, hdul: fits.HDUList, report: Report):
         self.hdul, self.r = hdul, report
         self.tables = [(i, h) for i, h in enumerate(hdul) if i > 0 and h.name.startswith("OI_")
@@ -128,6 +77,7 @@ class _Checker:
         self.waves: dict[str, int] = {}
         self.arrays: dict[str, set[int]] = {}
         self.target_ids: set[int] = set()
+        self.corrs: dict[str, int] = {}  # CORRNAME -> NDATA
 
     def by_name(self, name: str) -> list[tuple[int, fits.BinTableHDU]]:
         return [(i, h) for i, h in self.tables if h.name == name]
@@ -135,47 +85,48 @@ class _Checker:
     def run(self) -> None:
         r = self.r
         if not self.tables:
-            r.add("no-oi-tables", ERROR, "no OI_* binary table: not an OIFITS file")
+            r.add("no-oi-tables", "no OI_* binary table: not an OIFITS file")
             return
         self.version()
         for name in ("OI_TARGET", "OI_WAVELENGTH"):
             if not self.by_name(name):
-                r.add("missing-table", ERROR, f"mandatory table {name} is missing", hdu=name)
+                r.add("missing-table", f"mandatory table {name} is missing", hdu=name)
         if not any(self.by_name(n) for n in spec.DATA_TABLES):
-            r.add("missing-table", ERROR, "no data table (OI_VIS, OI_VIS2, OI_T3 or OI_FLUX)")
+            r.add("missing-table", "no data table (OI_VIS, OI_VIS2, OI_T3 or OI_FLUX)")
         if not self.by_name("OI_ARRAY"):
-            sev = WARNING if r.version == 2 else INFO
-            r.add("missing-table", sev, "no OI_ARRAY table: stations cannot be resolved", hdu="OI_ARRAY")
+            r.add("missing-oi-array", "no OI_ARRAY table: stations cannot be resolved", hdu="OI_ARRAY",
+                  severity=ERROR if r.version == 2 else INFO)
         for index, hdu in self.tables:
             if hdu.name in spec.COLUMNS:
                 self.columns(index, hdu)
         self.targets()
         self.wavelengths()
         self.arrays_()
+        for index, hdu in self.by_name("OI_CORR"):
+            corr_table(self, _label(hdu, index), hdu)
         rows: Counter = Counter()
         for index, hdu in self.tables:
             if hdu.name in spec.DATA_TABLES:
-                self.data_table(index, hdu, rows)
+                data_table(self, _label(hdu, index), hdu, rows)
         self.summary()
 
     # -- structure -----------------------------------------------------------
     def version(self) -> None:
         primary = self.hdul[0].header
-        revs = {int(h.header["OI_REVN"]) for _, h in self.tables if str(h.header.get("OI_REVN", "")).isdigit()}
-        missing = [_label(h, i) for i, h in self.tables if "OI_REVN" not in h.header]
-        for lab in missing:
-            self.r.add("missing-keyword", WARNING, "OI_REVN is missing", hdu=lab)
+        revs = {int(h.header["OI_REVN"]) for _, h in self.tables if str(h.header.get("OI_REVN", "")).isdigit()
+                and h.name not in spec.V2_NEW_TABLES}  # tables new in OIFITS 2 are at their revision 1
+        for lab in [_label(h, i) for i, h in self.tables if "OI_REVN" not in h.header]:
+            self.r.add("missing-keyword", "OI_REVN is missing", hdu=lab, column="OI_REVN")
         content = str(primary.get("CONTENT", "")).strip().upper()
         self.r.version = 2 if content == "OIFITS2" or max(revs, default=1) >= 2 else 1
         if len(revs) > 1:
-            self.r.add("mixed-revisions", INFO, f"tables declare OI_REVN {sorted(revs)}")
+            self.r.add("mixed-revisions", f"tables declare OI_REVN {sorted(revs)}")
         if self.r.version == 2:
             absent = [k for k in spec.PRIMARY_V2 if k not in primary or str(primary[k]).strip() == ""]
             if absent:
-                self.r.add("primary-keywords", WARNING,
-                           f"OIFITS2 primary header lacks {', '.join(absent)}", hdu="PRIMARY")
+                self.r.add("primary-keywords", f"OIFITS2 primary header lacks {', '.join(absent)}", hdu="PRIMARY")
             if content != "OIFITS2":
-                self.r.add("content-keyword", WARNING, "tables are OI_REVN 2 but CONTENT is not 'OIFITS2'",
+                self.r.add("content-keyword", "tables are OI_REVN 2 but CONTENT is not 'OIFITS2'",
                            hdu="PRIMARY", column="CONTENT")
 
     def columns(self, index: int, hdu) -> None:
@@ -183,25 +134,30 @@ class _Checker:
         rev = self.r.version or 1
         for key, since in spec.HEADER_KEYWORDS.get(hdu.name, ()):
             if since <= rev and str(hdu.header.get(key, "")).strip() == "":
-                sev = ERROR if key == "INSNAME" else WARNING
-                self.r.add("missing-keyword", sev, f"header keyword {key} is missing", hdu=lab, column=key)
+                naming = key == "INSNAME" or (hdu.name == "OI_ARRAY" and key == "ARRNAME")
+                self.r.add("missing-keyword", f"header keyword {key} is missing", hdu=lab, column=key,
+                           severity=ERROR if naming else WARNING)
+        aliases = spec.COLUMN_ALIASES.get(hdu.name, {})
         for col in spec.COLUMNS[hdu.name]:
-            if col.name not in names:
+            name = col.name
+            if name not in names and aliases.get(name) in names:
+                name = aliases[name]
+                self.r.add("column-alias", f"column {name} read as {col.name}", lab, name)
+            if name not in names:
                 if col.since <= rev:
-                    sev = WARNING if col.since == 2 else ERROR
-                    self.r.add("missing-column", sev, f"mandatory column {col.name} is missing", lab, col.name)
+                    self.r.add("missing-column", f"mandatory column {col.name} is missing", lab, col.name,
+                               severity=WARNING if col.since == 2 else ERROR)
                 continue
             if col.unit:
-                self.unit(lab, hdu.columns[col.name], col.unit)
-            if isinstance(col.width, int) and _repeat(hdu, col.name) != col.width:
-                self.r.add("wrong-shape", ERROR,
-                           f"{col.name} has {_repeat(hdu, col.name)} values per row, expected {col.width}",
-                           lab, col.name)
+                self.unit(lab, hdu.columns[name], col.unit)
+            if isinstance(col.width, int) and repeat(hdu, name) != col.width:
+                self.r.add("wrong-shape", f"{name} has {repeat(hdu, name)} values per row, expected {col.width}",
+                           lab, name)
 
     def unit(self, lab: str, column, expected: str) -> None:
         unit = (column.unit or "").strip()
         if not unit:
-            self.r.add("missing-unit", WARNING, f"no unit given, {expected} assumed", lab, column.name)
+            self.r.add("missing-unit", f"no unit given, {expected} assumed", lab, column.name)
             return
         alias = spec.UNIT_ALIASES.get(unit.lower(), unit)
         try:
@@ -210,154 +166,79 @@ class _Checker:
             try:
                 have, want = u.Unit(alias), u.Unit(expected)
             except ValueError:
-                self.r.add("bad-unit", WARNING, f"unit {unit!r} is not understood, {expected} assumed",
-                           lab, column.name)
+                self.r.add("bad-unit", f"unit {unit!r} is not understood, {expected} assumed", lab, column.name)
                 return
         if have == want:
             if alias != unit:
-                self.r.add("unit-alias", INFO, f"unit {unit!r} read as {expected}", lab, column.name)
+                self.r.add("unit-alias", f"unit {unit!r} read as {expected}", lab, column.name)
             return
         if have.is_equivalent(want):
-            self.r.add("wrong-unit", ERROR, f"unit {unit!r} differs in scale from {expected}: values would be "
+            self.r.add("wrong-unit", f"unit {unit!r} differs in scale from {expected}: values would be "
                        f"misread by a factor {have.to(want):g}", lab, column.name)
         else:
-            self.r.add("wrong-unit", ERROR, f"unit {unit!r} is not a {expected} quantity", lab, column.name)
+            self.r.add("wrong-unit", f"unit {unit!r} is not a {expected} quantity", lab, column.name)
 
     # -- reference tables ----------------------------------------------------
     def targets(self) -> None:
+        if len(self.by_name("OI_TARGET")) > 1:
+            self.r.add("multiple-oi-target", f"{len(self.by_name('OI_TARGET'))} OI_TARGET tables", hdu="OI_TARGET")
         for index, hdu in self.by_name("OI_TARGET"):
-            lab, data = _label(hdu, index), hdu.data
-            if data is None or "TARGET_ID" not in hdu.columns.names:
+            lab, data, names = _label(hdu, index), hdu.data, set(hdu.columns.names)
+            if data is None or "TARGET_ID" not in names:
                 continue
             ids = [int(x) for x in data["TARGET_ID"]]
             for tid, n in Counter(ids).items():
                 if n > 1:
-                    self.r.add("duplicate-target-id", ERROR, f"TARGET_ID {tid} appears {n} times", lab, "TARGET_ID")
+                    self.r.add("duplicate-target-id", f"TARGET_ID {tid} appears {n} times", lab, "TARGET_ID")
             if any(t < 1 for t in ids):
-                self.r.add("target-id-range", WARNING, "TARGET_ID must be >= 1", lab, "TARGET_ID")
+                self.r.add("target-id-range", f"TARGET_ID {min(ids)} < 1", lab, "TARGET_ID")
             self.target_ids |= set(ids)
-            if "TARGET" in hdu.columns.names:
-                for name in data["TARGET"]:
-                    if not str(name).strip():
-                        self.r.add("empty-target-name", ERROR, "a target has an empty name", lab, "TARGET")
+            if "TARGET" in names and any(not str(name).strip() for name in data["TARGET"]):
+                self.r.add("empty-target-name", "a target has an empty name", lab, "TARGET")
+            twice = sorted(n for n, k in Counter(str(t).strip() for t in data["TARGET"]).items() if k > 1 and n) \
+                if "TARGET" in names else []
+            if twice:
+                self.r.add("duplicate-target-name", f"TARGET {twice} appear more than once", lab, "TARGET")
+            if {"RAEP0", "DECEP0"} <= names:
+                zero = (np.asarray(data["RAEP0"], float) == 0) & (np.asarray(data["DECEP0"], float) == 0)
+                if zero.any():
+                    self.r.add("target-coord-zero", f"{int(zero.sum())} target(s) at RA = Dec = 0", lab, "RAEP0")
 
     def wavelengths(self) -> None:
         for index, hdu in self.by_name("OI_WAVELENGTH"):
             lab, name = _label(hdu, index), str(hdu.header.get("INSNAME", "")).strip()
             if name in self.waves:
-                self.r.add("duplicate-insname", ERROR, f"INSNAME {name!r} defined twice", lab, "INSNAME")
+                self.r.add("duplicate-insname", f"INSNAME {name!r} defined twice", lab, "INSNAME")
             n = len(hdu.data) if hdu.data is not None else 0
             self.waves[name] = n
             if n == 0:
-                self.r.add("empty-table", ERROR, "no spectral channel", lab)
+                self.r.add("empty-table", "no spectral channel", lab)
             elif "EFF_WAVE" in hdu.columns.names:
                 wave = np.asarray(hdu.data["EFF_WAVE"], dtype=float)
-                if not np.all(np.isfinite(wave)) or np.any(wave < 1e-7) or np.any(wave > 1e-3):
-                    self.r.add("wavelength-range", ERROR, "EFF_WAVE outside 0.1 µm - 1 mm (unit or value wrong)",
+                inside = np.isfinite(wave) & (wave >= spec.EFF_WAVE_MIN) & (wave <= spec.EFF_WAVE_MAX)
+                if not inside.all():
+                    self.r.add("wavelength-range", "EFF_WAVE not finite or outside 0.1-20 µm (unit or value wrong)",
                                lab, "EFF_WAVE")
 
     def arrays_(self) -> None:
         for index, hdu in self.by_name("OI_ARRAY"):
             lab, name = _label(hdu, index), str(hdu.header.get("ARRNAME", "")).strip()
             if name in self.arrays:
-                self.r.add("duplicate-arrname", ERROR, f"ARRNAME {name!r} defined twice", lab, "ARRNAME")
+                self.r.add("duplicate-arrname", f"ARRNAME {name!r} defined twice", lab, "ARRNAME")
             idx = [int(x) for x in hdu.data["STA_INDEX"]] if "STA_INDEX" in hdu.columns.names else []
             for sta, n in Counter(idx).items():
                 if n > 1:
-                    self.r.add("duplicate-sta-index", ERROR, f"STA_INDEX {sta} appears {n} times", lab, "STA_INDEX")
+                    self.r.add("duplicate-sta-index", f"STA_INDEX {sta} appears {n} times", lab, "STA_INDEX")
+            if idx and min(idx) < 1:
+                self.r.add("sta-index-min", f"STA_INDEX {min(idx)} < 1", lab, "STA_INDEX")
+            if "STA_NAME" in hdu.columns.names:
+                sta = [str(s).strip() for s in hdu.data["STA_NAME"]]
+                if not all(sta) or len(set(sta)) != len(sta):
+                    self.r.add("sta-name", f"STA_NAME empty or repeated: {sta}", lab, "STA_NAME")
+            xyz = [hdu.header.get(k) for k in ("ARRAYX", "ARRAYY", "ARRAYZ")]
+            if all(isinstance(v, int | float) for v in xyz) and not np.hypot.reduce(np.array(xyz, float)) > 6.35e6:
+                self.r.add("array-xyz", f"ARRAYX/Y/Z = {xyz} is not a point on Earth", lab, "ARRAYX")
             self.arrays[name] = set(idx)
-
-    # -- data tables ---------------------------------------------------------
-    def data_table(self, index: int, hdu, rows: Counter) -> None:
-        lab, data, names = _label(hdu, index), hdu.data, set(hdu.columns.names)
-        insname = str(hdu.header.get("INSNAME", "")).strip()
-        arrname = str(hdu.header.get("ARRNAME", "")).strip()
-        nwave = self.waves.get(insname)
-        if insname and nwave is None:
-            self.r.add("dangling-insname", ERROR, f"INSNAME {insname!r} has no OI_WAVELENGTH table", lab, "INSNAME")
-        if arrname and arrname not in self.arrays:
-            self.r.add("dangling-arrname", ERROR, f"ARRNAME {arrname!r} has no OI_ARRAY table", lab, "ARRNAME")
-        if data is None or len(data) == 0:
-            self.r.add("empty-table", WARNING, "table has no rows", lab)
-            return
-        if nwave is not None:
-            wave_cols = [c.name for c in spec.COLUMNS[hdu.name] if c.width == spec.WAVE]
-            for name in [*wave_cols, *spec.OPTIONAL_WAVE_COLUMNS.get(hdu.name, ())]:
-                if name in names and _repeat(hdu, name) != nwave:
-                    self.r.add("wrong-shape", ERROR, f"{name} has {_repeat(hdu, name)} channels but "
-                               f"OI_WAVELENGTH {insname!r} has {nwave}", lab, name)
-        if "TARGET_ID" in names and self.target_ids:
-            dangling = sorted({int(t) for t in data["TARGET_ID"]} - self.target_ids)
-            if dangling:
-                self.r.add("dangling-target-id", ERROR, f"TARGET_ID {dangling} not in OI_TARGET", lab, "TARGET_ID")
-        if "STA_INDEX" in names and arrname in self.arrays and self.arrays[arrname]:
-            used = {int(s) for s in np.ravel(data["STA_INDEX"])}
-            missing = sorted(used - self.arrays[arrname])
-            if missing:
-                self.r.add("dangling-sta-index", ERROR, f"STA_INDEX {missing} not in OI_ARRAY {arrname!r}",
-                           lab, "STA_INDEX")
-        self.times(lab, hdu)
-        self.flags(lab, hdu, nwave)
-        self.duplicates(lab, hdu, insname, rows)
-
-    def times(self, lab: str, hdu) -> None:
-        data, names = hdu.data, set(hdu.columns.names)
-        if "MJD" not in names:
-            return
-        mjd = np.asarray(data["MJD"], dtype=float)
-        now = Time(time.time(), format="unix").mjd
-        if not np.all(np.isfinite(mjd)) or np.any(mjd <= 0):
-            self.r.add("bad-mjd", ERROR, "MJD has NaN, zero or negative values", lab, "MJD")
-            return
-        if np.any(mjd < spec.MJD_MIN) or np.any(mjd > now + 2):
-            self.r.add("mjd-range", WARNING, f"MJD {mjd.min():.3f}-{mjd.max():.3f} is before 1970 or in the future",
-                       lab, "MJD")
-        date_obs = str(hdu.header.get("DATE-OBS", "")).strip()
-        if date_obs:
-            try:
-                start = Time(date_obs[:10], format="iso", scale="utc").mjd
-            except ValueError:
-                self.r.add("bad-date-obs", WARNING, f"DATE-OBS {date_obs!r} is not a date", lab, "DATE-OBS")
-            else:
-                if mjd.min() < start - 1 or mjd.min() > start + 2:
-                    self.r.add("date-obs-mismatch", WARNING, f"DATE-OBS {date_obs} but first MJD is "
-                               f"{Time(mjd.min(), format='mjd').iso[:16]}", lab, "MJD")
-        if "INT_TIME" in names and np.any(np.asarray(data["INT_TIME"], dtype=float) < 0):
-            self.r.add("negative-int-time", WARNING, "INT_TIME has negative values", lab, "INT_TIME")
-
-    def flags(self, lab: str, hdu, nwave: int | None) -> None:
-        data, names = hdu.data, set(hdu.columns.names)
-        if "FLAG" not in names:
-            return
-        flag = np.asarray(data["FLAG"], dtype=bool).reshape(len(data), -1)
-        if flag.all():
-            self.r.add("all-flagged", WARNING, "every value is flagged", lab, "FLAG")
-        for value, error in spec.DATA_COLUMNS.get(hdu.name, ()):
-            for name in (value, error):
-                if name not in names:
-                    continue
-                x = np.asarray(data[name], dtype=float).reshape(len(data), -1)
-                if x.shape != flag.shape:
-                    continue  # already reported as wrong-shape
-                bad = ~np.isfinite(x) & ~flag
-                if bad.any():
-                    self.r.add("unflagged-nan", ERROR, f"{int(bad.sum())} NaN/inf values with FLAG false",
-                               lab, name)
-                if name == error and (np.isfinite(x) & (x < 0) & ~flag).any():
-                    self.r.add("negative-error", WARNING, f"{name} has negative unflagged values", lab, name)
-
-    def duplicates(self, lab: str, hdu, insname: str, rows: Counter) -> None:
-        data, names = hdu.data, set(hdu.columns.names)
-        if not {"MJD", "STA_INDEX", "TARGET_ID"} <= names:
-            return
-        keys = [(hdu.name, insname, int(t), round(float(m), 8), tuple(np.ravel(s).tolist()))
-                for t, m, s in zip(data["TARGET_ID"], data["MJD"], data["STA_INDEX"], strict=True)]
-        before = sum(rows.values()) - len(rows)
-        rows.update(keys)
-        n = sum(rows.values()) - len(rows) - before
-        if n:
-            self.r.add("duplicate-rows", WARNING, f"{n} rows repeat (TARGET_ID, MJD, STA_INDEX) of another row",
-                       lab, "MJD")
 
     def summary(self) -> None:
         s: dict = {"instrument": str(self.hdul[0].header.get("INSTRUME", "")).strip(),
@@ -383,10 +264,3 @@ class _Checker:
         self.r.summary = s
 
 
-def _repeat(hdu, name: str) -> int:
-    """Values per row of a column (from TFORM/TDIM, so a 1-channel file still counts 1)."""
-    col = hdu.columns[name]
-    dim = getattr(col, "dim", None)
-    if dim:
-        return int(np.prod([int(x) for x in str(dim).strip("()").split(",")]))
-    return int(getattr(col.format, "repeat", 1) or 1)

@@ -20,6 +20,7 @@ class Col:
 
 
 DATA_TABLES = ("OI_VIS", "OI_VIS2", "OI_T3", "OI_FLUX")
+V2_NEW_TABLES = ("OI_FLUX", "OI_CORR", "OI_INSPOL")  # OI_REVN = 1 in an OIFITS 2 file
 
 COLUMNS: dict[str, tuple[Col, ...]] = {
     "OI_TARGET": (
@@ -54,6 +55,7 @@ COLUMNS: dict[str, tuple[Col, ...]] = {
         Col("TARGET_ID"), Col("MJD", "d"), Col("INT_TIME", "s"), Col("FLUXDATA", width=WAVE),
         Col("FLUXERR", width=WAVE), Col("FLAG", width=WAVE),
     ),
+    "OI_CORR": (Col("IINDX", since=2), Col("JINDX", since=2), Col("CORR", since=2)),
 }
 
 # Optional columns whose width still follows the wavelength table when present.
@@ -67,7 +69,7 @@ DATA_COLUMNS = {
     "OI_VIS": (("VISAMP", "VISAMPERR"), ("VISPHI", "VISPHIERR")),
     "OI_VIS2": (("VIS2DATA", "VIS2ERR"),),
     "OI_T3": (("T3AMP", "T3AMPERR"), ("T3PHI", "T3PHIERR")),
-    "OI_FLUX": (("FLUXDATA", "FLUXERR"),),
+    "OI_FLUX": (("FLUXDATA", "FLUXERR"), ("FLUX", "FLUXERR")),
 }
 
 HEADER_KEYWORDS: dict[str, tuple[tuple[str, int], ...]] = {
@@ -78,15 +80,21 @@ HEADER_KEYWORDS: dict[str, tuple[tuple[str, int], ...]] = {
     "OI_VIS2": (("DATE-OBS", 1), ("INSNAME", 1), ("ARRNAME", 2)),
     "OI_T3": (("DATE-OBS", 1), ("INSNAME", 1), ("ARRNAME", 2)),
     "OI_FLUX": (("DATE-OBS", 2), ("INSNAME", 2), ("CALSTAT", 2)),
+    "OI_CORR": (("CORRNAME", 2), ("NDATA", 2)),
 }
 
-# OIFITS2 primary header (section 5.1 of the v2 paper); absence is a warning: the data stay usable.
-PRIMARY_V2 = ("ORIGIN", "DATE", "DATE-OBS", "CONTENT", "TELESCOP", "INSTRUME", "OBSERVER", "OBJECT",
-              "INSMODE", "REFERENC", "PROG_ID", "PROCSOFT", "OBSTECH")
+# OIFITS2 primary header keywords marked "required" in Table 2 of the v2 paper (REFERENC, PROG_ID,
+# PROCSOFT and OBSTECH are optional there); absence is a warning: the data stay usable.
+PRIMARY_V2 = ("ORIGIN", "DATE", "DATE-OBS", "CONTENT", "TELESCOP", "INSTRUME", "OBSERVER", "OBJECT", "INSMODE")
+
+# Pre-standard column names that OITools reads as the standard one (GRAVITY writes OI_FLUX.FLUX).
+COLUMN_ALIASES = {"OI_FLUX": {"FLUXDATA": "FLUX"}}
 
 # Units written in the wild that mean exactly the expected unit.
 UNIT_ALIASES = {"sec": "s", "second": "s", "seconds": "s", "day": "d", "days": "d", "year": "yr",
                 "years": "yr", "degree": "deg", "degrees": "deg", "meter": "m", "meters": "m", "metre": "m",
                 "m/sec": "m/s", "deg/year": "deg/yr", "deg/y": "deg/yr", "arcsecond": "arcsec"}
 
-MJD_MIN = 40587.0  # 1970-01-01: no optical interferometry data before
+# OITools' "normal" ranges (FitsHDU.MJD_1933 / MJD_2150, OI_WAVELENGTH_EFF_WAVE).
+MJD_MIN, MJD_MAX = 27073.5, 106332.5
+EFF_WAVE_MIN, EFF_WAVE_MAX = 0.1e-6, 20.0e-6

@@ -1,9 +1,11 @@
 """Read side of archive/: what a user may see and download, and the data behind the review page."""
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from archive.models import OutboxMessage, Product, ProductVersion
+from archive import quality
+from archive.lifecycle import version_changes
+from archive.models import OutboxMessage, Product, ProductVersion, QualityReview
 from surveys.embargo import Decision
 from surveys.models import ProgramRole
 from surveys.selectors import access_decision
@@ -30,7 +32,8 @@ def can_review(*, user, program) -> bool:
     return ProgramRole.objects.filter(user=user, program=program, role__in=REVIEW_ROLES).exists()
 
 
-def product_list(*, user, level: str = "", instrument: str = "", q: str = "", flag: str = "") -> list[Product]:
+def product_list(*, user, level: str = "", instrument: str = "", q: str = "", flag: str = "",
+                 night: str = "", target_id: str = "") -> list[Product]:
     """Products the user may read, newest first, with the filters of the list page."""
     qs: QuerySet[Product] = Product.objects.select_related(
         "program", "target", "night", "current_version").order_by("-created")
@@ -38,6 +41,10 @@ def product_list(*, user, level: str = "", instrument: str = "", q: str = "", fl
         qs = qs.filter(calib_level=int(level))
     if instrument:
         qs = qs.filter(instrument=instrument)
+    if night:
+        qs = qs.filter(night__date=night) if _is_date(night) else qs.none()
+    if target_id.isdigit():
+        qs = qs.filter(target_id=int(target_id))
     if q:
         qs = qs.filter(target__name__icontains=q) | qs.filter(key__icontains=q)
     if flag == "unreviewed":
@@ -47,9 +54,77 @@ def product_list(*, user, level: str = "", instrument: str = "", q: str = "", fl
     return [p for p in qs if product_access(user=user, product=p)]
 
 
+def _is_date(text: str) -> bool:
+    import datetime as dt
+
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
 def product_instruments() -> list[str]:
     return list(Product.objects.order_by("instrument").values_list("instrument", flat=True).distinct())
 
 
 def product_outbox(*, product: Product) -> QuerySet[OutboxMessage]:
     return product.outbox_messages.order_by("-created")[:20]
+
+
+def _facts(version: ProductVersion) -> dict:
+    return {"parameters": version.parameters or {}, "calibrators": [c.name for c in version.calibrators.all()],
+            "software": version.software, "processing": version.processing,
+            "processed_by": str(version.processed_by) if version.processed_by else None}
+
+
+def review_supersession(*, product: Product) -> dict | None:
+    """The last review when a newer, unreviewed version became current since; with what changed."""
+    review = (QualityReview.objects.filter(version__product=product).select_related("version", "reviewer")
+              .order_by("-at", "-pk").first())
+    current = product.current_version
+    if review is None or current is None or current.pk == review.version_id or quality.is_reviewed(
+            current.quality_flag):
+        return None
+    return {"review": review, "reviewed": review.version, "current": current,
+            "current_label": quality.label(current.quality_flag),
+            "changes": version_changes(_facts(review.version), _facts(current))}
+
+
+def _unreviewed_current() -> Q:
+    return Q(current_version__quality_flag__isnull=True) | ~Q(current_version__quality_flag__in=[
+        f for f, _ in quality.REVIEW_CHOICES])
+
+
+def products_to_review(*, user, programs) -> dict[str, list[Product]]:
+    """For a reviewer's desk: L2 never reviewed, and L2 whose review a newer version superseded."""
+    reviewed = QualityReview.objects.filter(version__product=OuterRef("pk"))
+    qs = (Product.objects.filter(program__in=programs, calib_level=2, kind="oifits",
+                                 current_version__isnull=False).filter(_unreviewed_current())
+          .annotate(was_reviewed=Exists(reviewed)).select_related("program", "target", "night", "current_version")
+          .order_by("-current_version__created"))
+    rows = [p for p in qs[:500] if product_access(user=user, product=p)]
+    return {"awaiting": [p for p in rows if not p.was_reviewed],
+            "superseded": [p for p in rows if p.was_reviewed]}
+
+
+def product_runs(*, product: Product) -> list[dict]:
+    """Links to the pipeline runs that made the product's versions (L2 calibration runs, L1 reductions)."""
+    from django.urls import reverse
+
+    out, seen = [], set()
+    for version in product.versions.only("provenance", "number").order_by("number"):  # a run made its first one
+        run_id = (version.provenance or {}).get("run")
+        if run_id and run_id not in seen:
+            seen.add(run_id)
+            name = "calibration:run-detail" if product.calib_level == 2 else "pipelines:run-detail"
+            out.append({"url": reverse(name, args=[run_id]), "label": f"run of v{version.number}"})
+    if product.calib_level == 1:
+        from pipelines.models import ReductionOutput
+
+        for o in ReductionOutput.objects.filter(product_version__product=product).select_related("run", "raw_file"):
+            if o.run_id and o.run_id not in seen:
+                seen.add(o.run_id)
+                out.append({"url": reverse("pipelines:run-detail", args=[o.run_id]),
+                            "label": f"L1 reduction of {o.raw_file.original_name}"})
+    return out

@@ -16,6 +16,14 @@ from archive.publishing import outbox_retry_rejected
 from archive.storage import absolute_path
 from archive.validation import version_validate as validate_service
 from issp_portal.exceptions import ApplicationError
+from surveys.naming import sort_rows
+
+PRODUCT_COLUMNS = {
+    "created": lambda p: p.created.timestamp(), "level": lambda p: p.calib_level, "target": lambda p: p.target.name,
+    "instrument": lambda p: p.instrument, "setup": lambda p: p.setup, "program": lambda p: p.program.code,
+    "night": lambda p: p.night.date.toordinal() if p.night else None,
+    "versions": lambda p: p.current_version.number if p.current_version else None,
+    "quality": lambda p: quality.normalise(p.current_version.quality_flag) if p.current_version else None}
 
 
 def _version_or_404(pk: int) -> ProductVersion:
@@ -32,13 +40,15 @@ def _refuse(request, decision):
 def product_list(request):
     g = request.GET
     products = selectors.product_list(user=request.user, level=g.get("level", ""), instrument=g.get("instrument", ""),
-                                      q=g.get("q", "").strip(), flag=g.get("flag", ""))
+                                      q=g.get("q", "").strip(), flag=g.get("flag", ""),
+                                      night=g.get("night", "").strip(), target_id=g.get("target", "").strip())
+    products, _, _ = sort_rows(products, g.get("sort"), PRODUCT_COLUMNS, "-created")
     page = Paginator(products, 50).get_page(g.get("page"))
     rows = [{"product": p, "flag": quality.label(p.current_version.quality_flag if p.current_version else None),
              "badge": quality.badge(p.current_version.quality_flag if p.current_version else None)} for p in page]
     return render(request, "archive/product_list.html", {
         "page": page, "rows": rows, "instruments": selectors.product_instruments(), "filters": g,
-        "flag_choices": quality.REVIEW_CHOICES})
+        "flag_choices": quality.REVIEW_CHOICES, "default_sort": "-created"})
 
 
 def product_detail(request, pk: int):
@@ -54,7 +64,9 @@ def product_detail(request, pk: int):
                                          for v in versions],
         "current": product.current_version, "reviews": sorted(reviews, key=lambda r: r.at, reverse=True),
         "can_review": reviewer, "outbox": selectors.product_outbox(product=product) if reviewer else [],
-        "flag_label": quality.label, "decision": decision})
+        "flag_label": quality.label, "decision": decision,
+        "supersession": selectors.review_supersession(product=product),
+        "run_links": selectors.product_runs(product=product)})
 
 
 def version_detail(request, pk: int):
@@ -76,8 +88,7 @@ def version_detail(request, pk: int):
         "provenance": version.provenance or {}, "flag": quality.label(version.quality_flag),
         "badge": quality.badge(version.quality_flag), "reviews": version.reviews.select_related("reviewer"),
         "can_review": reviewer and version.product.current_version_id == version.pk,
-        "form": ReviewForm(initial={"flag": version.quality_flag if quality.is_reviewed(version.quality_flag)
-                                    else None})})
+        "form": ReviewForm()})
 
 
 def version_report_json(request, pk: int):

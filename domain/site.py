@@ -23,6 +23,10 @@ STATIONS: dict[str, tuple[float, float, float]] = {
 STATION_NAMES: tuple[str, ...] = tuple(STATIONS)
 
 _MJD_EPOCH = dt.datetime(1858, 11, 17, tzinfo=dt.UTC)
+# CHARA's first fringes were in 1999: no raw file is older. A camera clock may run a little
+# ahead, never years: a later date is a broken header, not an observation.
+FIRST_LIGHT = dt.datetime(1999, 1, 1, tzinfo=dt.UTC)
+MAX_CLOCK_AHEAD = dt.timedelta(days=366)
 
 
 def night_date(when: dt.datetime) -> dt.date:
@@ -43,3 +47,16 @@ def night_labels(mjd: np.ndarray) -> np.ndarray:
     unique, inverse = np.unique(np.round(mjd, 6), return_inverse=True)
     labels = np.array([night_of_mjd(m).toordinal() for m in unique], dtype=int)
     return labels[inverse].reshape(mjd.shape)
+
+
+def mjd_of(when: dt.datetime) -> float:
+    """Modified Julian date (UTC) of an aware or naive-UTC datetime."""
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return (when - _MJD_EPOCH) / dt.timedelta(days=1)
+
+
+def observation_mjd_range(now: dt.datetime | None = None) -> tuple[float, float]:
+    """The MJDs a CHARA observation can carry: from first light to a year after `now`."""
+    now = now or dt.datetime.now(dt.UTC)
+    return mjd_of(FIRST_LIGHT), mjd_of(now + MAX_CLOCK_AHEAD)

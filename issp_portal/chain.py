@@ -9,7 +9,7 @@ raw -> ingest, L0
     task     pipelines.ingest_run (queue ingest)
     trigger  beat pipelines.ingest_landing (SFTP pull, then the landing folder); manage.py ingest
 L0 -> outbox
-    service  archive.publishing.l0_publish (called by raw_file_ingest when ARCHIVE_PUSH_ENABLED)
+    service  archive.publishing.l0_publish (called by pipelines.ingest when ARCHIVE_PUSH_ENABLED)
     task     archive.outbox_deliver (queue archive), on commit; beat archive.outbox_flush re-queues
 ingest -> L1
     service  pipelines.services.l1_run_execute (pipelines.reduction.l1.raw_file_reduce per file)
@@ -64,7 +64,8 @@ STEPS: tuple[Step, ...] = (
     Step("raw -> ingest, L0", ("pipelines.services.ingest_run_execute", "pipelines.ingest.raw_file_ingest"),
          "pipelines.ingest_run", "pipelines.ingest_landing", "beat (SFTP pull + landing folder); manage.py ingest"),
     Step("L0 -> outbox", ("archive.publishing.l0_publish",), "archive.outbox_deliver", "archive.outbox_flush",
-         "each new L0 record when ARCHIVE_PUSH_ENABLED, on commit", ("pipelines.ingest.raw_file_ingest", "l0_publish")),
+         "each new L0 record when ARCHIVE_PUSH_ENABLED, on commit",
+         ("pipelines.ingest._consolidate_and_register", "l0_publish")),
     Step("ingest -> L1", ("pipelines.services.l1_run_execute", "pipelines.reduction.l1.raw_file_reduce"),
          "pipelines.l1_run", None, "end of an ingest run: one L1 run per night with new consolidated files",
          ("pipelines.services._l1_runs_for_ingest", "l1_run_create")),

@@ -4,6 +4,7 @@ from django.urls import NoReverseMatch, reverse
 import issp_portal
 
 NAV = [
+    ("Desk", "surveys:desk"),
     ("Dashboard", "surveys:dashboard"),
     ("Targets", "surveys:target-list"),
     ("Nights", "surveys:night-list"),

@@ -170,7 +170,7 @@ RAW_ROOT = Path(env.str("RAW_ROOT", default=str(VAR_DIR / "raw")))
 # --- authentication (django-allauth) -------------------------------------------
 SITE_ID = 1
 LOGIN_URL = "account_login"
-LOGIN_REDIRECT_URL = "/"
+LOGIN_REDIRECT_URL = "/desk/"
 ACCOUNT_LOGOUT_REDIRECT_URL = "/"
 ACCOUNT_LOGIN_METHODS = {"username", "email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]

@@ -218,3 +218,38 @@ def queue_ranked(qs: QuerySet[ObservingBlock], *, now: dt.datetime) -> list[Queu
 
 def transitions_of(ob: ObservingBlock) -> list:
     return list(ob.transitions.select_related("actor"))
+
+
+def ob_visits(*, ob: ObservingBlock) -> list[dict]:
+    """The OB's SCIENCE / CALIBRATION visits as a2p2 sent them, each with its catalog page when known."""
+    from surveys.models import Calibrator, Target
+
+    configs = (ob.payload or {}).get("observationConfiguration") or []
+    out = []
+    for cfg in configs if isinstance(configs, list) else [configs]:
+        star = (cfg or {}).get("SCTarget") or {}
+        name, kind = str(star.get("name") or "?"), str((cfg or {}).get("type") or "")
+        constraints = (cfg or {}).get("observationConstraints") or {}
+        row = {"name": name, "type": kind, "diameter": star.get("DIAMETER"), "ha": constraints.get("HAinterval"),
+               "lst": constraints.get("LSTinterval"), "url": None}
+        model = Calibrator if kind.upper() == "CALIBRATION" else Target
+        found = model.objects.filter(name__iexact=name).only("pk").first()
+        if found is not None:
+            row["url"] = ("surveys:calibrator-detail" if model is Calibrator else "surveys:target-detail", found.pk)
+        out.append(row)
+    return out
+
+
+def ob_observations(*, ob: ObservingBlock):
+    return ob.observations.select_related("night", "target", "program").order_by("start")
+
+
+def ob_products(*, ob: ObservingBlock, user) -> list:
+    """Products made from the OB's observations that this user may read (the access policy decides)."""
+    from archive.models import Product
+    from archive.selectors import product_access
+
+    products = (Product.objects.filter(observation__ob=ob).select_related("program", "target", "night",
+                                                                           "current_version")
+                .order_by("calib_level", "key"))
+    return [p for p in products if product_access(user=user, product=p)]

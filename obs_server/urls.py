@@ -19,6 +19,7 @@ urlpatterns = [
     # portal pages
     path("ob/queue/", views.queue_page, name="ob-queue-page"),
     path("ob/upload/", views.upload_page, name="ob-upload-page"),
+    path("ob/<int:pk>/", views.ob_page, name="ob-page"),
     path("ob/<int:pk>/priority/", views.priority_change, name="ob-priority"),
     path("ob/program/<slug:code>/pause/", views.program_pause, name="program-pause"),
     path("ob/keys/", views.keys_action, name="ob-keys"),

@@ -152,3 +152,15 @@ def keys_action(request: HttpRequest) -> HttpResponse:
     except ApplicationError as exc:
         messages.error(request, exc.message)
     return redirect("obs_server:ob-upload-page")
+
+
+@login_required
+def ob_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """An OB for people: what it asks for, its history, what it observed and the products made from it."""
+    ob = selectors.ob_visible(user=request.user, pk=pk)
+    if ob is None:
+        return render(request, "obs_server/ob_missing.html", {"pk": pk}, status=404)
+    return render(request, "obs_server/ob_detail.html", {
+        "ob": ob, "transitions": selectors.transitions_of(ob), "visits": selectors.ob_visits(ob=ob),
+        "observations": selectors.ob_observations(ob=ob),
+        "products": selectors.ob_products(ob=ob, user=request.user)})

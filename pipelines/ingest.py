@@ -7,15 +7,17 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 from pathlib import Path
 
 from astropy.io.fits.verify import VerifyError
 from astropy.time import Time
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 
 from archive.publishing import l0_publish
+from domain import site
 from pipelines import consolidation, fitsfiles, l0
 from pipelines.instruments import UnknownInstrument, get_instrument
 from pipelines.models import L0Record, PipelineRun, RawFile
@@ -45,16 +47,29 @@ def landing_files(paths: list[str | Path]) -> list[Path]:
     return found
 
 
+class ImplausibleDate(ValueError):
+    """A header date that parses but cannot be a CHARA observation (before first light, years ahead)."""
+
+
 def _when(header: dict, spec) -> dt.datetime | None:
+    """Start of the exposure from MJD-OBS, DATE-OBS or the instrument's start keyword.
+
+    An unreadable value is skipped (the consolidation report names it); a readable one outside
+    `domain.site.observation_mjd_range` raises ImplausibleDate, so the file is quarantined.
+    """
+    low, high = site.observation_mjd_range()
     for key, fmt in (("MJD-OBS", "mjd"), ("DATE-OBS", None), (spec.start_keyword, None)):
         value = header.get(key)
         if value in (None, "") or isinstance(value, bool):
             continue
         try:
-            t = Time(float(value), format="mjd", scale="utc") if fmt else Time(str(value), scale="utc")
-        except ValueError:
+            mjd = float(value) if fmt else float(Time(str(value), scale="utc").mjd)
+        except (ValueError, TypeError, OverflowError):
             continue
-        return t.to_datetime(timezone=dt.UTC)
+        if not (math.isfinite(mjd) and low <= mjd <= high):
+            raise ImplausibleDate(f"implausible observation date {key} = {value!r} "
+                                  f"(outside {site.FIRST_LIGHT.year} to one year from now)")
+        return Time(mjd, format="mjd", scale="utc").to_datetime(timezone=dt.UTC)
     return None
 
 
@@ -133,11 +148,37 @@ def raw_file_ingest(path: Path, *, run: PipelineRun | None = None) -> tuple[RawF
         return _quarantine(path, sha, size, f"cannot consolidate: {exc.args[0]}", run)
     except (VerifyError, ValueError) as exc:  # unparsable card, non-ASCII bytes in the header
         return _quarantine(path, sha, size, f"unreadable primary header: {exc}", run)
+    try:
+        return _consolidate_and_register(path, sha, size, header, spec, run)
+    except ImplausibleDate as exc:
+        return _quarantine(path, sha, size, str(exc), run)
+    except (OperationalError, InterfaceError):
+        raise  # the database is away: nothing to say about the file, the run fails and is retried
+    except Exception as exc:  # noqa: BLE001 - one file's unforeseen fault must never stop the run
+        log.exception("ingest of %s failed", path)
+        _remove_copies(sha, path)
+        return _quarantine(path, sha, size, f"cannot ingest: {type(exc).__name__}: {exc}", run)
+
+
+def _copies(sha: str, path: Path) -> tuple[Path, Path]:
+    return (internal_root() / "raw" / sha[:2] / f"{sha}{path.suffix}",
+            internal_root() / "consolidated" / sha[:2] / f"{sha}.fits")
+
+
+def _remove_copies(sha: str, path: Path) -> None:
+    """Delete our copies of a file that is not registered (never a registered file's copies)."""
+    if not RawFile.objects.filter(sha256=sha).exists():
+        for copy in _copies(sha, path):
+            copy.unlink(missing_ok=True)
+
+
+def _consolidate_and_register(path: Path, sha: str, size: int, header: dict, spec,
+                              run: PipelineRun | None) -> tuple[RawFile, str]:
     when = _when(header, spec)
     ctx, obs = ob_context_for(spec.name, when, header.get("OBJECT") or header.get(spec.target_keyword) or "")
     result = consolidation.consolidate(header, spec, ctx)
-    stored = fitsfiles.store_copy(path, internal_root() / "raw" / sha[:2] / f"{sha}{path.suffix}", sha)
-    cons_path = internal_root() / "consolidated" / sha[:2] / f"{sha}.fits"
+    raw_copy, cons_path = _copies(sha, path)
+    stored = fitsfiles.store_copy(path, raw_copy, sha)
     try:
         if not cons_path.exists():
             fitsfiles.write_consolidated(stored, cons_path, result.header, result.history, sha)

@@ -12,7 +12,8 @@ def run_list(*, kind: str | None = None) -> QuerySet[PipelineRun]:
 
 
 def raw_files_for_night(*, night) -> QuerySet[RawFile]:
-    return RawFile.objects.filter(night=night).select_related("l0", "observation").order_by("l0__mjd_start", "pk")
+    return (RawFile.objects.filter(night=night).select_related("l0", "observation")
+            .prefetch_related("reduction_outputs__product_version").order_by("l0__mjd_start", "pk"))
 
 
 def night_consolidation_issues(*, night) -> list[dict]:

@@ -10,7 +10,7 @@ import logging
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 
 from pipelines.ingest import internal_root, landing_files, raw_file_ingest
 from pipelines.models import PipelineRun, RawFile
@@ -35,30 +35,53 @@ def ingest_run_create(*, paths: list[str] | None = None, requested_by=None, redu
 
 
 def ingest_run_execute(*, run: PipelineRun) -> PipelineRun:
-    """Ingest every landing file of the run; bad files are quarantined and the run goes on."""
+    """Ingest every landing file of the run; bad files are quarantined and the run goes on.
+
+    Should the run itself die (database away, worker killed by an exception), the files it
+    registered still get their L1 run before the error propagates.
+    """
     files = landing_files(run.parameters.get("paths", []))
     run = run_start(run_id=run.pk, total=len(files))
     outcomes: dict[str, str] = dict(run.report.get("files", {}))
     errors: list[str] = []
-    for path in files:
-        key = str(path)
-        if key in outcomes:  # already handled before a redelivery
-            continue
-        try:
-            raw, outcome = raw_file_ingest(path, run=run)
-        except OSError as exc:  # vanished or unreadable from the file system: report and go on
-            outcome, raw = "error", None
-            errors.append(f"{path.name}: {exc}")
-        outcomes[key] = outcome if raw is None or outcome != "quarantined" else f"quarantined: {raw.quarantine_reason}"
-        run_advance(run_id=run.pk, done=len(outcomes), report={"files": outcomes, **_counts(outcomes)})
-    report = {"files": outcomes, **_counts(outcomes)}
-    l1_runs = []
-    if run.parameters.get("reduce", True):
-        l1_runs = [str(r.pk) for r in _l1_runs_for_ingest(run)]
-    report["l1_runs"] = l1_runs
+    try:
+        for path in files:
+            key = str(path)
+            if key in outcomes:  # already handled before a redelivery
+                continue
+            outcomes[key] = _ingest_one(path, run, errors)
+            run_advance(run_id=run.pk, done=len(outcomes), report={"files": outcomes, **_counts(outcomes)})
+    except BaseException:
+        _reduce_registered(run)
+        raise
+    report = {"files": outcomes, **_counts(outcomes), "l1_runs": _reduce_registered(run)}
     run_complete(run_id=run.pk, done=len(outcomes), report=report, error_summary="\n".join(errors))
     run.refresh_from_db()
     return run
+
+
+def _ingest_one(path: Path, run: PipelineRun, errors: list[str]) -> str:
+    """The outcome of one landing file; a file-system fault is reported, never raised."""
+    try:
+        raw, outcome = raw_file_ingest(path, run=run)
+    except (OperationalError, InterfaceError):
+        raise
+    except Exception as exc:  # noqa: BLE001 - vanished, unreadable, or even quarantine failed: report, go on
+        log.exception("ingest of %s failed", path)
+        errors.append(f"{path.name}: {type(exc).__name__}: {exc}")
+        return "error"
+    return f"quarantined: {raw.quarantine_reason}" if outcome == "quarantined" else outcome
+
+
+def _reduce_registered(run: PipelineRun) -> list[str]:
+    """L1 runs for the files this ingest registered (none when the run asked not to reduce)."""
+    if not run.parameters.get("reduce", True):
+        return []
+    try:
+        return [str(r.pk) for r in _l1_runs_for_ingest(run)]
+    except (OperationalError, InterfaceError):
+        log.exception("no L1 run for ingest %s: database unavailable", run.pk)
+        return []
 
 
 def _counts(outcomes: dict[str, str]) -> dict[str, int]:
@@ -70,7 +93,7 @@ def _counts(outcomes: dict[str, str]) -> dict[str, int]:
 def _l1_runs_for_ingest(ingest: PipelineRun) -> list[PipelineRun]:
     """One L1 run per night that got new consolidated files in this ingest (created once, even on redelivery)."""
     nights = (RawFile.objects.filter(ingest_run=ingest, status=RawFile.Status.CONSOLIDATED, night__isnull=False)
-              .values_list("night", flat=True).distinct())
+              .order_by().values_list("night", flat=True).distinct())
     runs = []
     for night_id in nights:
         existing = PipelineRun.objects.filter(kind=PipelineRun.Kind.L1, night_id=night_id,

@@ -7,14 +7,16 @@ import uuid
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 
 from pipelines import selectors
 from pipelines.models import PipelineRun
 from surveys.models import Night
+from surveys.naming import sort_rows
 from surveys.selectors import programs_with_role
 
 STAFF_ROLES = ("operator", "data_manager", "pi")
+DEDICATED_PAGES = {PipelineRun.Kind.L2: "calibration:run-detail", PipelineRun.Kind.L3: "analysis:run-detail"}
 
 
 def _require_pipeline_viewer(user) -> None:
@@ -35,9 +37,14 @@ def run_list(request):
     if kind and kind not in PipelineRun.Kind.values:
         kind = None
     runs = list(selectors.run_list(kind=kind)[:100])
+    columns = {"kind": lambda r: r.get_kind_display(), "night": lambda r: r.night.date.toordinal() if r.night
+               else None, "phase": lambda r: r.phase, "started": lambda r: r.started.timestamp() if r.started
+               else None, "finished": lambda r: r.finished.timestamp() if r.finished else None,
+               "created": lambda r: r.created.timestamp(), "progress": lambda r: r.done}
+    runs, _, _ = sort_rows(runs, request.GET.get("sort"), columns, "-created")
     return render(request, "pipelines/run_list.html", {
         "runs": [(r, _progress(r)) for r in runs], "kind": kind, "kinds": PipelineRun.Kind.choices,
-        "any_running": any(r.phase in ("pending", "running") for r in runs)})
+        "any_running": any(r.phase in ("pending", "running") for r in runs), "default_sort": "-created"})
 
 
 @login_required
@@ -54,8 +61,10 @@ def run_progress(request):
 
 @login_required
 def run_detail(request, run_id):
-    _require_pipeline_viewer(request.user)
     run = get_object_or_404(PipelineRun.objects.select_related("night"), pk=run_id)
+    if run.kind in DEDICATED_PAGES:  # one page per run: the calibration / analysis page (its own access check)
+        return redirect(DEDICATED_PAGES[run.kind], run.pk)
+    _require_pipeline_viewer(request.user)
     files = sorted((run.report or {}).get("files", {}).items())
     return render(request, "pipelines/run_detail.html", {
         "run": run, "progress": _progress(run),

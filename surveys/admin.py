@@ -1,4 +1,4 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 
 from surveys import models
 
@@ -73,10 +73,25 @@ class CalibratorAdmin(admin.ModelAdmin):
 
 @admin.register(models.CalibratorFlag)
 class CalibratorFlagAdmin(admin.ModelAdmin):
-    list_display = ["calibrator", "kind", "active", "declared_by", "declared_at"]
-    list_filter = ["kind", "active"]
+    list_display = ["calibrator", "kind", "state", "night", "active", "declared_by", "declared_at", "confirmed_by"]
+    list_filter = ["kind", "state", "active"]
     search_fields = ["calibrator__name", "comment"]
     raw_id_fields = ["observation"]
+    actions = ["confirm"]
+
+    @admin.action(description="Confirm the selected proposals (exclude the star on every night)")
+    def confirm(self, request, queryset):
+        from issp_portal.exceptions import PermissionRefused, ValidationFailed
+        from surveys.services import calibrator_flag_confirm
+
+        done = 0
+        for flag in queryset.filter(state=models.CalibratorFlag.State.PROPOSED):
+            try:
+                calibrator_flag_confirm(flag=flag, by=request.user)
+                done += 1
+            except (PermissionRefused, ValidationFailed) as exc:
+                self.message_user(request, f"{flag}: {exc}", level=messages.ERROR)
+        self.message_user(request, f"{done} proposal(s) confirmed.")
 
 
 @admin.register(models.Observation)

@@ -107,3 +107,32 @@ def format_dec_many(dec_degs: list[float]) -> list[str]:
         return []
     angles = Angle(np.asarray(dec_degs, dtype=float), unit=u.deg)
     return [str(s) for s in angles.to_string(unit=u.deg, sep=":", precision=1, pad=True, alwayssign=True)]
+
+
+def cone_separations(ra0_deg: float, dec0_deg: float, ra_degs: list[float], dec_degs: list[float]) -> np.ndarray:
+    """Angular distance (degrees) of each position from the cone centre (astropy, great circle)."""
+    if not ra_degs:
+        return np.zeros(0)
+    centre = SkyCoord(ra=ra0_deg * u.deg, dec=dec0_deg * u.deg, frame="icrs")
+    points = SkyCoord(ra=np.asarray(ra_degs, dtype=float) * u.deg, dec=np.asarray(dec_degs, dtype=float) * u.deg,
+                      frame="icrs")
+    return centre.separation(points).deg
+
+
+def parse_cone(ra, dec, radius_arcmin) -> tuple[float, float, float]:
+    """(ra_deg, dec_deg, radius_deg) of a cone search; CoordinateError names the bad field."""
+    try:
+        ra_deg = ra_to_deg(ra)
+    except CoordinateError as exc:
+        raise CoordinateError(f"ra: {exc}") from None
+    try:
+        dec_deg = dec_to_deg(dec)
+    except CoordinateError as exc:
+        raise CoordinateError(f"dec: {exc}") from None
+    try:
+        radius = float(radius_arcmin) if str(radius_arcmin or "").strip() else 10.0
+    except ValueError:
+        raise CoordinateError(f"radius: {radius_arcmin!r} is not a number of arcminutes") from None
+    if not 0 < radius <= 600:
+        raise CoordinateError(f"radius: {radius} arcmin is outside 0-600")
+    return ra_deg, dec_deg, radius / 60.0

@@ -2,15 +2,32 @@
 from __future__ import annotations
 
 import django_filters
-from django.db.models import Q
+from django.db.models import Q, QuerySet, TextField, Value
+from django.db.models.functions import Replace, Upper
 
 from surveys.models import Calibrator, Program, SurveyGoal, Target
+from surveys.naming import name_key
 from surveys.progress import STATUSES
 
 SORTS = [
     ("name", "Name"), ("-completion", "Completion (high first)"), ("completion", "Completion (low first)"),
     ("ra_deg", "RA"), ("mag_v", "V magnitude"), ("priority", "PI priority"), ("-last_obs", "Last observed"),
 ]
+
+
+def _squashed(field: str):
+    text = TextField()
+    return Replace(Replace(Upper(field, output_field=text), Value(" "), Value(""), output_field=text),
+                   Value("_"), Value(""), output_field=text)
+
+
+def star_search(queryset: QuerySet, value: str) -> QuerySet:
+    """Names and other names, blind to case, spaces and underscores: HD219080 = "HD 219080" = "hd 219080"."""
+    key = name_key(value)
+    if not key:
+        return queryset
+    return queryset.annotate(_name_key=_squashed("name"), _ids_key=_squashed("identifiers")).filter(
+        Q(_name_key__contains=key) | Q(_ids_key__contains=key) | Q(name__icontains=value.strip()))
 
 
 class TargetStatusFilter(django_filters.FilterSet):
@@ -38,7 +55,7 @@ class TargetStatusFilter(django_filters.FilterSet):
         self.filters["instrument"].extra["choices"] = [(i, i) for i in instruments]
 
     def search(self, queryset, name, value):
-        return queryset.filter(Q(name__icontains=value) | Q(identifiers__icontains=value))
+        return star_search(queryset, value)
 
     def by_program(self, queryset, name, value):
         return queryset.filter(pk__in=SurveyGoal.objects.filter(program=value).values("target"))
@@ -62,7 +79,7 @@ class CalibratorFilter(django_filters.FilterSet):
         fields: list[str] = []
 
     def search(self, queryset, name, value):
-        return queryset.filter(Q(name__icontains=value) | Q(identifiers__icontains=value))
+        return star_search(queryset, value)
 
     def by_flag(self, queryset, name, value):
         flagged = Q(flags__active=True)
@@ -81,4 +98,4 @@ class TargetListFilter(django_filters.FilterSet):
         fields: list[str] = []
 
     def search(self, queryset, name, value):
-        return queryset.filter(Q(name__icontains=value) | Q(identifiers__icontains=value))
+        return star_search(queryset, value)

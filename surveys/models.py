@@ -197,9 +197,18 @@ class CalibratorFlag(models.Model):
         BAD_BINARY = "bad_binary", "Bad (binarity signal)"
         SUSPECT = "suspect", "Suspect (automatic, to confirm)"
 
+    class State(models.TextChoices):
+        PROPOSED = "proposed", "Proposed (automatic, excludes the star only on its night until confirmed)"
+        CONFIRMED = "confirmed", "Confirmed"
+
     calibrator = models.ForeignKey(Calibrator, on_delete=models.CASCADE, related_name="flags")
     kind = models.CharField(max_length=20, choices=Kind.choices)
     active = models.BooleanField(default=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.CONFIRMED)
+    night = models.DateField(null=True, blank=True, help_text="Night whose data gave the evidence (proposals).")
+    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+    confirmed_at = models.DateTimeField(null=True, blank=True)
     declared_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     declared_at = models.DateTimeField(auto_now_add=True)
     observation = models.ForeignKey(

@@ -170,3 +170,37 @@ def calibrator_flags_by_name(names: list[str]) -> dict[str, list[str]]:
         if reasons:
             found[name] = reasons
     return found
+
+
+def night_links(*, user, night: Night) -> dict:
+    """What a night connects to (plans, raw files, L2 runs, products), counted through the access policy."""
+    from archive.models import Product
+    from archive.selectors import product_access
+    from pipelines.calibration import selectors as cal_selectors
+    from pipelines.models import RawFile
+    from surveys.planning.models import NightPlan
+
+    products = [p for p in Product.objects.filter(night=night).select_related("program")
+                if product_access(user=user, product=p)]
+    return {
+        "plans": NightPlan.objects.filter(night=night, program__in=programs_visible_to(user=user))
+        .select_related("program"),
+        "pipeline_viewer": user.is_staff or programs_with_role(
+            user=user, roles=("operator", "data_manager", "pi")).exists(),
+        "n_raw": RawFile.objects.filter(night=night).count(),
+        "n_l2_runs": cal_selectors.calibration_runs_visible_to(user=user).filter(night=night).count(),
+        "n_products": len(products),
+        "can_rerun": cal_selectors.can_rerun_l2(user=user, night=night),
+    }
+
+
+def target_obs_visible(*, user, target: Target) -> list:
+    """The target's OBs in the programs the user belongs to (staff: all); none for anonymous visitors."""
+    from obs_server.models import ObservingBlock
+
+    if user is None or not user.is_authenticated:
+        return []
+    qs = ObservingBlock.objects.filter(target=target).select_related("program", "night").order_by("-submitted_at")
+    if not user.is_staff:
+        qs = qs.filter(program__in=programs_visible_to(user=user).filter(pk__in=viewer_for(user).program_ids))
+    return list(qs[:100])

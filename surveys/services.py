@@ -9,6 +9,7 @@ import math
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from issp_portal.exceptions import PermissionRefused, ValidationFailed
 from surveys.coords import CoordinateError, dec_to_deg, ra_to_deg
@@ -154,11 +155,17 @@ def user_can_flag_calibrators(user) -> bool:
 
 @transaction.atomic
 def calibrator_flag_create(*, calibrator: Calibrator, kind: str, declared_by, comment: str = "",
-                           observation: Observation | None = None, evidence: dict | None = None) -> CalibratorFlag:
-    """Declare a calibrator unusable, with who, when, which observation shows it and why."""
-    if not user_can_flag_calibrators(declared_by):
-        raise PermissionRefused("only staff and data managers may flag calibrators")
+                           observation: Observation | None = None, evidence: dict | None = None,
+                           proposed_on=None) -> CalibratorFlag:
+    """Declare a calibrator unusable, with who, when, which observation shows it and why.
+
+    `proposed_on` (a night date) makes an automatic proposal instead: no person declares it, it
+    excludes the star on that night only, and everywhere once a person confirms it
+    (`calibrator_flag_confirm`). One active proposal per star and night.
+    """
     errors = {}
+    if proposed_on is None and not user_can_flag_calibrators(declared_by):
+        raise PermissionRefused("only staff and data managers may flag calibrators")
     if kind not in CalibratorFlag.Kind.values:
         errors["kind"] = f"{kind!r} is not one of {', '.join(CalibratorFlag.Kind.values)}"
     if kind == CalibratorFlag.Kind.BAD_BINARY and observation is None and not (evidence or {}).get("url"):
@@ -167,10 +174,29 @@ def calibrator_flag_create(*, calibrator: Calibrator, kind: str, declared_by, co
         errors["comment"] = "say what the evidence is"
     if errors:
         raise ValidationFailed("calibrator flag refused", errors)
+    if proposed_on is not None:
+        existing = CalibratorFlag.objects.filter(calibrator=calibrator, kind=kind, active=True,
+                                                 state=CalibratorFlag.State.PROPOSED, night=proposed_on).first()
+        if existing:
+            return existing
     return CalibratorFlag.objects.create(
-        calibrator=calibrator, kind=kind, declared_by=declared_by, comment=comment.strip(),
-        observation=observation, evidence=evidence or {},
+        calibrator=calibrator, kind=kind, declared_by=declared_by if proposed_on is None else None,
+        comment=comment.strip(), observation=observation, evidence=evidence or {},
+        state=CalibratorFlag.State.PROPOSED if proposed_on is not None else CalibratorFlag.State.CONFIRMED,
+        night=proposed_on,
     )
+
+
+@transaction.atomic
+def calibrator_flag_confirm(*, flag: CalibratorFlag, by) -> CalibratorFlag:
+    """A person confirms an automatic proposal: from now on it excludes the star on every night."""
+    if not user_can_flag_calibrators(by):
+        raise PermissionRefused("only staff and data managers may confirm calibrator flags")
+    if not flag.active:
+        raise ValidationFailed("calibrator flag refused", {"active": "a withdrawn flag cannot be confirmed"})
+    flag.state, flag.confirmed_by, flag.confirmed_at = CalibratorFlag.State.CONFIRMED, by, timezone.now()
+    flag.save(update_fields=["state", "confirmed_by", "confirmed_at"])
+    return flag
 
 
 @transaction.atomic

@@ -1,10 +1,11 @@
 from django.urls import path
 
-from surveys import views
+from surveys import views, views_desk
 
 app_name = "surveys"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("desk/", views_desk.desk, name="desk"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("targets/", views.target_list, name="target-list"),
     path("targets/<int:pk>/", views.target_detail, name="target-detail"),

@@ -16,8 +16,17 @@ from django.urls import NoReverseMatch, reverse
 
 from issp_portal.exceptions import ApplicationError
 from surveys import dashboard as dash
-from surveys import plots, selectors, services
-from surveys.coords import format_dec, format_dec_many, format_ra, format_ra_many, galactic
+from surveys import naming, plots, selectors, services
+from surveys.coords import (
+    CoordinateError,
+    cone_separations,
+    format_dec,
+    format_dec_many,
+    format_ra,
+    format_ra_many,
+    galactic,
+    parse_cone,
+)
 from surveys.filters import CalibratorFilter, TargetListFilter, TargetStatusFilter
 from surveys.forms import CalibratorFlagForm
 from surveys.models import Calibrator, CalibratorFlag, Night, Observation, Program, Target
@@ -28,7 +37,9 @@ EXPORT_COLUMNS = ["name", "ra", "dec", "mag_v", "spectral_type", "priority", "pr
 
 
 def home(request):
-    """Landing page: public metadata of the programs (no proprietary data)."""
+    """Landing page: public metadata of the programs (no proprietary data); a logged-in person's home is the desk."""
+    if request.user.is_authenticated:
+        return redirect("surveys:desk")
     programs = Program.objects.annotate(n_targets=Count("targets", distinct=True)).order_by("priority", "code")
     context = {"programs": programs, "n_targets": Target.objects.count(), "n_nights": Night.objects.count()}
     return render(request, "surveys/home.html", context)
@@ -86,15 +97,47 @@ def dashboard(request):
     return render(request, "surveys/dashboard.html", context)
 
 
+STAR_COLUMNS = {"name": lambda s: s.name, "ra": lambda s: s.ra_deg, "dec": lambda s: s.dec_deg,
+                "mag_v": lambda s: s.mag_v, "mag_h": lambda s: s.mag_h, "mag_k": lambda s: s.mag_k,
+                "spectral_type": lambda s: s.spectral_type}
+
+
+def _cone(request, stars: list) -> tuple[list, dict]:
+    """Keep the stars inside the cone of ?ra=&dec=&radius= (arcmin); the distance is kept for the table."""
+    g = request.GET
+    cone = {"ra": g.get("ra", "").strip(), "dec": g.get("dec", "").strip(), "radius": g.get("radius", "").strip()}
+    if not (cone["ra"] or cone["dec"]):
+        return stars, cone
+    ra0, dec0, radius = parse_cone(cone["ra"], cone["dec"], cone["radius"])  # CoordinateError: the caller says 400
+    seps = cone_separations(ra0, dec0, [s.ra_deg for s in stars], [s.dec_deg for s in stars])
+    inside = []
+    for star, sep in zip(stars, seps, strict=True):
+        if sep <= radius:
+            star.distance_arcmin = float(sep) * 60
+            inside.append(star)
+    cone["active"] = True
+    return inside, cone
+
+
 def target_list(request):
-    """Public target metadata: names, positions, photometry, programs."""
+    """Public target metadata: names, positions, photometry, programs; name and cone search, sortable columns."""
     qs = Target.objects.prefetch_related("programs").order_by("name")
     filterset = TargetListFilter(request.GET or None, queryset=qs)
-    page = Paginator(filterset.qs if filterset.is_valid() else qs, 50).get_page(request.GET.get("page"))
+    targets = list(filterset.qs if filterset.is_valid() else qs)
+    status, error = 200, ""
+    try:
+        targets, cone = _cone(request, targets)
+    except CoordinateError as exc:
+        targets, cone, status, error = [], {k: request.GET.get(k, "") for k in ("ra", "dec", "radius")}, 400, str(exc)
+    columns = {**STAR_COLUMNS, "distance": lambda s: getattr(s, "distance_arcmin", None)}
+    targets, _, _ = naming.sort_rows(targets, request.GET.get("sort"), columns,
+                                     "distance" if cone.get("active") else "name")
+    page = Paginator(targets, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "surveys/target_list.html",
-                  {"filter": filterset, "page": page, "query": query.urlencode()})
+    return render(request, "surveys/target_list.html", {
+        "filter": filterset, "page": page, "query": query.urlencode(), "cone": cone, "cone_error": error,
+        "default_sort": "distance" if cone.get("active") else "name"}, status=status)
 
 
 def _download_url(version) -> str | None:
@@ -148,6 +191,7 @@ def target_detail(request, pk: int):
         "calibrators": sorted(calibrators.values(), key=lambda c: c.name), "goal_row": goals[0] if goals else None,
         "sees_notes": sees_notes, "timeline_plot": plots.observations_timeline(observations),
         "uv_plot": plots.uv_coverage(_uv_files(products)),
+        "target_obs": selectors.target_obs_visible(user=request.user, target=target),
     }
     return render(request, "surveys/target_detail.html", context)
 
@@ -157,10 +201,14 @@ def night_list(request):
     semester = request.GET.get("semester")
     if semester:
         nights = nights.filter(semester__code=semester)
-    page = Paginator(nights, 50).get_page(request.GET.get("page"))
+    columns = {"date": lambda n: n.date.toordinal(), "semester": lambda n: n.semester.code if n.semester else None,
+               "status": lambda n: n.get_status_display(), "hours_lost": lambda n: n.hours_lost,
+               "n_obs": lambda n: n.n_obs, "instruments": lambda n: ", ".join(n.instruments or [])}
+    rows, _, _ = naming.sort_rows(list(nights), request.GET.get("sort"), columns, "-date")
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
     semesters = Night.objects.exclude(semester=None).values_list("semester__code", flat=True).distinct()
-    return render(request, "surveys/night_list.html",
-                  {"page": page, "semesters": sorted(set(semesters)), "semester": semester})
+    return render(request, "surveys/night_list.html", {"page": page, "semesters": sorted(set(semesters)),
+                                                       "semester": semester, "default_sort": "-date"})
 
 
 def night_detail(request, date: str):
@@ -181,6 +229,7 @@ def night_detail(request, date: str):
         context["observations"] = (night.observations.select_related("program", "target", "ob")
                                    .prefetch_related("calibrators").order_by("start"))
         context["ingest_issues"] = pipeline_selectors.night_consolidation_issues(night=night)
+        context["links"] = selectors.night_links(user=request.user, night=night)
         context["quarantined"] = RawFile.objects.filter(night=night, status=RawFile.Status.QUARANTINED)
     return render(request, "surveys/night_detail.html", context)
 
@@ -191,7 +240,11 @@ def calibrator_list(request):
     qs = Calibrator.objects.prefetch_related(active).annotate(
         n_obs=Count("observations", distinct=True)).order_by("name")
     filterset = CalibratorFilter(request.GET or None, queryset=qs)
-    page = Paginator(filterset.qs if filterset.is_valid() else qs, 50).get_page(request.GET.get("page"))
+    columns = {**STAR_COLUMNS, "udd_r": lambda c: c.udd_r, "udd_h": lambda c: c.udd_h, "udd_k": lambda c: c.udd_k,
+               "ldd": lambda c: c.ldd, "n_obs": lambda c: c.n_obs, "flags": lambda c: len(c.active_flags)}
+    rows, _, _ = naming.sort_rows(list(filterset.qs if filterset.is_valid() else qs), request.GET.get("sort"),
+                                  columns, "name")
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "surveys/calibrator_list.html",

@@ -6,8 +6,17 @@ radian (B/λ), closure phases in degrees.
 
 - Fits: weighted least squares (`scipy.optimize.least_squares`) started from a
   vectorised χ² grid so the fit never lands on a secondary lobe.
-- Formal errors: from the Jacobian, scaled by √χ²_red (when the model does not
-  explain the data to its error bars, the bars are too small by that factor).
+- Errors that do not average down: an L2 file of the portal carries, besides VIS2ERR, its
+  statistical part and one signed term per calibrator (the V² shift if that calibrator's
+  diameter were 1σ larger), read as a relative term R_ic = S_ic / V²_i. The fit adds one
+  nuisance parameter ε_c ~ N(0, 1) per calibrator star: model_i = V²(θ)_i (1 + Σ_c R_ic ε_c),
+  residuals (model − y)/σ_stat plus the prior ε_c. To first order this is the generalised
+  least-squares fit with covariance diag(σ_stat²) + S Sᵀ (the same calibrator on several nights
+  stays one parameter), so a calibrator's diameter error reaches θ in full instead of being
+  divided by √N. The term multiplies the model, not the data: a term proportional to the noisy
+  data would let the fit shrink the data and bias θ.
+- Formal errors: from the Jacobian, scaled by √χ²_red when χ²_red > 1 (the model does not
+  explain the data to its error bars); never shrunk when χ²_red < 1.
 - Bootstrap: resample whole nights (or whole baselines when there is only one
   night) with replacement, because errors are correlated within a night or a
   baseline; all bootstrap samples are refitted at once (vectorised Gauss-Newton).
@@ -75,17 +84,30 @@ def _ld_table(law: str, coeff: float) -> np.ndarray:
     return vis_power_law(_XT, coeff) if law == "power" else vis_linear(_XT, coeff)
 
 
-def vis2_model_fast(sf: np.ndarray, theta_mas, *, model: str = "ud", law: str = "power", coeff: float = 0.0):
+def vis2_model_fast(sf: np.ndarray, theta_mas, *, model: str = "ud", law: str = "power", coeff=0.0):
     """Same as `vis2_model`, with LD visibilities interpolated in a table (≤1e-6 off): fractional-order
-    Bessel functions cost ~1 µs each, too slow for χ² grids and bootstrap refits."""
+    Bessel functions cost ~1 µs each, too slow for χ² grids and bootstrap refits. `coeff` may be an
+    array broadcast against the points (one coefficient per spectral channel)."""
     if model == "ud":
         return vis2_model(sf, theta_mas, model="ud")
     x = np.pi * np.asarray(theta_mas, dtype=float) * MAS * sf
-    vis = np.interp(x, _XT, _ld_table(law, round(float(coeff), 6)))
+    if np.ndim(coeff) == 0:
+        vis = _vis_ld_fast(x, law, float(coeff))
+    else:  # one table per distinct coefficient
+        coeffs = np.broadcast_to(np.asarray(coeff, dtype=float), x.shape)
+        vis = np.empty_like(x)
+        for value in np.unique(coeffs):
+            mask = coeffs == value
+            vis[mask] = _vis_ld_fast(x[mask], law, float(value))
+    return vis * vis
+
+
+def _vis_ld_fast(x: np.ndarray, law: str, coeff: float) -> np.ndarray:
+    vis = np.interp(x, _XT, _ld_table(law, round(coeff, 6)))
     big = x > _XT[-1]
     if np.any(big):
         vis[big] = (vis_power_law(x[big], coeff) if law == "power" else vis_linear(x[big], coeff))
-    return vis * vis
+    return vis
 
 
 # --- results -------------------------------------------------------------------------------
@@ -100,6 +122,7 @@ class DiskFit:
     coeff: float | None = None
     coeff_err: float | None = None
     coeff_fitted: bool = False
+    coeff_range: list[float] | None = None  # [min, max] when the coefficient is given per spectral channel
     err_bootstrap: float | None = None
     n_bootstrap: int = 0
     bootstrap_over: str = ""
@@ -140,15 +163,24 @@ def _chi2_grid(sf, y, err, model, law, coeff) -> np.ndarray:
 
 
 def fit_disk(sf: np.ndarray, vis2: np.ndarray, err: np.ndarray, *, model: str = "ud", law: str = "power",
-             coeff: float | None = 0.0) -> DiskFit:
-    """Least-squares diameter; for "ld" with coeff=None the coefficient is fitted too."""
+             coeff: float | np.ndarray | None = 0.0, cal_terms: np.ndarray | None = None) -> DiskFit:
+    """Least-squares diameter; for "ld" with coeff=None the coefficient is fitted too, an array gives one
+    coefficient per point (limb darkening per spectral channel).
+
+    With `cal_terms` (n, ncal), `err` is the statistical error and each column a relative correlated
+    calibration term, marginalised with one nuisance parameter per column (module docstring).
+    """
     sf, vis2, err = (np.asarray(a, dtype=float) for a in (sf, vis2, err))
     n = sf.size
     if n < 2:
         raise ValueError("at least two V² points are needed for a fit")
     fit_coeff = model == "ld" and coeff is None
-    start_coeff = float(np.mean(COEFF_BOUNDS[law])) / 2 if fit_coeff else (coeff or 0.0)
-    theta0 = float(_GRID[np.argmin(_chi2_grid(sf, vis2, err, model, law, start_coeff))])
+    start_coeff = float(np.mean(COEFF_BOUNDS[law])) / 2 if fit_coeff else (0.0 if coeff is None else coeff)
+    total = err if cal_terms is None else np.sqrt(err**2 + vis2**2 * np.sum(np.asarray(cal_terms) ** 2, axis=1))
+    theta0 = float(_GRID[np.argmin(_chi2_grid(sf, vis2, total, model, law, start_coeff))])
+    if cal_terms is not None and np.asarray(cal_terms).shape[1] > 0:
+        return _fit_with_calibration(sf, vis2, err, np.asarray(cal_terms, dtype=float), theta0, model, law,
+                                     start_coeff, fit_coeff)
 
     if fit_coeff:
         lo, hi = COEFF_BOUNDS[law]
@@ -165,14 +197,70 @@ def fit_disk(sf: np.ndarray, vis2: np.ndarray, err: np.ndarray, *, model: str = 
     dof = max(n - sol.x.size, 1)
     chi2_red = float(2.0 * sol.cost / dof)
     try:
-        cov = np.linalg.inv(sol.jac.T @ sol.jac) * max(chi2_red, 1e-12)
+        cov = np.linalg.inv(sol.jac.T @ sol.jac) * max(chi2_red, 1.0)
         errs = np.sqrt(np.clip(np.diag(cov), 0, None))
     except np.linalg.LinAlgError:
         errs = np.full(sol.x.size, np.nan)
     return DiskFit(
         model=model, theta=float(sol.x[0]), err_formal=float(errs[0]), chi2_red=chi2_red, n_points=n,
-        law=law if model == "ld" else "", coeff=(float(sol.x[1]) if fit_coeff else start_coeff) if model == "ld"
-        else None, coeff_err=float(errs[1]) if fit_coeff else None, coeff_fitted=fit_coeff,
+        law=law if model == "ld" else "", coeff=(float(sol.x[1]) if fit_coeff else float(np.mean(start_coeff)))
+        if model == "ld" else None, coeff_err=float(errs[1]) if fit_coeff else None, coeff_fitted=fit_coeff,
+        coeff_range=_coeff_range(model, start_coeff),
+    )
+
+
+def _coeff_range(model: str, coeff) -> list[float] | None:
+    """[min, max] of per-channel coefficients (None for a UD or a single coefficient)."""
+    return [float(np.min(coeff)), float(np.max(coeff))] if model == "ld" and np.ndim(coeff) > 0 else None
+
+
+def _fit_with_calibration(sf, vis2, err, terms, theta0, model, law, coeff0, fit_coeff) -> DiskFit:
+    """θ (and the LD coefficient) with one N(0, 1) nuisance per calibration term (see module docstring)."""
+    n, ncal = terms.shape
+    lo, hi = COEFF_BOUNDS.get(law, (0.0, 1.0))
+    nmod = 2 if fit_coeff else 1
+
+    def model_v2(p):
+        c = p[1] if fit_coeff else coeff0
+        if fit_coeff:
+            return vis2_model(sf, p[0], model=model, law=law, coeff=c)
+        return vis2_model_fast(sf, p[0], model=model, law=law, coeff=c)
+
+    def residuals(p):
+        eps = p[nmod:]
+        return np.concatenate([(model_v2(p) * (1.0 + terms @ eps) - vis2) / err, eps])
+
+    def jac(p):
+        j = np.zeros((n + ncal, nmod + ncal))
+        m, scale = model_v2(p), 1.0 + terms @ p[nmod:]
+        h = 1e-6 * max(abs(p[0]), 1e-3)
+        dp = p.copy()
+        dp[0] += h
+        j[:n, 0] = (model_v2(dp) - m) / h * scale / err
+        if fit_coeff:
+            dc = p.copy()
+            dc[1] += 1e-5
+            j[:n, 1] = (model_v2(dc) - m) / 1e-5 * scale / err
+        j[:n, nmod:] = (m / err)[:, None] * terms
+        j[n:, nmod:] = np.eye(ncal)
+        return j
+
+    x0 = np.concatenate([[theta0], [coeff0] if fit_coeff else [], np.zeros(ncal)])
+    lower = np.concatenate([[1e-4], [lo] if fit_coeff else [], np.full(ncal, -np.inf)])
+    upper = np.concatenate([[500.0], [hi] if fit_coeff else [], np.full(ncal, np.inf)])
+    sol = least_squares(residuals, x0, jac=jac, bounds=(lower, upper), x_scale="jac")
+    dof = max(n - nmod, 1)
+    chi2_red = float(2.0 * sol.cost / dof)
+    try:
+        cov = np.linalg.inv(sol.jac.T @ sol.jac) * max(chi2_red, 1.0)
+        errs = np.sqrt(np.clip(np.diag(cov), 0, None))
+    except np.linalg.LinAlgError:
+        errs = np.full(sol.x.size, np.nan)
+    return DiskFit(
+        model=model, theta=float(sol.x[0]), err_formal=float(errs[0]), chi2_red=chi2_red, n_points=n,
+        law=law if model == "ld" else "", coeff=(float(sol.x[1]) if fit_coeff else float(np.mean(coeff0)))
+        if model == "ld" else None, coeff_err=float(errs[1]) if fit_coeff else None, coeff_fitted=fit_coeff,
+        coeff_range=_coeff_range(model, coeff0),
     )
 
 
@@ -232,18 +320,20 @@ def closure_phase_test(t3phi: np.ndarray, t3phi_err: np.ndarray, *, threshold: f
     )
 
 
-def analyse(data, *, ld_law: str = "power", ld_coeff: float | None = None, n_boot: int = 100, seed: int = 0,
-            cp_threshold: float = 3.0, poor_fit_chi2: float = 5.0) -> Analysis:
+def analyse(data, *, ld_law: str = "power", ld_coeff: float | np.ndarray | None = None, n_boot: int = 100,
+            seed: int = 0, cp_threshold: float = 3.0, poor_fit_chi2: float = 5.0) -> Analysis:
     """UD + LD fits, bootstrap errors and the closure-phase test of one target (an `OiData`)."""
     v2 = data.v2
     sf, y, e = v2.spatial_frequency, v2.vis2, v2.vis2_err
-    ud = fit_disk(sf, y, e, model="ud")
-    ld = fit_disk(sf, y, e, model="ld", law=ld_law, coeff=ld_coeff)
+    stat, terms = v2.err_stat, v2.cal_terms
+    ud = fit_disk(sf, y, stat, model="ud", cal_terms=terms)
+    ld = fit_disk(sf, y, stat, model="ld", law=ld_law, coeff=ld_coeff, cal_terms=terms)
     groups, over = bootstrap_groups(v2.night, v2.baseline)
     if n_boot and int(groups.max()) >= 1:
         for fit in (ud, ld):
+            coeff = ld_coeff if fit.model == "ld" and ld_coeff is not None else (fit.coeff or 0.0)
             boots = bootstrap_theta(sf, y, e, groups, theta0=fit.theta, model=fit.model, law=ld_law,
-                                    coeff=fit.coeff or 0.0, n_boot=n_boot, seed=seed)
+                                    coeff=coeff, n_boot=n_boot, seed=seed)
             fit.err_bootstrap, fit.n_bootstrap, fit.bootstrap_over = float(np.std(boots, ddof=1)), n_boot, over
     closure = closure_phase_test(data.t3.t3phi, data.t3.t3phi_err, threshold=cp_threshold)
     flags = []

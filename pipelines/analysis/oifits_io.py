@@ -14,6 +14,8 @@ from pathlib import Path
 import numpy as np
 from astropy.io import fits
 
+from domain.site import night_labels
+
 
 class OifitsReadError(ValueError):
     """The file is not an OIFITS file this module can use (no OI_VIS2, no wavelength table...)."""
@@ -29,8 +31,15 @@ class V2Points:
     vis2: np.ndarray
     vis2_err: np.ndarray
     mjd: np.ndarray
-    night: np.ndarray  # integer night label (floor of MJD - 0.5: one CHARA night)
+    night: np.ndarray  # integer night label: one per CHARA night (local noon to local noon, domain.site)
     baseline: np.ndarray  # "S1-E1"-like label (station indices when names are missing)
+    vis2_err_stat: np.ndarray | None = None  # statistical part of vis2_err (VIS2ERR_STAT), else vis2_err
+    cal_terms: np.ndarray | None = None  # (n, ncal) relative 1σ V² shift per calibrator (VIS2ERR_CALk/VIS2DATA)
+    cal_names: tuple[str, ...] = ()  # calibrator of each cal_terms column (shared across files and nights)
+
+    @property
+    def err_stat(self) -> np.ndarray:
+        return self.vis2_err if self.vis2_err_stat is None else self.vis2_err_stat
 
     @property
     def spatial_frequency(self) -> np.ndarray:
@@ -106,6 +115,33 @@ def _as_2d(values, n_rows: int) -> np.ndarray:
     return np.asarray(values, dtype=float).reshape(n_rows, -1)
 
 
+def _calibrators(header) -> dict[int, str]:
+    """k -> name of the `PRO CALk NAME` primary keywords an L2 file of the portal carries."""
+    out = {}
+    for key, val in header.items():
+        parts = key.split()
+        if len(parts) == 3 and parts[0] == "PRO" and parts[1].startswith("CAL") and parts[2] == "NAME":
+            try:
+                out[int(parts[1][3:])] = str(val).strip()
+            except ValueError:
+                continue
+    return out
+
+
+def _error_split(h, rows: int, cals: dict[int, str]) -> tuple[np.ndarray | None, dict[str, np.ndarray]]:
+    """VIS2ERR_STAT and the VIS2ERR_CALk columns (by calibrator name) when the table has them."""
+    names = h.columns.names
+    if "VIS2ERR_STAT" not in names:
+        return None, {}
+    stat = _as_2d(h.data["VIS2ERR_STAT"], rows).ravel()
+    terms = {}
+    for k, name in cals.items():
+        col = f"VIS2ERR_CAL{k}"
+        if col in names:
+            terms[name] = terms.get(name, 0.0) + _as_2d(h.data[col], rows).ravel()
+    return stat, terms
+
+
 def _read_file(path: Path) -> tuple[list[dict], list[dict], list[float]]:
     v2_parts: list[dict] = []
     t3_parts: list[dict] = []
@@ -117,6 +153,7 @@ def _read_file(path: Path) -> tuple[list[dict], list[dict], list[float]]:
     with hdul_cm as hdul:
         wl = _wavelengths(hdul)
         stations = _stations(hdul)
+        cals = _calibrators(hdul[0].header)
         for h in hdul:
             if h.name not in ("OI_VIS2", "OI_T3") or h.data is None or len(h.data) == 0:
                 continue
@@ -137,8 +174,16 @@ def _read_file(path: Path) -> tuple[list[dict], list[dict], list[float]]:
                     vis2=_as_2d(h.data["VIS2DATA"], rows).ravel(), vis2_err=_as_2d(h.data["VIS2ERR"], rows).ravel(),
                     mjd=mjd, baseline=np.repeat(labels, nch),
                 )
+                stat, terms = _error_split(h, rows, cals)
+                part["vis2_err_stat"] = part["vis2_err"] if stat is None else stat
                 keep = ~flag & np.isfinite(part["vis2"]) & np.isfinite(part["vis2_err"]) & (part["vis2_err"] > 0)
-                v2_parts.append({k: val[keep] for k, val in part.items()})
+                keep &= np.isfinite(part["vis2_err_stat"]) & (part["vis2_err_stat"] > 0)
+                kept = {k: val[keep] for k, val in part.items()}
+                y = kept["vis2"]
+                safe = np.where(y != 0, y, 1.0)  # relative: V²_cal ∝ 1/TF, so S/V² does not carry the noise of V²
+                kept["terms"] = {name: np.where(y != 0, np.nan_to_num(t[keep]) / safe, 0.0)
+                                 for name, t in terms.items()}
+                v2_parts.append(kept)
                 waves.extend(lam.tolist())
             else:
                 part = dict(
@@ -167,10 +212,15 @@ def read_oifits(paths: Iterable[str | Path]) -> OiData:
         v2_parts += a
         t3_parts += b
         waves += w
-    v2 = _concat(v2_parts, ["u", "v", "wavelength", "vis2", "vis2_err", "mjd", "baseline"])
+    v2 = _concat(v2_parts, ["u", "v", "wavelength", "vis2", "vis2_err", "vis2_err_stat", "mjd", "baseline"])
+    names = sorted({n for p in v2_parts for n in p["terms"]})
+    if names:  # one column per calibrator star, zero where a file was not calibrated with it
+        v2["cal_terms"] = np.concatenate([
+            np.stack([p["terms"].get(n, np.zeros(p["vis2"].size)) for n in names], axis=1) for p in v2_parts])
+        v2["cal_names"] = tuple(names)
     if v2["vis2"].size == 0:
         raise OifitsReadError("no usable V² point (no OI_VIS2, or everything flagged)")
-    v2["night"] = np.floor(v2["mjd"] - 0.5).astype(int)
+    v2["night"] = night_labels(v2["mjd"])
     t3 = _concat(t3_parts, ["t3phi", "t3phi_err", "u1", "v1", "u2", "v2", "wavelength", "mjd"])
     return OiData(v2=V2Points(**v2), t3=T3Points(**t3), sources=tuple(str(p) for p in paths),
                   mean_wavelength=float(np.mean(waves)))

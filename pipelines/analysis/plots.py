@@ -24,7 +24,12 @@ def sbcr_diameter(v: float | None, k: float | None) -> float | None:
     return 10 ** (SBCR_SLOPE * (v - k) + SBCR_ZERO - 0.2 * v)
 
 
-def _thin(n: int, limit: int = 4000) -> slice:
+# SVG traces (not scattergl): they draw without WebGL and without `eval`, which the enforced CSP forbids.
+# A few thousand points with error bars stay responsive in SVG; beyond that every k-th point is shown.
+SVG_POINTS = 3000
+
+
+def _thin(n: int, limit: int = SVG_POINTS) -> slice:
     return slice(None, None, max(1, math.ceil(n / limit)))
 
 
@@ -34,7 +39,7 @@ def target_figures(data: OiData, row) -> dict:
     sf = v2.spatial_frequency
     keep = _thin(len(v2))
     grid = np.linspace(0.0, float(sf.max()) * 1.05, 400)
-    traces = [{"type": "scattergl", "mode": "markers", "name": "V² (L2)", "x": (sf[keep] / MEGA).tolist(),
+    traces = [{"type": "scatter", "mode": "markers", "name": "V² (L2)", "x": (sf[keep] / MEGA).tolist(),
                "y": v2.vis2[keep].tolist(), "error_y": {"type": "data", "array": v2.vis2_err[keep].tolist(),
                                                          "visible": True, "thickness": 0.6},
                "marker": {"size": 4, "color": "#5b6475", "opacity": 0.6}}]
@@ -55,7 +60,7 @@ def target_figures(data: OiData, row) -> dict:
     cp_fig = None
     if len(t3):
         k = _thin(len(t3))
-        cp_fig = {"data": [{"type": "scattergl", "mode": "markers", "name": "closure phase",
+        cp_fig = {"data": [{"type": "scatter", "mode": "markers", "name": "closure phase",
                             "x": (t3.max_spatial_frequency[k] / MEGA).tolist(), "y": t3.t3phi[k].tolist(),
                             "error_y": {"type": "data", "array": t3.t3phi_err[k].tolist(), "thickness": 0.6},
                             "marker": {"size": 4, "color": "#a76b00", "opacity": 0.6}}],

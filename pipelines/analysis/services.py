@@ -23,7 +23,7 @@ from issp_portal.plugins import load_plugin
 from pipelines.analysis import selectors
 from pipelines.analysis.engines import EngineError
 from pipelines.analysis.fitting import analyse
-from pipelines.analysis.limb_darkening import band_of, coefficient_for
+from pipelines.analysis.limb_darkening import band_of, coefficients_for
 from pipelines.analysis.models import DiameterResult
 from pipelines.analysis.oifits_io import OifitsReadError, read_oifits
 from pipelines.models import PipelineRun
@@ -52,7 +52,7 @@ def _fit_group(*, target: Target, group: selectors.L2Group, run: PipelineRun | N
     try:
         versions, data = _read_group(group)
         law = selectors.settings_value("LD_LAW")
-        coeff, coeff_source = coefficient_for(law, target.spectral_type, data.mean_wavelength)
+        coeff, coeff_source = coefficients_for(law, target.spectral_type, data.v2.wavelength)  # per channel
         result = analyse(data, ld_law=law, ld_coeff=coeff, n_boot=int(selectors.settings_value("BOOTSTRAP")),
                          seed=int(fingerprint[:8], 16), cp_threshold=float(selectors.settings_value("CP_THRESHOLD")),
                          poor_fit_chi2=float(selectors.settings_value("POOR_FIT_CHI2")))
@@ -65,7 +65,8 @@ def _fit_group(*, target: Target, group: selectors.L2Group, run: PipelineRun | N
         return row
     engine = engine_for("scipy")
     parameters = {"model": ["ud", "ld"], "engine": engine.name, "engine_version": engine.version(),
-                  "ld_law": law, "ld_coeff": coeff, "ld_coeff_source": coeff_source,
+                  "ld_law": law, "ld_coeff": result.ld.coeff, "ld_coeff_range": result.ld.coeff_range,
+                  "ld_coeff_source": coeff_source,
                   "bootstrap": result.ud.n_bootstrap, "bootstrap_over": result.ud.bootstrap_over,
                   "cp_threshold": result.closure.threshold if result.closure else None}
     content = {

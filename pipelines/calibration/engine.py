@@ -7,12 +7,13 @@ diagnostic plot need.
 from __future__ import annotations
 
 import warnings
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
 from pipelines.calibration import transfer as tfm
+from pipelines.calibration import verdicts as vd
 from pipelines.calibration.oifits_io import L1File, L2Content
 from pipelines.instruments import CALIBRATION, SCIENCE
 
@@ -23,7 +24,7 @@ SOFTWARE = "issp-portal-calibration 1.0"
 class CalParams:
     """Operator-visible parameters; stored on every product version (idempotency key)."""
 
-    scheme: str = "weighted"
+    scheme: str = "local"
     time_scale_h: float = 2.0
     sky_scale_deg: float | None = None
     err_floor: float = 0.02
@@ -96,6 +97,38 @@ class SetupResult:
     tf_plot: dict = field(default_factory=dict)
 
 
+def split_records(f: L1File) -> list[L1File]:
+    """One L1File per record set: a file with n records per baseline becomes n visits (every record used).
+
+    The j-th record of each baseline (and of each triangle) goes to visit j, so each visit keeps one
+    row per key and its own times.
+    """
+    def occurrence(keys: list[str]) -> np.ndarray:
+        seen: dict[str, int] = {}
+        out = []
+        for k in keys:
+            out.append(seen.get(k, 0))
+            seen[k] = out[-1] + 1
+        return np.array(out, dtype=int)
+
+    occ = occurrence(f.bl_keys)
+    if occ.size == 0 or occ.max() == 0:
+        return [f]
+    tocc = occurrence(f.tri_keys) if f.tri_keys else np.zeros(0, int)
+    out = []
+    for j in range(int(occ.max()) + 1):
+        rows = np.flatnonzero(occ == j)
+        trows = np.flatnonzero(tocc == j)
+        sub = {name: getattr(f, name)[rows] for name in ("mjd", "u", "v", "vis2", "vis2_err", "vis2_flag")}
+        sub["bl_keys"] = [f.bl_keys[i] for i in rows]
+        if f.t3phi is not None:
+            for name in ("t3_mjd", "u1", "v1", "u2", "v2", "t3amp", "t3amp_err", "t3phi", "t3phi_err", "t3_flag"):
+                sub[name] = getattr(f, name)[trows]
+            sub["tri_keys"] = [f.tri_keys[i] for i in trows]
+        out.append(replace(f, **sub))
+    return out
+
+
 def _align(files: list[L1File], keys: list[str], attr_keys: str, arrays: list[str]) -> dict[str, np.ndarray]:
     """Stack per-file row arrays in the canonical key order (NaN where a file lacks a row)."""
     out: dict[str, np.ndarray] = {}
@@ -152,6 +185,7 @@ def calibrate_setup(files: list[L1File], diameters: dict[str, Diameter | None], 
             cal_files.append(f)
     res.excluded = [{"name": n, "reason": r, "visits": sum(1 for f in files if f.target == n)}
                     for n, r in sorted(skipped.items())]
+    cal_files = [v for f in cal_files for v in split_records(f)]
     names = [f.target for f in cal_files]
     star_names = sorted(set(names))
     star_index = np.array([star_names.index(n) for n in names], dtype=int)
@@ -176,9 +210,14 @@ def calibrate_setup(files: list[L1File], diameters: dict[str, Diameter | None], 
             t3["inst"] = tfm.wrap_deg(t3["t3phi"] - model_phi)
             t3["inst"] = np.where(chan_mask[None, None, :], np.nan, t3["inst"])
         suspects: set[str] = set()
+        unresolved: list = []
         if params.detect_suspects:
-            res.checks = _detect(names, star_index, t_cal, A, spf, points, diam, t3, params)
-            suspects = {c["name"] for c in res.checks if c["suspect"]}
+            verdict = _detect(names, star_index, t_cal, A, spf, points, diam, derr, wave, t3, params)
+            res.checks, suspects, unresolved = verdict.checks, verdict.suspects, verdict.unresolved
+            for a, b, chi2, tension in unresolved:
+                res.errors.append(f"calibrators {a} and {b}: pair inconsistent (chi2r={chi2:.1f}, diameter tension "
+                                  f"{tension:.0f}), cannot tell which; not calibrated: check both and exclude the "
+                                  "bad one (excluded_calibrators)")
         use = np.array([not (params.exclude_suspects and n in suspects) for n in names])
         for i, n in enumerate(names):
             if not use[i] and not any(e["name"] == n for e in res.excluded):
@@ -191,7 +230,10 @@ def calibrate_setup(files: list[L1File], diameters: dict[str, Diameter | None], 
                                     "visits": names.count(n), "used": bool(use[[m == n for m in names]].any()),
                                     "suspect": n in suspects})
         u_points = tfm.TFPoints(points.tf2[use], points.err_meas[use], points.err_diam[use])
-        res.tf_plot = _tf_plot(bl_keys, t_cal, raw_points, names, use, u_points, star_index, params,
+        jitter = tfm.tf_jitter(t_cal[use], u_points, scheme=params.scheme, time_scale_h=params.time_scale_h,
+                               err_floor=params.err_floor)
+        params_j = (params, jitter)
+        res.tf_plot = _tf_plot(bl_keys, t_cal, raw_points, names, use, u_points, star_index, params_j,
                                [f for f in files if f.role == SCIENCE])
     for f in files:
         if f.role != SCIENCE:
@@ -201,10 +243,12 @@ def calibrate_setup(files: list[L1File], diameters: dict[str, Diameter | None], 
         if not cal_files or not use.any():
             res.errors.append(f"science {f.target} ({f.start}): no usable calibrator in this setup")
             continue
+        if unresolved:  # never calibrate silently with a TF that one of the pair may have spoiled
+            continue
         res.science.append(_calibrate_science(f, bl_keys, tri_keys, t_cal[use], u_points, star_index[use],
                                               [n for n, k in zip(names, use, strict=True) if k],
                                               {k: v[use] for k, v in t3.items()} if t3 else None,
-                                              cal_files, use, diameters, params, bl_mask, chan_mask,
+                                              cal_files, use, diameters, params_j, bl_mask, chan_mask,
                                               _tf_var(u_points, params)))
     return res
 
@@ -217,39 +261,24 @@ def _tf_var(points: tfm.TFPoints, params: CalParams) -> np.ndarray | None:
         return np.nanvar(points.tf2, axis=0)
 
 
-def _detect(names, star_index, t_cal, A, spf, points, diam, t3, params: CalParams) -> list[dict]:
-    """Leave-one-out checks, removing the worst suspect and re-checking (a binary spoils the others' TF)."""
-    keep = np.ones(len(names), bool)
-    final: dict[str, dict] = {}
-    while len({n for n, k in zip(names, keep, strict=True) if k}) >= 3:
-        sel = np.flatnonzero(keep)
-        checks = tfm.check_calibrators(
-            names=[names[i] for i in sel], star_index=star_index[sel], t_cal=t_cal[sel], vis2=A["vis2"][sel],
-            vis2_err=A["vis2_err"][sel], spfreq=spf[sel],
-            points=tfm.TFPoints(points.tf2[sel], points.err_meas[sel], points.err_diam[sel]), diameters=diam[sel],
-            time_scale_h=params.time_scale_h, t3phi=t3["inst"][sel] if t3 else None,
-            t3phi_err=t3["t3phi_err"][sel] if t3 else None, chi2_threshold=params.chi2_threshold)
-        bad = [c for c in checks if c.suspect]
-        for c in checks:
-            final[c.name] = asdict(c)
-        if not bad:
-            break
-        worst = max(bad, key=lambda c: np.nanmax([c.chi2_tf, c.chi2_ud, c.closure_rms_deg]))
-        keep &= np.array([n != worst.name for n in names])
-        for c in bad:
-            if c.name != worst.name:
-                final[c.name]["suspect"] = False  # re-checked without the worst one
-    return [final[n] for n in sorted(final)]
+def _detect(names, star_index, t_cal, A, spf, points, diam, derr, wave, t3, params: CalParams) -> vd.Verdict:
+    """Own closure phases and pair consistency of the calibrator stars (verdicts.py)."""
+    return vd.judge(names=names, star_index=star_index, t_cal=t_cal, vis2=A["vis2"], vis2_err=A["vis2_err"],
+                    spfreq=spf, points=points, diam=diam, derr=derr, wave=wave, time_scale_h=params.time_scale_h,
+                    t3phi=t3["inst"] if t3 else None, t3phi_err=t3["t3phi_err"] if t3 else None,
+                    chi2_threshold=params.chi2_threshold)
 
 
-def _interp(params: CalParams, t_cal, points, t_sci, star_index, sky):
+def _interp(params_j: tuple[CalParams, float], t_cal, points, t_sci, star_index, sky):
+    params, jitter = params_j
     return tfm.interpolate_tf(t_cal, points, t_sci, scheme=params.scheme, time_scale_h=params.time_scale_h,
                               star_index=star_index, sky_dist_deg=sky, sky_scale_deg=params.sky_scale_deg,
-                              err_floor=params.err_floor)
+                              err_floor=params.err_floor, jitter=jitter)
 
 
 def _calibrate_science(f: L1File, bl_keys, tri_keys, t_cal, points, star_index, names, t3, cal_files, use,
-                       diameters, params: CalParams, bl_mask, chan_mask, tf_var) -> ScienceResult:
+                       diameters, params_j: tuple[CalParams, float], bl_mask, chan_mask, tf_var) -> ScienceResult:
+    params = params_j[0]
     order = [bl_keys.index(k) for k in f.bl_keys]  # file row -> canonical index
     t_sci = np.full(len(bl_keys), np.nanmean(f.mjd))
     t_sci[order] = f.mjd
@@ -257,10 +286,14 @@ def _calibrate_science(f: L1File, bl_keys, tri_keys, t_cal, points, star_index, 
     if params.sky_scale_deg and f.ra is not None:
         used_files = [c for c, k in zip(cal_files, use, strict=True) if k]
         sky = np.array([_sky_distance(f.ra, f.dec, c.ra or f.ra, c.dec or f.dec) for c in used_files])
-    tf = _interp(params, t_cal, points, t_sci, star_index, sky)
+    tf = _interp(params_j, t_cal, points, t_sci, star_index, sky)
     rows = tfm.Interpolated(*(getattr(tf, a)[order] for a in ("value", "err_meas", "err_diam", "dispersion")),
-                            weights=tf.weights[:, order])
+                            weights=tf.weights[:, order], diam_terms=tf.diam_terms[:, order], stars=tf.stars)
     vis2, vis2_err = tfm.calibrate_vis2(f.vis2, f.vis2_err, rows)
+    # error budget kept apart: statistical, and one signed term per calibrator star (its diameter error)
+    err_stat = np.sqrt((f.vis2_err / rows.value) ** 2 + (vis2 * rows.err_stat / rows.value) ** 2)
+    name_of = {int(k): n for k, n in zip(star_index, names, strict=True)}
+    cal_terms = {name_of[int(s)]: -vis2 * rows.diam_terms[j] / rows.value for j, s in enumerate(rows.stars)}
     if params.bias_correction == "genoca":  # E(X/Y) ≈ X/Y (1 + (σY/Y)²), σY² = Σa² var(TF) as genoca 1.0.5
         rel2 = (rows.weights**2 * tf_var[order][None]).sum(axis=0) / rows.value**2
         vis2 = vis2 * (1.0 + rel2)
@@ -291,18 +324,20 @@ def _calibrate_science(f: L1File, bl_keys, tri_keys, t_cal, points, star_index, 
         t3amp = f.t3amp / tf3
         t3amp_err = np.sqrt((f.t3amp_err / tf3) ** 2 + (t3amp * rel3) ** 2)
         t3flag = f.t3_flag | chan_mask[None, :] | ~np.isfinite(t3phi) | ~np.isfinite(t3amp)
-    used = sorted({names[i] for i in np.flatnonzero(tf.weights.max(axis=(1, 2)) > 1e-3)})
+    used = sorted({names[i] for i in np.flatnonzero(np.abs(tf.weights).max(axis=(1, 2)) > 1e-3)})
     cal_info = [{"name": n, "diameter": diameters[n].value, "error": diameters[n].error,
                  "source": diameters[n].source.upper()} for n in used]
     cards = {"PRO TF METHOD": params.scheme, "PRO TF TIMESCALE": params.time_scale_h,
              "PRO TF SKYSCALE": params.sky_scale_deg if params.sky_scale_deg else "none",
              "PRO TF ERRFLOOR": params.err_floor, "PRO NCAL": len(used)}
-    content = L2Content(vis2, vis2_err, flag, t3phi, t3phi_err, t3amp, t3amp_err, t3flag, cards, cal_info)
+    content = L2Content(vis2, vis2_err, flag, t3phi, t3phi_err, t3amp, t3amp_err, t3flag, cards, cal_info,
+                        vis2_err_stat=err_stat, vis2_err_cal=[cal_terms[n] for n in used])
     return ScienceResult(f, content, used)
 
 
-def _tf_plot(bl_keys, t_cal, points, names, use, u_points, star_index, params, sci_files) -> dict:
+def _tf_plot(bl_keys, t_cal, points, names, use, u_points, star_index, params_j, sci_files) -> dict:
     """Channel-averaged TF per baseline and visit, plus the interpolated curve, for Plotly."""
+    params = params_j[0]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # an excluded baseline has no finite channel
         tf_mean = np.nanmean(points.tf2, axis=2)
@@ -321,7 +356,7 @@ def _tf_plot(bl_keys, t_cal, points, names, use, u_points, star_index, params, s
     curve = {k: [] for k in bl_keys}
     if u_points.tf2.shape[0]:
         for t in grid:
-            itp = _interp(params, t_cal[use], u_points, np.full(len(bl_keys), t), star_index[use], None)
+            itp = _interp(params_j, t_cal[use], u_points, np.full(len(bl_keys), t), star_index[use], None)
             for j, k in enumerate(bl_keys):
                 v = np.nanmean(itp.value[j]) if np.isfinite(itp.value[j]).any() else None
                 curve[k].append(None if v is None else round(float(v), 5))

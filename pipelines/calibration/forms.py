@@ -15,13 +15,17 @@ def _split(text: str) -> list[str]:
 
 
 class RerunForm(forms.Form):
-    scheme = forms.ChoiceField(choices=[(s, s) for s in SCHEMES], initial="weighted",
-                               help_text="TF interpolation in time (genoca uses weighted).")
+    scheme = forms.ChoiceField(choices=[(s, s) for s in SCHEMES], initial="local",
+                               help_text="TF interpolation in time: local = gaussian-weighted straight line "
+                                         "(no lag at the ends of a night); weighted = genoca's weighted mean.")
     time_scale_h = forms.FloatField(initial=2.0, min_value=0.05, max_value=48, label="Time scale (h)",
-                                    help_text="Gaussian time scale of the weighted scheme (genoca default 2 h).")
+                                    help_text="Gaussian time scale of the local and weighted schemes "
+                                              "(genoca default 2 h).")
     sky_scale_deg = forms.FloatField(required=False, min_value=0.1, max_value=360, label="Sky scale (deg)",
                                      help_text="Optional: also weight calibrators by their distance on the sky.")
-    excluded_calibrators = forms.CharField(required=False, help_text="Names, comma-separated (HD_123456, ...).")
+    excluded_calibrators = forms.CharField(
+        required=False, help_text="Names separated by commas (HD 123456, HD_123456 and HD123456 are one star); "
+                                  "a name matching no calibrator observed that night is refused.")
     excluded_baselines = forms.CharField(required=False, help_text="Station pairs, e.g. S1-S2, E1-W2.")
     excluded_channels = forms.CharField(required=False, help_text="Channel indices or ranges, e.g. 0-3, 58, 59.")
 
@@ -47,10 +51,28 @@ class RerunForm(forms.Form):
         return sorted(out)
 
     def clean_excluded_calibrators(self) -> list[str]:
-        return sorted(set(_split(self.cleaned_data["excluded_calibrators"])))
+        """Split on commas, semicolons and new lines only: "HD 141577" is one name."""
+        text = self.cleaned_data["excluded_calibrators"] or ""
+        return sorted({p.strip() for p in re.split(r"[,;\n]+", text) if p.strip()})
 
     def parameters(self) -> dict:
         d = self.cleaned_data
         return {"scheme": d["scheme"], "time_scale_h": d["time_scale_h"], "sky_scale_deg": d["sky_scale_deg"],
                 "excluded_calibrators": d["excluded_calibrators"], "excluded_baselines": d["excluded_baselines"],
                 "excluded_channels": d["excluded_channels"]}
+
+
+class NightRerunForm(RerunForm):
+    """The portal's re-run form for one night: exclusions are ticked among the calibrators observed that night."""
+
+    excluded_calibrators = forms.MultipleChoiceField(
+        required=False, widget=forms.CheckboxSelectMultiple, label="Excluded calibrators",
+        error_messages={"invalid_choice": "%(value)s was not observed this night: tick calibrators of the list."},
+        help_text="Calibrators observed this night (from the L1 headers); ticked ones are not used for the TF.")
+
+    def __init__(self, *args, observed: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["excluded_calibrators"].choices = [(n, n) for n in observed]
+
+    def clean_excluded_calibrators(self) -> list[str]:
+        return sorted(set(self.cleaned_data["excluded_calibrators"]))

@@ -80,6 +80,24 @@ def _keys(sta_index: np.ndarray, names: dict[int, str], sort: bool) -> list[str]
     return out
 
 
+def read_l1_identity(path: Path) -> tuple[str, str]:
+    """(role, target name) of an L1 file from its primary header only (cheap: for forms and lists)."""
+    path = Path(path)
+    try:
+        header = fits.getheader(path, 0)
+    except OSError as exc:
+        raise L1ReadError(f"{path.name}: not a FITS file ({exc})")
+    try:
+        spec = get_instrument(header.get("INSTRUME", ""))
+    except UnknownInstrument as exc:
+        raise L1ReadError(f"{path.name}: {exc}")
+    role = spec.role_of(dict(header)) or spec.l1_role_of(dict(header))
+    target = header.get(spec.target_keyword) or header.get("OBJECT")
+    if role not in (SCIENCE, CALIBRATION) or is_placeholder(target):
+        raise L1ReadError(f"{path.name}: no role or target name in the header")
+    return role, str(target).strip()
+
+
 def read_l1(path: Path) -> L1File:
     """Read the arrays the calibration needs; raises L1ReadError with the reason."""
     path = Path(path)
@@ -157,6 +175,8 @@ class L2Content:
     t3_flag: np.ndarray | None
     cards: dict[str, Any]
     calibrators: list[dict]  # name, diameter, error, source
+    vis2_err_stat: np.ndarray | None = None  # statistical part of VIS2ERR
+    vis2_err_cal: list[np.ndarray] = field(default_factory=list)  # signed 1σ term of calibrator k (same order)
 
 
 def _nan_to_flag(values: np.ndarray, errors: np.ndarray, flag: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -205,6 +225,8 @@ def _fill_l2(out: fits.HDUList, content: L2Content, software: str) -> None:
     vis2 = out["OI_VIS2"].data
     vis2["VIS2DATA"], vis2["VIS2ERR"], vis2["FLAG"] = _nan_to_flag(content.vis2, content.vis2_err,
                                                                    content.vis2_flag)
+    if content.vis2_err_stat is not None:
+        _add_error_split(out, content)
     if "OI_VIS2" in out and "ARRNAME" not in out["OI_VIS2"].header:
         out["OI_VIS2"].header["ARRNAME"] = out["OI_ARRAY"].header.get("ARRNAME", "CHARA")
     if content.t3phi is not None and "OI_T3" in out:
@@ -213,6 +235,34 @@ def _fill_l2(out: fits.HDUList, content: L2Content, software: str) -> None:
         amp, amp_err, bad_amp = _nan_to_flag(content.t3amp, content.t3amp_err, content.t3_flag)
         t3["T3PHI"], t3["T3PHIERR"], t3["T3AMP"], t3["T3AMPERR"] = phi, phi_err, amp, amp_err
         t3["FLAG"] = bad_phi | bad_amp
+
+
+ERROR_MODEL = "STAT+CALDIAM"
+
+
+def _add_error_split(out: fits.HDUList, content: L2Content) -> None:
+    """OI_VIS2 extra columns (OIFITS2 allows them): VIS2ERR_STAT and one VIS2ERR_CALk per calibrator.
+
+    VIS2ERR stays the total, √(VIS2ERR_STAT² + Σ_k VIS2ERR_CALk²), for readers that know only the
+    standard columns. VIS2ERR_CALk is the signed shift of VIS2DATA if calibrator k (primary keyword
+    `PRO CALk NAME`) had a diameter 1σ larger: fully correlated over every point and file calibrated
+    with that star, so a fit must not average it down.
+    """
+    hdu = out["OI_VIS2"]
+    flag = np.asarray(hdu.data["FLAG"], dtype=bool)
+    nch = flag.shape[1]
+    cols = [fits.Column(name="VIS2ERR_STAT", format=f"{nch}D",
+                        array=np.where(flag, 1.0, np.nan_to_num(content.vis2_err_stat, nan=1.0)))]
+    for k, term in enumerate(content.vis2_err_cal, start=1):
+        cols.append(fits.Column(name=f"VIS2ERR_CAL{k}", format=f"{nch}D", array=np.where(flag, 0.0,
+                                                                                        np.nan_to_num(term))))
+    names = set(hdu.columns.names)
+    keep = fits.ColDefs([c for c in hdu.columns if not c.name.startswith("VIS2ERR_")]) if any(
+        n.startswith("VIS2ERR_") for n in names) else hdu.columns
+    new = fits.BinTableHDU.from_columns(keep + fits.ColDefs(cols), header=hdu.header)
+    new.header["ERRMODEL"] = (ERROR_MODEL, "VIS2ERR^2 = VIS2ERR_STAT^2 + sum VIS2ERR_CALk^2")
+    out[out.index_of("OI_VIS2")] = new
+    out[0].header["HIERARCH PRO ERR MODEL"] = ERROR_MODEL
 
 
 def _upgrade_v1_tables(out: fits.HDUList) -> None:

@@ -9,7 +9,7 @@ from archive.models import Product, ProductVersion
 from archive.storage import archive_root
 from obs_server.models import ObservingBlock
 from pipelines.models import PipelineRun
-from surveys.models import Calibrator, CalibratorFlag, Night
+from surveys.models import Calibrator, CalibratorFlag, Night, ProgramRole
 from surveys.selectors import viewer_for
 
 EXCLUDING_FLAGS = (CalibratorFlag.Kind.BE_STAR, CalibratorFlag.Kind.BADCAL, CalibratorFlag.Kind.BAD_BINARY,
@@ -26,6 +26,40 @@ def l1_versions_for_night(*, night: Night) -> list[ProductVersion]:
 
 def version_path(version: ProductVersion):
     return archive_root() / version.path
+
+
+def calibrators_observed(*, night: Night) -> list[str]:
+    """Calibrator names of the night's current L1 files, as their headers spell them (what the run matches)."""
+    from pipelines.calibration.oifits_io import CALIBRATION, L1ReadError, read_l1_identity
+
+    names = set()
+    for version in l1_versions_for_night(night=night):
+        try:
+            role, target = read_l1_identity(version_path(version))
+        except (L1ReadError, OSError, KeyError):
+            continue
+        if role == CALIBRATION:
+            names.add(target)
+    return sorted(names)
+
+
+def night_program_ids(*, night: Night) -> set[int]:
+    """Programs a night belongs to: its allocations and the programs of its products."""
+    ids = set(night.allocations.values_list("program_id", flat=True))
+    return ids | set(Product.objects.filter(night=night).values_list("program_id", flat=True).distinct())
+
+
+RERUN_ROLES = (ProgramRole.Role.OPERATOR, ProgramRole.Role.DATA_MANAGER)
+
+
+def can_rerun_l2(*, user, night: Night) -> bool:
+    """Staff, and the operators and data managers of a program of the night, re-run its L2 calibration."""
+    if user is None or not user.is_authenticated:
+        return False
+    if user.is_staff:
+        return True
+    return ProgramRole.objects.filter(user=user, role__in=RERUN_ROLES,
+                                      program_id__in=night_program_ids(night=night)).exists()
 
 
 def _name_variants(name: str) -> set[str]:
@@ -50,8 +84,12 @@ def calibrator_by_name(name: str) -> Calibrator | None:
     return None
 
 
-def active_flags(*, calibrator: Calibrator) -> list[CalibratorFlag]:
-    return list(calibrator.flags.filter(active=True, kind__in=EXCLUDING_FLAGS))
+def active_flags(*, calibrator: Calibrator, night=None) -> list[CalibratorFlag]:
+    """Flags that exclude the star (on `night`): confirmed ones everywhere, a proposal only on its own night."""
+    here = Q(state=CalibratorFlag.State.CONFIRMED)
+    if night is not None:
+        here |= Q(state=CalibratorFlag.State.PROPOSED, night=night)
+    return list(calibrator.flags.filter(here, active=True, kind__in=EXCLUDING_FLAGS))
 
 
 def ob_diameter(*, name: str, version: ProductVersion | None, night: Night) -> float | None:
@@ -81,12 +119,13 @@ def calibration_runs() -> QuerySet[PipelineRun]:
 
 
 def calibration_runs_visible_to(*, user) -> QuerySet[PipelineRun]:
-    """Staff see every run; others the runs of nights shared with one of their programs."""
+    """Staff see every run; others the runs of nights allocated to, or holding data of, one of their programs."""
     runs = calibration_runs()
     viewer = viewer_for(user)
     if viewer.staff:
         return runs
-    return runs.filter(night__allocations__program_id__in=viewer.program_ids).distinct()
+    ids = viewer.program_ids
+    return runs.filter(Q(night__allocations__program_id__in=ids) | Q(night__products__program_id__in=ids)).distinct()
 
 
 def runs_for_night(*, night: Night) -> QuerySet[PipelineRun]:
@@ -96,3 +135,29 @@ def runs_for_night(*, night: Night) -> QuerySet[PipelineRun]:
 def l2_versions_of_run(*, run: PipelineRun) -> QuerySet[ProductVersion]:
     ids = [s.get("version_id") for s in (run.report or {}).get("science", []) if s.get("version_id")]
     return ProductVersion.objects.filter(pk__in=ids).select_related("product", "processed_by")
+
+
+def run_science_rows(*, run: PipelineRun, user) -> list[dict]:
+    """The run's L2 products (from its report) with their product id and whether this user may open them."""
+    from archive.selectors import version_access
+
+    rows = [dict(s) for s in (run.report or {}).get("science", [])]
+    versions = ProductVersion.objects.filter(pk__in=[r.get("version_id") for r in rows]).select_related(
+        "product", "product__program")
+    by_id = {v.pk: v for v in versions}
+    for row in rows:
+        version = by_id.get(row.get("version_id"))
+        row["product_id"] = version.product_id if version else None
+        row["readable"] = bool(version and version_access(user=user, version=version))
+    return rows
+
+
+def calibrator_ids(*, names: list[str]) -> dict[str, int]:
+    """Catalog pages of the calibrators a run names (header spellings resolved like the calibration does)."""
+    out = {}
+    for name in names:
+        if name:
+            cal = calibrator_by_name(name)
+            if cal is not None:
+                out[name] = cal.pk
+    return out

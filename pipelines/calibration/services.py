@@ -1,6 +1,7 @@
 """Write side of L2 calibration: start runs, execute one (night, setup), flag suspects."""
 from __future__ import annotations
 
+import dataclasses
 import logging
 import tempfile
 from pathlib import Path
@@ -12,12 +13,14 @@ from issp_portal.exceptions import ValidationFailed
 from pipelines.analysis.services import target_l3_refresh_later
 from pipelines.calibration import selectors
 from pipelines.calibration.engine import SOFTWARE, CalParams, Diameter, SetupResult, calibrate_setup
+from pipelines.calibration.exclusions import match_exclusions
 from pipelines.calibration.grouping import group_by_setup
 from pipelines.calibration.oifits_io import L1File, L1ReadError, read_l1, write_l2
 from pipelines.instruments import get_instrument
 from pipelines.models import PipelineRun
 from pipelines.runs import run_advance, run_complete, run_create, run_fail, run_start
 from surveys.models import Calibrator, CalibratorFlag, Night
+from surveys.services import calibrator_flag_create
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +55,7 @@ def calibration_runs_start(*, night: Night, parameters: dict | None = None, proc
     setups, _, _ = _load_night(night)
     if not setups:
         raise ValidationFailed("No L1 products to calibrate.", {"night": f"{night} has no readable L1 OIFITS"})
+    params = _exclusions_checked(params, setups, night)
     runs = []
     with transaction.atomic():
         for key, files in setups.items():
@@ -62,6 +66,24 @@ def calibration_runs_start(*, night: Night, parameters: dict | None = None, proc
         ids = [str(r.pk) for r in runs]
         transaction.on_commit(lambda: _queue(ids))
     return runs
+
+
+def observed_calibrators(setups: dict[str, list[L1File]]) -> list[str]:
+    """Names of the calibrators observed in these setups (as written in the L1 headers)."""
+    return sorted({f.target for files in setups.values() for f in files if f.role == "CALIBRATION"})
+
+
+def _exclusions_checked(params: CalParams, setups: dict[str, list[L1File]], night: Night) -> CalParams:
+    """Excluded calibrators spelled as in the headers; one matching no observed calibrator is refused."""
+    if not params.excluded_calibrators:
+        return params
+    observed = observed_calibrators(setups)
+    matched, unmatched = match_exclusions(params.excluded_calibrators, observed)
+    if unmatched:
+        raise ValidationFailed("Nothing was started: an excluded calibrator was not observed that night.", {
+            "excluded_calibrators": f"{', '.join(unmatched)} matches no calibrator observed on {night} "
+                                    f"(observed: {', '.join(observed) or 'none'})"})
+    return dataclasses.replace(params, excluded_calibrators=tuple(matched))
 
 
 def _queue(run_ids: list[str]) -> None:
@@ -137,10 +159,11 @@ def _execute(run: PipelineRun) -> dict:
         cal = cal_rows[f.target] = selectors.calibrator_by_name(f.target)
         diameters[f.target] = _diameter(f, by_path[f.path], night, cal)
         if cal is not None:
-            flags = selectors.active_flags(calibrator=cal)
+            flags = selectors.active_flags(calibrator=cal, night=night.date)
             if flags:
                 flagged[f.target] = "; ".join(
-                    f"flag {fl.get_kind_display()}" + (f": {fl.comment}" if fl.comment else "") for fl in flags)
+                    f"flag {fl.get_kind_display()}" + (" (proposed on this night)" if fl.state == "proposed" else "")
+                    + (f": {fl.comment}" if fl.comment else "") for fl in flags)
     only = set(run.parameters.get("only_target_ids") or [])
     science_paths = {f.path for f in files if f.role == "SCIENCE"
                      and (not only or by_path[f.path].product.target_id in only)}
@@ -187,22 +210,20 @@ def _store(run: PipelineRun, result: SetupResult, by_path: dict, cal_rows: dict,
 
 
 def _json_safe(d: dict) -> dict:
-    """NaN is not JSON: an undefined number (e.g. no closure phase) is stored as null."""
-    return {k: (None if isinstance(v, float) and v != v else v) for k, v in d.items()}
-
-
-def calibrator_flag_suspect(*, calibrator: Calibrator, night: Night, evidence: dict, comment: str) -> bool:
-    """Propose a calibrator as suspect (for a person to confirm); one active proposal per night."""
-    exists = CalibratorFlag.objects.filter(calibrator=calibrator, kind=CalibratorFlag.Kind.SUSPECT, active=True,
-                                           evidence__night=night.date.isoformat()).exists()
-    if exists:
-        return False
-    CalibratorFlag.objects.create(calibrator=calibrator, kind=CalibratorFlag.Kind.SUSPECT, active=True,
-                                  comment=comment, evidence=_json_safe({**evidence, "night": night.date.isoformat()}))
-    return True
+    """NaN is not JSON: an undefined number (e.g. no closure phase) is stored as null, also in nested dicts."""
+    def clean(v):
+        if isinstance(v, float) and v != v:
+            return None
+        if isinstance(v, dict):
+            return {k: clean(x) for k, x in v.items()}
+        if isinstance(v, list | tuple):
+            return [clean(x) for x in v]
+        return v
+    return {k: clean(v) for k, v in d.items()}
 
 
 def _flag_suspects(run: PipelineRun, result: SetupResult, cal_rows: dict) -> list[dict]:
+    """Each automatic suspect becomes a *proposed* flag of its night (surveys owns the flags)."""
     out = []
     for check in result.checks:
         if not check["suspect"]:
@@ -210,10 +231,14 @@ def _flag_suspects(run: PipelineRun, result: SetupResult, cal_rows: dict) -> lis
         cal = cal_rows.get(check["name"])
         created = False
         if cal is not None:
-            created = calibrator_flag_suspect(
-                calibrator=cal, night=run.night, comment="bad (binarity?): " + "; ".join(check["reasons"]),
-                evidence={"run": str(run.pk), "setup": run.setup, **{k: check[k] for k in (
-                    "chi2_tf", "chi2_ud", "ud_fit_diameter", "catalog_diameter", "closure_rms_deg", "n_points")}})
+            before = CalibratorFlag.objects.filter(calibrator=cal, kind=CalibratorFlag.Kind.SUSPECT).count()
+            calibrator_flag_create(
+                calibrator=cal, kind=CalibratorFlag.Kind.SUSPECT, declared_by=None, proposed_on=run.night.date,
+                comment="bad (binarity?): " + "; ".join(check["reasons"]),
+                evidence=_json_safe({"run": str(run.pk), "setup": run.setup, "night": run.night.date.isoformat(),
+                                     **{k: check[k] for k in ("closure_chi2", "pair_chi2_max", "pairs", "pair_tension",
+                                                              "catalog_diameter", "catalog_error", "n_visits")}}))
+            created = CalibratorFlag.objects.filter(calibrator=cal, kind=CalibratorFlag.Kind.SUSPECT).count() > before
         out.append({"name": check["name"], "flag_created": created, "in_catalog": cal is not None,
                     "reasons": list(check["reasons"])})
     return out

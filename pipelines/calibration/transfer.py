@@ -15,7 +15,7 @@ from scipy.special import jv
 
 from issp_portal.visibility import MAS, ud_vis2, ud_visibility
 
-SCHEMES = ("nearest", "linear", "weighted")
+SCHEMES = ("nearest", "linear", "weighted", "local")
 
 
 # --- uniform disk --------------------------------------------------------------------------------
@@ -71,17 +71,29 @@ def transfer_function(vis2: np.ndarray, vis2_err: np.ndarray, spfreq: np.ndarray
 # --- interpolation --------------------------------------------------------------------------------
 @dataclass
 class Interpolated:
-    """TF interpolated at science times, with its error budget (all (nbl, nch))."""
+    """TF interpolated at science times, with its error budget (all (nbl, nch)).
+
+    `err_meas` (calibrator photon noise through the weights) and `dispersion` (the TF's own
+    visit-to-visit scatter, which does not average down for the science visit) are statistical;
+    `diam_terms[s]` is the signed TF² shift if calibrator star `stars[s]`'s diameter were 1σ larger:
+    common to every point calibrated with that star, so it is kept apart (`err_diam` = their quadrature sum).
+    """
 
     value: np.ndarray
     err_meas: np.ndarray
     err_diam: np.ndarray
     dispersion: np.ndarray
-    weights: np.ndarray = field(repr=False)  # (ncal, nbl, nch), normalised
+    weights: np.ndarray = field(repr=False)  # (ncal, nbl, nch), normalised (may be < 0 for "local")
+    diam_terms: np.ndarray | None = field(default=None, repr=False)  # (nstar, nbl, nch)
+    stars: np.ndarray | None = field(default=None, repr=False)  # star ids of diam_terms' first axis
 
     @property
     def err(self) -> np.ndarray:
         return np.sqrt(self.err_meas**2 + self.err_diam**2 + self.dispersion**2)
+
+    @property
+    def err_stat(self) -> np.ndarray:
+        return np.hypot(self.err_meas, self.dispersion)
 
 
 def time_weights(t_cal: np.ndarray, t_sci: np.ndarray, time_scale_h: float, sky_dist_deg: np.ndarray | None = None,
@@ -94,6 +106,21 @@ def time_weights(t_cal: np.ndarray, t_sci: np.ndarray, time_scale_h: float, sky_
     return g
 
 
+def _local_linear(w: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """Weights of a weighted straight-line fit evaluated at d = 0 (the science time).
+
+    a_k = w_k (S2 − S1 d_k) / (S0 S2 − S1²), S_m = Σ w d^m: exact for a linearly drifting TF, so
+    no lag at the start and end of a night (a weighted mean pulls towards the middle). Falls back
+    to the weighted mean where the fit is degenerate (one visit, or all visits at one time).
+    """
+    s0, s1, s2 = w.sum(axis=0), (w * d).sum(axis=0), (w * d * d).sum(axis=0)
+    det = s0 * s2 - s1**2
+    ok = det > 1e-9 * np.maximum(s0 * s2, 1e-300)
+    lin = w * (s2[None] - s1[None] * d) / np.where(ok, det, 1.0)[None]
+    mean = w / np.where(s0 > 0, s0, 1.0)[None]
+    return np.where(ok[None], lin, mean)
+
+
 def _scheme_weights(scheme: str, t_cal: np.ndarray, t_sci: np.ndarray, valid: np.ndarray, sigma: np.ndarray,
                     gauss: np.ndarray) -> np.ndarray:
     """Unnormalised weights (ncal, nbl, nch) of each calibrator visit for each science point."""
@@ -101,6 +128,9 @@ def _scheme_weights(scheme: str, t_cal: np.ndarray, t_sci: np.ndarray, valid: np
     if scheme == "weighted":
         return np.where(valid, gauss[:, :, None] / sigma**2, 0.0)
     dt = t_sci[None, :] - t_cal  # (ncal, nbl): >0 when calibrator before science
+    if scheme == "local":
+        w = np.where(valid, gauss[:, :, None] / sigma**2, 0.0)
+        return _local_linear(w, np.broadcast_to(-dt[:, :, None], valid.shape))
     big = np.inf
     w = np.zeros((ncal, nbl, nch))
     dt3 = np.broadcast_to(dt[:, :, None], valid.shape)
@@ -128,42 +158,81 @@ def _scheme_weights(scheme: str, t_cal: np.ndarray, t_sci: np.ndarray, valid: np
     return w
 
 
+def _normalised(scheme, t_cal, t_sci, valid, sigma, gauss) -> tuple[np.ndarray, np.ndarray]:
+    w = _scheme_weights(scheme, t_cal, t_sci, valid, sigma, gauss)
+    wsum = w.sum(axis=0)
+    has = np.abs(wsum) > 1e-12
+    return w / np.where(has, wsum, 1.0), has
+
+
+def tf_jitter(t_cal: np.ndarray, points: TFPoints, *, scheme: str, time_scale_h: float,
+              err_floor: float = 0.02) -> float:
+    """Relative visit-to-visit scatter of the TF (beyond photon noise), pooled over the setup.
+
+    Each calibrator visit is predicted from the *other* visits (leave-one-out, same scheme); its
+    residual r has variance σ_meas,k² + Σ a² σ_meas² + J² TF² (1 + Σ a²). J² is the pooled excess
+    over every baseline, channel and visit (a per-visit jitter is common to a record's channels,
+    so pooling over channels alone would see one draw per visit). 0 with fewer than 3 visits.
+    """
+    ncal = points.tf2.shape[0]
+    if ncal < 3:
+        return 0.0
+    num, den = 0.0, 0.0
+    for k in range(ncal):
+        others = np.arange(ncal) != k
+        sub = TFPoints(points.tf2[others], points.err_meas[others], points.err_diam[others])
+        valid = np.isfinite(sub.tf2)
+        sigma = np.maximum(err_floor, np.nan_to_num(sub.err_meas, nan=1.0))
+        a, has = _normalised(scheme, t_cal[others], t_cal[k], valid, sigma,
+                             time_weights(t_cal[others], t_cal[k], time_scale_h))
+        pred = (a * np.nan_to_num(sub.tf2)).sum(axis=0)
+        var_meas = points.err_meas[k] ** 2 + (a**2 * np.nan_to_num(sub.err_meas) ** 2).sum(axis=0)
+        gain = (1.0 + (a**2).sum(axis=0)) * pred**2
+        r2 = (points.tf2[k] - pred) ** 2
+        ok = has & np.isfinite(r2) & np.isfinite(var_meas) & (gain > 0)
+        num += float(np.sum((r2 - var_meas)[ok]))
+        den += float(np.sum(gain[ok]))
+    return float(np.sqrt(max(num, 0.0) / den)) if den > 0 else 0.0
+
+
 def interpolate_tf(t_cal: np.ndarray, points: TFPoints, t_sci: np.ndarray, *, scheme: str = "weighted",
                    time_scale_h: float = 2.0, star_index: np.ndarray | None = None,
                    sky_dist_deg: np.ndarray | None = None, sky_scale_deg: float | None = None,
-                   err_floor: float = 0.02) -> Interpolated:
+                   err_floor: float = 0.02, jitter: float | None = None) -> Interpolated:
     """Interpolate TF² (ncal, nbl, nch) at the science times t_sci (nbl,).
 
-    Errors: the measurement errors propagate with the weights; the diameter error
-    is correlated between visits of one calibrator star (summed linearly per star,
-    then in quadrature); the dispersion is the gaussian-weighted scatter of the TF
-    points around the interpolated value, reduced by sqrt(Σa²) like an error of a mean.
+    Errors: the measurement errors propagate with the weights; the diameter error is
+    correlated between visits of one calibrator star (summed linearly per star, kept per
+    star in `diam_terms`). The dispersion is the TF's own visit-to-visit scatter J (relative):
+    the science visit has its own draw, which no averaging removes, and the interpolated value
+    carries the calibrators' draws through the weights: J·TF·√(1 + Σa²). J comes from
+    `tf_jitter` when not given. Weights use the measurement errors only (except "weighted", which
+    keeps genoca's total-error weights): a diameter error shifts all visits of a star together and
+    is no reason to trust one visit less.
     """
     tf2 = points.tf2
     valid = np.isfinite(tf2)
-    sigma = np.maximum(err_floor, np.nan_to_num(points.err, nan=1.0))
+    weight_err = points.err if scheme == "weighted" else points.err_meas  # "weighted" keeps genoca's weights
+    sigma = np.maximum(err_floor, np.nan_to_num(weight_err, nan=1.0))
     gauss = time_weights(t_cal, t_sci, time_scale_h, sky_dist_deg, sky_scale_deg)
-    w = _scheme_weights(scheme, t_cal, t_sci, valid, sigma, gauss)
-    wsum = w.sum(axis=0)
-    a = w / np.where(wsum > 0, wsum, 1.0)
+    a, has = _normalised(scheme, t_cal, t_sci, valid, sigma, gauss)
     tf0 = np.nan_to_num(tf2)
-    value = np.where(wsum > 0, (a * tf0).sum(axis=0), np.nan)
+    value = np.where(has, (a * tf0).sum(axis=0), np.nan)
     err_meas = np.sqrt((a**2 * np.nan_to_num(points.err_meas) ** 2).sum(axis=0))
     if star_index is None:
         star_index = np.arange(tf2.shape[0])
-    diam_sq = np.zeros_like(value)
-    for star in np.unique(star_index):
-        sel = star_index == star
-        diam_sq += ((a[sel] * np.nan_to_num(points.err_diam[sel])).sum(axis=0)) ** 2
-    g = np.where(valid, gauss[:, :, None], 0.0)
-    gsum = g.sum(axis=0)
-    scatter = np.sqrt((g * (tf0 - np.nan_to_num(value)[None]) ** 2).sum(axis=0) / np.where(gsum > 0, gsum, 1.0))
-    n_used = (a > 0).sum(axis=0)
-    dispersion = np.where(n_used > 1, scatter * np.sqrt((a**2).sum(axis=0)), 0.0)
+    stars = np.unique(star_index)
+    terms = np.array([(a[star_index == s] * np.nan_to_num(points.err_diam[star_index == s])).sum(axis=0)
+                      for s in stars]) if stars.size else np.zeros((0,) + value.shape)
+    if jitter is None:
+        jitter = tf_jitter(t_cal, points, scheme=scheme, time_scale_h=time_scale_h, err_floor=err_floor)
+    dispersion = jitter * np.abs(np.nan_to_num(value)) * np.sqrt(1.0 + (a**2).sum(axis=0))
     nan = ~np.isfinite(value)
     for arr in (err_meas, dispersion):
         arr[nan] = np.nan
-    return Interpolated(value, err_meas, np.where(nan, np.nan, np.sqrt(diam_sq)), dispersion, a)
+    terms = np.where(nan[None], np.nan, terms)
+    err_diam = np.sqrt((terms**2).sum(axis=0)) if stars.size else np.zeros_like(value)
+    return Interpolated(value, err_meas, err_diam, dispersion, a, terms, stars)
 
 
 def calibrate_vis2(vis2: np.ndarray, vis2_err: np.ndarray, tf: Interpolated) -> tuple[np.ndarray, np.ndarray]:
@@ -220,90 +289,3 @@ def fit_ud_diameter(spfreq: np.ndarray, vis2: np.ndarray, vis2_err: np.ndarray, 
     jac = res.jac
     cov = np.linalg.pinv(jac.T @ jac)
     return UDFit(float(res.x[0]), float(np.sqrt(cov[0, 0])), chi2r, int(f.size))
-
-
-@dataclass(frozen=True)
-class CalibratorCheck:
-    """Evidence that one calibrator star is or is not consistent with the others."""
-
-    name: str
-    chi2_tf: float  # reduced χ² of its TF against the TF interpolated from the other calibrators
-    chi2_ud: float  # reduced χ² of a UD fit to its V² calibrated by the other calibrators
-    ud_fit_diameter: float
-    catalog_diameter: float
-    closure_rms_deg: float  # rms of its calibrated closure phases
-    n_points: int
-    suspect: bool
-    reasons: tuple[str, ...]
-
-
-def check_calibrators(*, names: list[str], star_index: np.ndarray, t_cal: np.ndarray, vis2: np.ndarray,
-                      vis2_err: np.ndarray, spfreq: np.ndarray, points: TFPoints, diameters: np.ndarray,
-                      time_scale_h: float, t3phi: np.ndarray | None = None, t3phi_err: np.ndarray | None = None,
-                      chi2_threshold: float = 5.0, closure_threshold: float = 3.0) -> list[CalibratorCheck]:
-    """Leave-one-star-out test of every calibrator star (needs ≥ 3 stars to say anything).
-
-    Each star's TF is compared with the TF interpolated from the *other* stars at its
-    times (χ²_tf), its V² divided by that TF is fitted with a UD (χ²_ud, diameter),
-    and its closure phases calibrated by the others are compared with the UD model
-    (0°/180°): a binary shows up in all three, a wrong catalog diameter only in the TF.
-    """
-    checks: list[CalibratorCheck] = []
-    stars = np.unique(star_index)
-    if stars.size < 3:
-        return checks
-    for star in stars:
-        mine, others = star_index == star, star_index != star
-        sub = TFPoints(points.tf2[others], points.err_meas[others], points.err_diam[others])
-        chi_tf, chi_ud, cp_rms, fit_d, npts = [], [], [], [], 0
-        all_f, all_v, all_e = [], [], []
-        for i in np.flatnonzero(mine):
-            loo = interpolate_tf(t_cal[others], sub, t_cal[i], scheme="weighted", time_scale_h=time_scale_h,
-                                 star_index=star_index[others])
-            tf_i = points.tf2[i]
-            denom = points.err_meas[i] ** 2 + loo.err_meas**2 + loo.dispersion**2
-            r = (tf_i - loo.value) ** 2 / np.where(denom > 0, denom, np.nan)
-            chi_tf.append(r[np.isfinite(r)])
-            cal, cal_err = calibrate_vis2(vis2[i], vis2_err[i], loo)
-            all_f.append(spfreq[i])
-            all_v.append(cal)
-            all_e.append(np.hypot(cal_err, 0.0))
-            if t3phi is not None and t3phi_err is not None:
-                ntri = t3phi.shape[1]
-                t_file = np.nanmean(t_cal, axis=1)
-                w = _loo_phase_weights(np.repeat(t_file[others][:, None], ntri, axis=1), np.full(ntri, t_file[i]),
-                                       t3phi[others], t3phi_err[others], time_scale_h)
-                cp = wrap_deg(t3phi[i] - interpolate_phase(t3phi[others], t3phi_err[others], w)[0])
-                cp_sig = cp / np.maximum(np.nan_to_num(t3phi_err[i], nan=1e3), 0.1)
-                cp_rms.append(cp_sig[np.isfinite(cp_sig)])
-        r_all = np.concatenate(chi_tf) if chi_tf else np.array([])
-        npts = int(r_all.size)
-        c_tf = float(np.mean(r_all)) if npts else float("nan")
-        fit = fit_ud_diameter(np.concatenate(all_f), np.concatenate(all_v), np.concatenate(all_e),
-                              guess=float(diameters[mine][0]))
-        chi_ud = fit.chi2r
-        fit_d = fit.diameter
-        cp_all = np.concatenate(cp_rms) if cp_rms else np.array([])
-        cp_chi = float(np.sqrt(np.mean(cp_all**2))) if cp_all.size else float("nan")
-        reasons = []
-        if np.isfinite(c_tf) and c_tf > chi2_threshold:
-            reasons.append(f"TF inconsistent with the other calibrators (chi2r={c_tf:.1f})")
-        if np.isfinite(chi_ud) and chi_ud > chi2_threshold:
-            reasons.append(f"V2 not consistent with a uniform disk (chi2r={chi_ud:.1f})")
-        if np.isfinite(cp_chi) and cp_chi > closure_threshold:
-            reasons.append(f"non-zero closure phases ({cp_chi:.1f} sigma rms)")
-        checks.append(CalibratorCheck(
-            name=names[int(np.flatnonzero(mine)[0])], chi2_tf=c_tf, chi2_ud=chi_ud, ud_fit_diameter=fit_d,
-            catalog_diameter=float(diameters[mine][0]), closure_rms_deg=cp_chi, n_points=npts,
-            suspect=bool(reasons), reasons=tuple(reasons),
-        ))
-    return checks
-
-
-def _loo_phase_weights(t_cal, t_sci, phi, phi_err, time_scale_h):
-    valid = np.isfinite(phi)
-    sigma = np.maximum(0.5, np.nan_to_num(phi_err, nan=1e3))
-    gauss = time_weights(t_cal, t_sci, time_scale_h)
-    w = np.where(valid, gauss[:, :, None] / sigma**2, 0.0)
-    s = w.sum(axis=0)
-    return w / np.where(s > 0, s, 1.0)

@@ -1,12 +1,18 @@
 """Pages of L2 calibration: runs with progress and report, TF diagnostic plot per night and setup."""
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
-from django.http import Http404, JsonResponse
-from django.shortcuts import get_object_or_404, render
+import datetime as dt
 
-from pipelines.calibration import selectors
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponseForbidden, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+
+from issp_portal.exceptions import ValidationFailed
+from pipelines.calibration import selectors, services
+from pipelines.calibration.forms import NightRerunForm
 from surveys.models import Night
+from surveys.naming import sort_rows
 
 
 def _visible_run(request, pk):
@@ -18,15 +24,23 @@ def _visible_run(request, pk):
 
 @login_required
 def run_list(request):
-    runs = selectors.calibration_runs_visible_to(user=request.user)[:200]
-    return render(request, "calibration/run_list.html", {"runs": runs})
+    runs = list(selectors.calibration_runs_visible_to(user=request.user)[:500])
+    columns = {"created": lambda r: r.created.timestamp(), "night": lambda r: r.night.date.toordinal() if r.night
+               else None, "setup": lambda r: r.setup, "phase": lambda r: r.phase, "processing": lambda r: r.processing,
+               "progress": lambda r: r.done}
+    runs, _, _ = sort_rows(runs, request.GET.get("sort"), columns, "-created")
+    return render(request, "calibration/run_list.html", {"runs": runs[:200], "default_sort": "-created"})
 
 
 @login_required
 def run_detail(request, pk):
     run = _visible_run(request, pk)
+    report = dict(run.report or {})
+    report["science"] = selectors.run_science_rows(run=run, user=request.user)
     return render(request, "calibration/run_detail.html", {
-        "run": run, "report": run.report or {}, "versions": selectors.l2_versions_of_run(run=run),
+        "run": run, "can_rerun": selectors.can_rerun_l2(user=request.user, night=run.night),
+        "report": report, "versions": selectors.l2_versions_of_run(run=run),
+        "calibrator_ids": selectors.calibrator_ids(names=[c.get("name") for c in report.get("calibrators", [])]),
         "percent": int(100 * run.done / run.total) if run.total else (100 if run.phase == "completed" else 0),
     })
 
@@ -40,10 +54,49 @@ def run_progress(request, pk):
 
 @login_required
 def night_runs(request, date):
-    night = get_object_or_404(Night, date=date)
+    night = _night_or_404(date)
     runs = selectors.calibration_runs_visible_to(user=request.user).filter(night=night)
     latest: dict[str, object] = {}
     for run in runs.order_by("-created"):
         latest.setdefault(run.setup, run)
-    return render(request, "calibration/night.html", {"night": night, "latest": list(latest.values()),
-                                                      "runs": runs})
+    return render(request, "calibration/night.html", {
+        "night": night, "latest": list(latest.values()), "runs": runs,
+        "can_rerun": selectors.can_rerun_l2(user=request.user, night=night)})
+
+
+def _night_or_404(date: str) -> Night:
+    try:
+        day = dt.date.fromisoformat(date)
+    except ValueError:
+        raise Http404(f"not a date: {date!r} (expected YYYY-MM-DD)") from None
+    return get_object_or_404(Night, date=day)
+
+
+@login_required
+def night_rerun(request, date):
+    """Operators, data managers and staff re-run the night's L2 calibration (the admin action's parameters)."""
+    night = _night_or_404(date)
+    if not selectors.can_rerun_l2(user=request.user, night=night):
+        return HttpResponseForbidden("Only staff and the operators or data managers of a program of this night "
+                                     "may re-run its L2 calibration.")
+    observed = selectors.calibrators_observed(night=night)
+    form = NightRerunForm(request.POST or None, observed=observed)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                runs = services.calibration_runs_start(night=night, parameters=form.parameters(),
+                                                       processing="manual", requested_by=request.user)
+            except ValidationFailed as exc:
+                for field, reason in exc.errors.items():
+                    form.add_error(field if field in form.fields else None, reason)
+            else:
+                excluded = form.parameters()["excluded_calibrators"]
+                messages.success(request, f"Queued {len(runs)} L2 run(s) for {night}" + (
+                    f", excluding {', '.join(excluded)}." if excluded else "."))
+                return redirect("calibration:run-detail", pk=runs[0].pk) if len(runs) == 1 else redirect(
+                    "calibration:night-runs", date=night.date.isoformat())
+        status = 400
+    return render(request, "calibration/rerun.html", {
+        "night": night, "form": form, "observed": observed,
+        "runs": selectors.calibration_runs_visible_to(user=request.user).filter(night=night)[:10]}, status=status)

@@ -51,3 +51,36 @@ def quality_label(flag):
 def names(value: str) -> str:
     """'HD 1,HIP 2' -> 'HD 1, HIP 2' (identifiers are stored comma-separated)."""
     return ", ".join(part.strip() for part in (value or "").split(",") if part.strip())
+
+
+@register.simple_tag(takes_context=True)
+def sort_th(context, key: str, label: str, css: str = ""):
+    """A sortable column header: a link that sorts the table on the server by `key` (click again: reverse)."""
+    from django.utils.html import format_html
+    from django.utils.safestring import mark_safe
+
+    request = context["request"]
+    current = request.GET.get("sort", context.get("default_sort", ""))
+    active = current.lstrip("-") == key
+    descending = current.startswith("-")
+    query = request.GET.copy()
+    query["sort"] = f"-{key}" if active and not descending else key
+    query.pop("page", None)
+    arrow = (" ▼" if descending else " ▲") if active else ""
+    aria = (' aria-sort="descending"' if descending else ' aria-sort="ascending"') if active else ""
+    return format_html('<th class="sortable {}"{}><a href="?{}">{}{}</a></th>', css, mark_safe(aria),
+                       query.urlencode(), label, arrow)
+
+
+@register.filter
+def simbad(name: str) -> str:
+    """SIMBAD page of a star name (HD_123 and HD 123 resolve alike)."""
+    from surveys.naming import simbad_url
+
+    return simbad_url(name)
+
+
+@register.filter
+def get_item(mapping, key):
+    """mapping[key] in a template (None when absent)."""
+    return (mapping or {}).get(key)

@@ -33,6 +33,11 @@ def test_diameters_table_target_plot_and_survey_plots(browser_login, page, live_
     page.locator("#diameters tbody tr a").first.click()
     page.wait_for_selector(".plot .main-svg")
     expect(page.locator(".plot .legendtext", has_text="UD").first).to_be_visible()
+    # Under the enforced CSP every V² value is drawn as an SVG point (WebGL traces needed eval and drew none).
+    v2 = page.evaluate("""() => { const gd = document.querySelector('.js-plotly-plot');
+        const t = gd._fullData.find(t => t.name === 'V² (L2)');
+        return [t.type, t.x.length, gd.querySelectorAll('.trace' + t.uid + ' path.point').length]; }""")
+    assert v2[0] == "scatter" and v2[1] > 100 and v2[2] == v2[1], v2
     page.screenshot(path=str(artifacts_dir / "analysis-target.png"), full_page=True)
 
     page.goto(f"{live_server.url}/analysis/plots/")

@@ -29,6 +29,15 @@ def test_run_page_draws_tf_plot(browser_login, live_server, page, artifacts_dir,
     assert "HD_200004" in page.inner_text("#run-excluded")
     assert "non-zero closure phases" in page.inner_text("#run-suspects")
     assert page.locator(".plot .scatterlayer .trace").count() > 15
+    # Science exposures are dotted vertical lines spanning each panel, not TF² = 0 points that squash the
+    # calibrators: the first panel's TF² axis stays near the calibrators' level.
+    tf = page.evaluate("""() => { const gd = document.querySelector('.js-plotly-plot');
+        const sci = gd.layout.shapes.filter(s => s.legendgroup === 'science');
+        const cal = new Set(gd._fullData.filter(t => t.mode === 'markers').map(t => t.marker.color));
+        return {n: sci.length, span: sci.every(s => s.y0 === 0 && s.y1 === 1 && s.x0 === s.x1),
+                colour: sci[0].line.color, cal: Array.from(cal), ymin: gd._fullLayout.yaxis.range[0]}; }""")
+    assert tf["n"] > 0 and tf["span"] and tf["colour"] not in tf["cal"], tf
+    assert tf["ymin"] > 0.3, tf
     page.screenshot(path=str(artifacts_dir / "calibration-run.png"), full_page=True)
     page.goto(f"{live_server.url}/calibration/")
     assert night.date.isoformat() in page.inner_text("#calibration-runs")

@@ -28,8 +28,9 @@ def test_calibrated_v2_agree_with_genoca(tmp_path, genoca_python):
     files = [oifits_io.read_l1(p) for p in night.files]
     diam = {s.name: engine.Diameter(s.diameter, s.diameter_err, "header")
             for s in night.stars.values() if not s.science}
-    plain = engine.calibrate_setup(files, diam, {}, engine.CalParams())
-    compat = engine.calibrate_setup(files, diam, {}, engine.CalParams(bias_correction="genoca"))
+    # genoca's estimator is the gaussian-weighted mean of the TF ("weighted", not the default "local")
+    plain = engine.calibrate_setup(files, diam, {}, engine.CalParams(scheme="weighted"))
+    compat = engine.calibrate_setup(files, diam, {}, engine.CalParams(scheme="weighted", bias_correction="genoca"))
     assert len(theirs) == len(plain.science) == 5
     for sr_plain, sr_compat in zip(plain.science, compat.science, strict=True):
         with fits.open(theirs[sr_plain.l1.start]) as g:

@@ -34,13 +34,13 @@ def test_night_calibration_writes_l2_with_truth(l1_night, django_capture_on_comm
     assert len(versions) == 6
     for v in versions:
         assert v.product.calib_level == 2 and v.processing == "automatic" and v.software.startswith("issp-portal")
-        assert v.parameters["scheme"] == "weighted" and v.parameters["time_scale_h"] == 2.0
+        assert v.parameters["scheme"] == "local" and v.parameters["time_scale_h"] == 2.0
         assert v.inputs.count() >= 2 and v.calibrators.count() >= 1
         assert v.validation_report["ok"] is True, v.validation_report  # archive.oifits_checks on the L2
         with fits.open(archive_root() / v.path) as hdul:
             h = hdul[0].header
             assert h["CONTENT"] == "OIFITS2" and h["PROCSOFT"].startswith("issp-portal")
-            assert h["PRO CATG"] == "TARGET_CAL_INT" and h["PRO TF METHOD"] == "weighted"
+            assert h["PRO CATG"] == "TARGET_CAL_INT" and h["PRO TF METHOD"] == "local"
             assert h["PRO CAL1 NAME"].startswith("HD_2000")
             mjd = hdul["OI_VIS2"].data["MJD"][0]
             name = next(n for n in sim.truth if sim.truth[n]["mjd"] == mjd)

@@ -179,6 +179,14 @@ FITS_CASES = [
              "DATE-OBS 'yesterday evening', no MJD-OBS"),
     FitsCase("zero_row_tables.fits", "consolidated", (), "baselines/channels tables with 0 rows"),
     FitsCase("wrong_tables.fits", "consolidated", (), "the two tables replaced by an unrelated one"),
+    FitsCase("date_year_9999.fits", "quarantined", ("implausible observation date", "9999"),
+             "DATE-OBS '9999-12-31T23:59:59', no MJD-OBS (overflowed the OB time window)"),
+    FitsCase("mjd_1e20.fits", "quarantined", ("implausible observation date", "mjd-obs"),
+             "MJD-OBS = 1e20 (ERFA cannot convert it)"),
+    FitsCase("mjd_negative.fits", "quarantined", ("implausible observation date", "mjd-obs"),
+             "MJD-OBS = -1e9"),
+    FitsCase("date_1950.fits", "quarantined", ("implausible observation date", "1950"),
+             "DATE-OBS in 1950, before CHARA existed"),
 ]
 
 
@@ -240,6 +248,14 @@ def write_fits_case(folder: Path, name: str) -> Path:
         other = fits.BinTableHDU.from_columns([fits.Column("FLUX", "D", array=np.arange(3.0))], name="PHOTOMETRY")
         fits.HDUList([hdul[0], other]).writeto(path, overwrite=True)
         return path
+    dates = {"date_year_9999.fits": (20, {"DATE-OBS": "9999-12-31T23:59:59", "TPL START": "9999-12-31T23:59:59"},
+                                     ("MJD-OBS",)),
+             "mjd_1e20.fits": (21, {"MJD-OBS": 1e20}, ()), "mjd_negative.fits": (22, {"MJD-OBS": -1e9}, ()),
+             "date_1950.fits": (23, {"DATE-OBS": "1950-06-01T03:00:00", "TPL START": "1950-06-01T03:00:00"},
+                                ("MJD-OBS",))}
+    if name in dates:
+        seed, overrides, drop = dates[name]
+        return synthetic.write_raw(path, _spec(seed=seed, object=f"HD 1000 {seed}", drop=drop, overrides=overrides))
     raise KeyError(name)
 
 

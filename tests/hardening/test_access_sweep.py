@@ -138,7 +138,8 @@ def test_the_program_pi_sees_the_canaries(client, world, demo):
     for url in [reverse("archive:version-detail", args=[world["version"].pk]),
                 reverse("archive:version-download", args=[world["version"].pk]),
                 reverse("archive:product-detail", args=[world["product"].pk]),
-                reverse("obs_server:ob-detail", args=[world["ob"].pk])]:
+                reverse("obs_server:ob-detail", args=[world["ob"].pk]),
+                reverse("obs_server:ob-page", args=[world["ob"].pk]), reverse("surveys:desk")]:
         response = client.get(url)
         assert response.status_code == 200, url
         body = b"".join(response.streaming_content) if response.streaming else response.content

@@ -120,7 +120,7 @@ def _oifits_variants(folder: Path) -> dict[str, tuple[Path, str]]:
             if col.format[-1] in "DE" and col.name not in ("MJD", "TIME", "INT_TIME"):
                 hdu.data[col.name] = np.nan
     nan.writeto(folder / "oi_nan_everywhere.fits")
-    out["nan everywhere"] = (folder / "oi_nan_everywhere.fits", "unflagged-nan")
+    out["nan everywhere"] = (folder / "oi_nan_everywhere.fits", "wavelength-range")  # EFF_WAVE NaN
     zero = fits.HDUList([h.copy() for h in hdul])
     zero["OI_VIS2"] = fits.BinTableHDU.from_columns(zero["OI_VIS2"].columns, nrows=0, header=zero["OI_VIS2"].header)
     missing = fits.HDUList([h for h in hdul if h.name != "OI_WAVELENGTH"])

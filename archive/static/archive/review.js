@@ -3,9 +3,11 @@
   var node = document.getElementById("review-plot-data");
   if (!node || !window.Plotly) { return; }
   var data = JSON.parse(node.textContent);
+  // SVG up to a few thousand points (no WebGL needed); beyond, WebGL from the CSP-safe strict bundle.
+  var SVG_POINTS = 3000;
   function plot(id, series, title, ytitle) {
     Plotly.newPlot(id, [{
-      x: series.x, y: series.y, mode: "markers", type: "scattergl",
+      x: series.x, y: series.y, mode: "markers", type: series.x.length <= SVG_POINTS ? "scatter" : "scattergl",
       marker: {size: 4, color: "#2457a6"},
       error_y: {type: "data", array: series.err, visible: true, thickness: 0.6, color: "#9fb3d9"}
     }], {

@@ -1,0 +1,175 @@
+"""The observables of one target that the companion search fits: V² and closure phases with their band widths.
+
+Pure (astropy + numpy, no Django). Unlike `oifits_io.read_oifits`, this keeps what a binary model
+needs and a disk fit does not: each channel's EFF_BAND (bandwidth smearing), both baselines of a
+triangle, and one record label per point (all channels of one OI_VIS2/OI_T3 row share their
+calibration, so a bootstrap resamples rows, not channels). Nights come from `domain.site`.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+from astropy.io import fits
+
+from domain.site import night_labels
+
+MAS = np.pi / 180.0 / 3600.0 / 1000.0  # radians per mas
+
+
+class CompanionDataError(ValueError):
+    """The files hold nothing the companion search can use; the message names the file and the reason."""
+
+
+@dataclass(frozen=True)
+class Vis2Set:
+    u: np.ndarray  # m
+    v: np.ndarray  # m
+    wavelength: np.ndarray  # m
+    band: np.ndarray  # m (EFF_BAND)
+    vis2: np.ndarray
+    err: np.ndarray
+    record: np.ndarray  # integer row label (unique over all files)
+    night: np.ndarray  # integer CHARA night label
+
+    def __len__(self) -> int:
+        return int(self.vis2.size)
+
+
+@dataclass(frozen=True)
+class ClosureSet:
+    u1: np.ndarray
+    v1: np.ndarray
+    u2: np.ndarray
+    v2: np.ndarray
+    wavelength: np.ndarray
+    band: np.ndarray
+    cp: np.ndarray  # degrees
+    err: np.ndarray  # degrees
+    record: np.ndarray
+    night: np.ndarray
+
+    def __len__(self) -> int:
+        return int(self.cp.size)
+
+
+@dataclass(frozen=True)
+class BinaryData:
+    """V² and closure phases of one target (any number of files and nights)."""
+
+    vis2: Vis2Set
+    cp: ClosureSet
+    sources: tuple[str, ...] = ()
+
+    @property
+    def n_points(self) -> int:
+        return len(self.vis2) + len(self.cp)
+
+    @property
+    def max_baseline_over_lambda(self) -> float:
+        """Largest B/λ of all V² baselines and triangle sides (cycles per radian)."""
+        values = [np.hypot(self.vis2.u, self.vis2.v) / self.vis2.wavelength] if len(self.vis2) else []
+        if len(self.cp):
+            c = self.cp
+            for uu, vv in ((c.u1, c.v1), (c.u2, c.v2), (c.u1 + c.u2, c.v1 + c.v2)):
+                values.append(np.hypot(uu, vv) / c.wavelength)
+        return float(max(np.max(x) for x in values))
+
+    @property
+    def smallest_scale_mas(self) -> float:
+        """λ/B_max: the smallest spatial scale of the data (CANDID's grid step)."""
+        return 1.0 / self.max_baseline_over_lambda / MAS
+
+    @property
+    def smearing_fov_mas(self) -> float:
+        """λ²/(Δλ B_max): beyond this separation bandwidth smearing washes the companion's fringes out."""
+        fovs = []
+        for s in (self.vis2, self.cp):
+            if len(s) == 0:
+                continue
+            base = (np.hypot(s.u, s.v) if isinstance(s, Vis2Set) else
+                    np.maximum.reduce([np.hypot(s.u1, s.v1), np.hypot(s.u2, s.v2), np.hypot(s.u1 + s.u2, s.v1 + s.v2)]))
+            fovs.append(np.min(s.wavelength**2 / s.band / np.max(base)) / MAS)
+        return float(min(fovs))
+
+    def with_values(self, vis2: np.ndarray | None = None, cp: np.ndarray | None = None,
+                    vis2_err: np.ndarray | None = None, cp_err: np.ndarray | None = None) -> BinaryData:
+        """Same coverage, other measured values (companion removed, injected, or simulated)."""
+        v = replace(self.vis2, vis2=self.vis2.vis2 if vis2 is None else vis2,
+                    err=self.vis2.err if vis2_err is None else vis2_err)
+        c = replace(self.cp, cp=self.cp.cp if cp is None else cp, err=self.cp.err if cp_err is None else cp_err)
+        return BinaryData(vis2=v, cp=c, sources=self.sources)
+
+
+def _table(h, name: str) -> np.ndarray:
+    return np.asarray(h.data[name], dtype=float).reshape(len(h.data), -1)
+
+
+def _read_one(path: Path, first_record: int) -> tuple[list[dict], list[dict], int]:
+    try:
+        hdul = fits.open(path, memmap=False)
+    except (OSError, ValueError) as exc:
+        raise CompanionDataError(f"{path.name}: not a FITS file ({exc})")
+    vis2_parts, cp_parts, record = [], [], first_record
+    with hdul:
+        waves = {h.header.get("INSNAME", "").strip(): h.data for h in hdul if h.name == "OI_WAVELENGTH"}
+        if not waves:
+            raise CompanionDataError(f"{path.name}: no OI_WAVELENGTH table")
+        for h in hdul:
+            if h.name not in ("OI_VIS2", "OI_T3") or h.data is None or len(h.data) == 0:
+                continue
+            ins = h.header.get("INSNAME", "").strip()
+            if ins not in waves:
+                raise CompanionDataError(f"{path.name}: {h.name} refers to unknown INSNAME {ins!r}")
+            lam = np.asarray(waves[ins]["EFF_WAVE"], dtype=float)
+            band = np.abs(np.asarray(waves[ins]["EFF_BAND"], dtype=float))
+            if not np.all(band > 0):
+                raise CompanionDataError(f"{path.name}: EFF_BAND must be positive for bandwidth smearing")
+            rows, nch = len(h.data), lam.size
+            ones = np.ones((rows, nch))
+            common = dict(wavelength=(ones * lam).ravel(), band=(ones * band).ravel(),
+                          record=(ones * (record + np.arange(rows))[:, None]).astype(int).ravel(),
+                          mjd=(ones * np.asarray(h.data["MJD"], dtype=float)[:, None]).ravel())
+            record += rows
+            flag = _table(h, "FLAG").astype(bool).ravel()
+            if h.name == "OI_VIS2":
+                part = dict(common, u=(ones * h.data["UCOORD"][:, None]).ravel(),
+                            v=(ones * h.data["VCOORD"][:, None]).ravel(),
+                            vis2=_table(h, "VIS2DATA").ravel(), err=_table(h, "VIS2ERR").ravel())
+                value, dest = "vis2", vis2_parts
+            else:
+                part = dict(common, u1=(ones * h.data["U1COORD"][:, None]).ravel(),
+                            v1=(ones * h.data["V1COORD"][:, None]).ravel(),
+                            u2=(ones * h.data["U2COORD"][:, None]).ravel(),
+                            v2=(ones * h.data["V2COORD"][:, None]).ravel(),
+                            cp=_table(h, "T3PHI").ravel(), err=_table(h, "T3PHIERR").ravel())
+                value, dest = "cp", cp_parts
+            keep = ~flag & np.isfinite(part[value]) & np.isfinite(part["err"]) & (part["err"] > 0)
+            dest.append({k: a[keep] for k, a in part.items()})
+    return vis2_parts, cp_parts, record
+
+
+def _stack(parts: list[dict], keys: tuple[str, ...]) -> dict[str, np.ndarray]:
+    out = {k: (np.concatenate([p[k] for p in parts]) if parts else np.zeros(0)) for k in keys + ("mjd",)}
+    out["record"] = out["record"].astype(int)
+    out["night"] = night_labels(out.pop("mjd")) if out["mjd"].size else np.zeros(0, dtype=int)
+    return out
+
+
+def read_binary_data(paths: Iterable[str | Path]) -> BinaryData:
+    """V² and closure phases of the given files (flagged and non-finite points dropped)."""
+    paths = [Path(p) for p in paths]
+    if not paths:
+        raise CompanionDataError("no file given")
+    vis2_parts, cp_parts, record = [], [], 0
+    for path in paths:
+        a, b, record = _read_one(path, record)
+        vis2_parts += a
+        cp_parts += b
+    v = _stack(vis2_parts, ("u", "v", "wavelength", "band", "vis2", "err", "record"))
+    c = _stack(cp_parts, ("u1", "v1", "u2", "v2", "wavelength", "band", "cp", "err", "record"))
+    if v["vis2"].size + c["cp"].size < 5:
+        raise CompanionDataError("fewer than 5 usable V² or closure-phase points (everything flagged?)")
+    return BinaryData(vis2=Vis2Set(**v), cp=ClosureSet(**c), sources=tuple(str(p) for p in paths))

@@ -1,0 +1,146 @@
+"""Read side of a person's desk: where the survey is and what waits for them, through the access policy.
+
+Each block reads through the owning app's models or selectors and is limited
+to the programs the user belongs to (staff: every program). Roles decide which
+blocks are shown: reviewers (PI, data manager, staff) get the products awaiting
+validation and the reviews superseded by a re-run; operators (and staff) get
+failed OBs and failed pipeline runs.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from domain.site import night_date
+from surveys.models import CalibratorFlag, Night, Observation, ProgramRole, Semester
+from surveys.selectors import programs_visible_to, programs_with_role
+
+REVIEW_ROLES = ("pi", "data_manager")
+OPERATOR_ROLES = ("operator",)
+RECENT_DAYS = 30
+
+
+@dataclass
+class Desk:
+    today: dt.date
+    semester: Semester | None
+    semester_is_current: bool
+    past: list[Night]
+    tonight: Night | None
+    upcoming: list[Night]
+    programs: list[dict]
+    queue: dict = field(default_factory=dict)
+    reviewer: bool = False
+    to_review: dict = field(default_factory=dict)
+    new_l1: list[dict] = field(default_factory=list)
+    suspects: list[CalibratorFlag] = field(default_factory=list)
+    operator: bool = False
+    failed_obs: list = field(default_factory=list)
+    failed_runs: list = field(default_factory=list)
+
+
+def _semester(today: dt.date) -> tuple[Semester | None, bool]:
+    current = Semester.objects.filter(start__lte=today, end__gte=today).first()
+    if current:
+        return current, True
+    return Semester.objects.filter(start__lte=today).order_by("-start").first() or Semester.objects.first(), False
+
+
+def _nights(semester: Semester | None, today: dt.date, program_ids: set[int]):
+    qs = Night.objects.prefetch_related("allocations__program").annotate(
+        n_obs=Count("observations", filter=Q(observations__status=Observation.Status.EXECUTED,
+                                             observations__program_id__in=program_ids), distinct=True))
+    if semester is not None:
+        qs = qs.filter(semester=semester)
+    past = list(qs.filter(date__lt=today).order_by("-date")[:8])
+    tonight = qs.filter(date=today).first()
+    upcoming = list(qs.filter(date__gt=today).order_by("date")[:5])
+    return past, tonight, upcoming
+
+
+def _programs(user, programs) -> list[dict]:
+    roles: dict[int, set[str]] = {}
+    for pid, role in ProgramRole.objects.filter(user=user).values_list("program_id", "role"):
+        roles.setdefault(pid, set()).add(dict(ProgramRole.Role.choices).get(role, role))
+    out = []
+    for p in programs.order_by("priority", "code"):
+        r = roles.get(p.pk, set())
+        if p.pi_id == user.pk:
+            r.add("PI")
+        out.append({"program": p, "roles": sorted(r) or (["staff"] if user.is_staff else ["delegate"])})
+    return out
+
+
+def _queue(user, today: dt.date) -> dict:
+    from obs_server import selectors as ob_selectors
+
+    qs = ob_selectors.queue_scope(user=user, night_date=today)
+    by_state = dict(qs.values_list("state").annotate(n=Count("id")).order_by())
+    return {"total": sum(by_state.values()), "by_state": sorted(by_state.items()),
+            "tonight": qs.filter(night__date=today).count(), "any_night": qs.filter(night__isnull=True).count()}
+
+
+def _new_l1(user, programs) -> list[dict]:
+    from archive.models import Product
+
+    since = timezone.now() - dt.timedelta(days=RECENT_DAYS)
+    rows = (Product.objects.filter(program__in=programs, calib_level=1, current_version__created__gte=since,
+                                   night__isnull=False)
+            .values("night__date").annotate(n=Count("id")).order_by("-night__date")[:10])
+    return [{"date": r["night__date"], "n": r["n"]} for r in rows]
+
+
+def _failed_runs(user, program_ids: set[int]):
+    from pipelines.models import PipelineRun
+
+    since = timezone.now() - dt.timedelta(days=RECENT_DAYS)
+    qs = PipelineRun.objects.filter(phase=PipelineRun.Phase.FAILED, created__gte=since).select_related("night")
+    if not user.is_staff:
+        qs = qs.filter(Q(night__allocations__program_id__in=program_ids)
+                       | Q(night__products__program_id__in=program_ids)).distinct()
+    return list(qs.order_by("-created")[:20])
+
+
+def _failed_obs(user, programs):
+    from obs_server.models import ObservingBlock
+
+    since = timezone.now() - dt.timedelta(days=RECENT_DAYS)
+    return list(ObservingBlock.objects.filter(
+        program__in=programs, state__in=[ObservingBlock.State.FAILED, ObservingBlock.State.ABORTED],
+        updated__gte=since).select_related("program", "target", "night").order_by("-updated")[:20])
+
+
+def _suspects(programs) -> list[CalibratorFlag]:
+    """Automatic "suspect" proposals still active: a person must confirm (bad) or dismiss them."""
+    return list(CalibratorFlag.objects.filter(active=True, state=CalibratorFlag.State.PROPOSED)
+                .select_related("calibrator").order_by("-declared_at")[:20])
+
+
+def desk_for(*, user, now: dt.datetime | None = None) -> Desk:
+    """Everything the desk shows for this user, read now (nothing cached beyond the request)."""
+    from archive.selectors import products_to_review
+
+    now = now or timezone.now()
+    today = night_date(now)
+    programs = programs_visible_to(user=user)
+    program_ids = set(programs.values_list("pk", flat=True))
+    semester, is_current = _semester(today)
+    past, tonight, upcoming = _nights(semester, today, program_ids)
+    desk = Desk(today=today, semester=semester, semester_is_current=is_current, past=past, tonight=tonight,
+                upcoming=upcoming, programs=_programs(user, programs), queue=_queue(user, today))
+    reviewable = programs_with_role(user=user, roles=REVIEW_ROLES)
+    desk.reviewer = user.is_staff or reviewable.exists()
+    if desk.reviewer:
+        desk.to_review = products_to_review(user=user, programs=reviewable)
+        desk.new_l1 = _new_l1(user, reviewable)
+    operated = programs_with_role(user=user, roles=OPERATOR_ROLES)
+    desk.operator = user.is_staff or operated.exists()
+    if desk.operator:
+        desk.failed_obs = _failed_obs(user, operated)
+        desk.failed_runs = _failed_runs(user, set(operated.values_list("pk", flat=True)))
+    if desk.reviewer or desk.operator or programs_with_role(user=user, roles=("data_manager",)).exists():
+        desk.suspects = _suspects(programs)
+    return desk

@@ -1,0 +1,61 @@
+"""Star names as people type them, sort them and look them up (pure, no Django).
+
+"HD219080", "HD 219080", "hd_219080" are one star: `name_key` drops case, spaces
+and underscores. `natural_key` sorts catalogue numbers as numbers (HD 9 before
+HD 10). `simbad_url` opens the star in SIMBAD (CDS).
+"""
+from __future__ import annotations
+
+import re
+from urllib.parse import quote
+
+SIMBAD_ID_URL = "https://simbad.cds.unistra.fr/simbad/sim-id?Ident="
+_CHUNKS = re.compile(r"(\d+(?:\.\d+)?)")
+
+
+def name_key(name: str) -> str:
+    """Comparison key of a star name: "HD 141577", "hd_141577" and "HD141577" give "HD141577"."""
+    return re.sub(r"[\s_]+", "", str(name or "")).upper()
+
+
+def natural_key(value) -> tuple:
+    """Sort key that orders the numbers inside names numerically: HD 9 < HD 10 < HD 219080 < HIP 5."""
+    if value is None:
+        return ((2, ""),)
+    if isinstance(value, int | float):
+        return ((0, float(value)),)
+    parts = []
+    for chunk in _CHUNKS.split(str(value).replace("_", " ").strip().upper()):
+        if not chunk:
+            continue
+        if _CHUNKS.fullmatch(chunk):
+            parts.append((0, float(chunk)))
+        else:
+            parts.append((1, chunk.strip()))
+    return tuple(parts)
+
+
+def simbad_name(name: str) -> str:
+    """The identifier SIMBAD resolves: underscores (as in FITS headers) become spaces."""
+    return re.sub(r"[\s_]+", " ", str(name or "")).strip()
+
+
+def simbad_url(name: str) -> str:
+    return SIMBAD_ID_URL + quote(simbad_name(name))
+
+
+def sort_rows(rows: list, sort: str | None, columns: dict, default: str) -> tuple[list, str, bool]:
+    """Rows sorted by one column (`sort` = key or -key): numbers in names numerically, empty values last.
+
+    `columns` maps a sort key to a function of a row. Returns (rows, key used, descending).
+    """
+    sort = sort or default
+    key = sort.lstrip("-")
+    if key not in columns:
+        key, sort = default.lstrip("-"), default
+    descending = sort.startswith("-")
+    get = columns[key]
+    present = [r for r in rows if get(r) not in (None, "")]
+    missing = [r for r in rows if get(r) in (None, "")]
+    present.sort(key=lambda r: natural_key(get(r)), reverse=descending)
+    return present + missing, key, descending
