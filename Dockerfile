@@ -12,4 +12,4 @@ COPY static static
 COPY manage.py ./
 RUN pip install --no-cache-dir . && DEBUG=true python manage.py collectstatic --noinput
 EXPOSE 8000
-CMD ["gunicorn", "issp_portal.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]
+CMD ["gunicorn", "issp_portal.wsgi:application", "--preload", "--bind", "0.0.0.0:8000", "--workers", "3"]

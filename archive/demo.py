@@ -6,11 +6,11 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from archive import quality
 from archive.models import Product
 from archive.oifits_write import synthetic_oifits2, to_bytes
 from archive.services import product_version_create
 from archive.validation import version_validate
+from domain import quality
 
 DEMO_DATA = Path(__file__).resolve().parent / "demo_data"
 ASPRO2 = DEMO_DATA / "Aspro2_Zeta_Oph_CHARA_SPICA_0.60249-0.89749-60ch_S1-S2-E1-E2-W1-W2_2023-05-12.fits"
@@ -52,6 +52,7 @@ def load() -> dict:
                                                    "tf_timescale": "2 h"}}, **common, **l2_kwargs)
             created += 2
             if manager is not None and i in (1, 2):
-                version_validate(version=v2, reviewer=manager, flag=quality.GOOD if i == 1 else quality.FAIR,
+                level = quality.SCIENCE_READY if i == 1 else quality.QUICK_LOOK
+                version_validate(version=v2, reviewer=manager, flag=level,
                                  comment="Demo: transfer function stable, closure phases flat.")
     return {"archive_products": created}

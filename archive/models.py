@@ -4,6 +4,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from domain import quality
+
 
 class Product(models.Model):
     """(level, target, night, instrument setup, kind); content lives in its versions."""
@@ -63,7 +65,9 @@ class ProductVersion(models.Model):
     inputs = models.ManyToManyField("self", symmetrical=False, blank=True, related_name="derived")
     calibrators = models.ManyToManyField("surveys.Calibrator", blank=True, related_name="product_versions")
     provenance = models.JSONField(default=dict, blank=True)
-    quality_flag = models.SmallIntegerField(null=True, blank=True)
+    quality_flag = models.SmallIntegerField(
+        null=True, blank=True, help_text="OiDB quality_level (domain.quality): 1 Trash .. 5 Outstanding; empty = not "
+                                         "reviewed")
     validation_report = models.JSONField(default=dict, blank=True)
 
     class Meta:
@@ -91,9 +95,7 @@ class QualityReview(models.Model):
 
     @property
     def label(self) -> str:
-        from archive.quality import label
-
-        return label(self.flag)
+        return quality.label(self.flag)
 
 
 class OutboxMessage(models.Model):

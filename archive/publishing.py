@@ -43,13 +43,16 @@ def outbox_enqueue(*, destination: str, payload: dict, product=None) -> OutboxMe
 
 
 def version_publish(*, version) -> list[OutboxMessage]:
-    """Queue the granule of `version` to every enabled destination (none when pushing is off)."""
+    """Queue the granule of `version` to every enabled destination: validated L2 to OiDB, L1 to OiDB-beta."""
+    kind = "l1" if version.product.calib_level == 1 else "version"
     return [outbox_enqueue(destination=d, payload=exporter_for(d).serialize_version(version), product=version.product)
-            for d in enabled_destinations("version")]
+            for d in enabled_destinations(kind)]
 
 
 def l0_publish(*, records) -> list[OutboxMessage]:
-    """Queue L0 records (pipelines.L0Record) to OiDB (calib_level 0) and ObsPortal; safe to repeat."""
+    """Queue L0 records (pipelines.L0Record) to OiDB as calib_level 0 granules when ARCHIVE_PUSH_L0; safe to repeat.
+
+    The usual path is the other way round: OiDB harvests the portal's L0 feed (archive.feed)."""
     messages = []
     with transaction.atomic():
         for record in records:

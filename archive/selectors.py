@@ -48,8 +48,8 @@ def product_list(*, user, level: str = "", instrument: str = "", q: str = "", fl
     if q:
         qs = qs.filter(target__name__icontains=q) | qs.filter(key__icontains=q)
     if flag == "unreviewed":
-        qs = qs.filter(current_version__quality_flag__isnull=True) | qs.filter(current_version__quality_flag=-1)
-    elif flag.lstrip("-").isdigit():
+        qs = qs.filter(current_version__quality_flag__isnull=True)
+    elif flag.isdigit():
         qs = qs.filter(current_version__quality_flag=int(flag))
     return [p for p in qs if product_access(user=user, product=p)]
 
@@ -70,6 +70,20 @@ def product_instruments() -> list[str]:
 
 def product_outbox(*, product: Product) -> QuerySet[OutboxMessage]:
     return product.outbox_messages.order_by("-created")[:20]
+
+
+def product_granules(*, product: Product) -> list[dict]:
+    """Where the product's granule stands in each remote it is pushed to (latest message per destination)."""
+    from archive.exporters.base import exporter_class
+
+    latest: dict[str, OutboxMessage] = {}
+    for message in product.outbox_messages.order_by("created", "pk"):
+        latest[message.destination] = message
+    return [{"destination": d, "label": exporter_class(d).label if exporter_class(d) else d,
+             "collection": m.payload.get("obs_collection", ""), "state": m.state, "state_label": m.get_state_display(),
+             "remote_id": m.remote_id, "when": m.sent_at or m.created, "attempts": m.attempts,
+             "error": (f"HTTP {m.http_status}: " if m.http_status else "") + (m.last_error or "")}
+            for d, m in sorted(latest.items())]
 
 
 def _facts(version: ProductVersion) -> dict:

@@ -8,7 +8,22 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 
 from archive.models import Product, ProductVersion
+from archive.publishing import version_publish
 from archive.storage import absolute_path, store_bytes, store_file
+from domain.oidb import OidbKeywords, obs_id_for, stamp_oidb_keywords
+
+OIDB_LEVELS = (1, 2)  # OIFITS levels OiDB indexes from the file's own header
+
+
+def _with_oidb_keywords(*, calib_level: int, key: str, program, target, quality_flag: int | None,
+                        source_path: Path | None, content: bytes | None) -> bytes | None:
+    """The file with the keywords OiDB reads (domain.oidb); None if it is not readable FITS (the checker says why)."""
+    keywords = OidbKeywords(quality_level=quality_flag, progid=program.code, obs_id=obs_id_for(key),
+                            proposal_subid=getattr(target, "catalog_row_id", None))
+    try:
+        return stamp_oidb_keywords(keywords=keywords, calib_level=calib_level, source=source_path, content=content)
+    except (OSError, ValueError, IndexError, TypeError):
+        return None
 
 
 def product_key(*, calib_level: int, kind: str, instrument: str, target_name: str, night_date: str | None,
@@ -47,6 +62,10 @@ def product_version_create(
 ) -> tuple[ProductVersion, bool]:
     """Store a file as a new version of its product, or return the existing one.
 
+    L1 and L2 OIFITS files are stored with OiDB's primary-header keywords
+    (`domain.oidb`: quality level, program, SPICA catalog id, science/calibrator,
+    ARCFILE = obs_id + ".fits"), so OiDB reads the values the portal pushes.
+
     Idempotent: if the product's current version has the same checksum and the
     same parameters, nothing is created and (current, False) is returned. The
     file is stored (atomically, content-addressed) before the rows are written,
@@ -57,10 +76,15 @@ def product_version_create(
     if (source_path is None) == (content is None):
         raise ValueError("give exactly one of source_path or content")
     suffix = "".join(Path(filename).suffixes) or ".dat"
-    rel, sha, size = store_file(Path(source_path), suffix) if source_path is not None else store_bytes(
-        content, suffix)
     key = key or product_key(calib_level=calib_level, kind=kind, instrument=instrument, target_name=target.name,
                              night_date=night.date.isoformat() if night else None, setup=setup)
+    if kind == "oifits" and calib_level in OIDB_LEVELS:
+        stamped = _with_oidb_keywords(calib_level=calib_level, key=key, program=program, target=target,
+                                      quality_flag=quality_flag, source_path=source_path, content=content)
+        if stamped is not None:
+            source_path, content = None, stamped
+    rel, sha, size = store_file(Path(source_path), suffix) if source_path is not None else store_bytes(
+        content, suffix)
     parameters = parameters or {}
     if check and validation_report is None and kind == "oifits":
         from archive.oifits_checks import check_oifits
@@ -95,4 +119,7 @@ def product_version_create(
             updates["t_max"] = t_max if product.t_max is None else max(product.t_max, t_max)
         Product.objects.filter(pk=product.pk).update(**updates)
         product.refresh_from_db()
+        if calib_level == 1 and kind == "oifits":  # every new L1 version: OiDB-beta when ARCHIVE_L1_PUSH_ENABLED
+            version.product = product
+            version_publish(version=version)
     return version, True

@@ -11,4 +11,5 @@ urlpatterns = [
     path("versions/<int:pk>/download/", views.version_download, name="version-download"),
     path("versions/<int:pk>/validate/", views.version_validate, name="version-validate"),
     path("outbox/<int:pk>/retry/", views.outbox_retry, name="outbox-retry"),
+    path("l0/search.votable", views.l0_feed, name="l0-feed"),
 ]

@@ -10,7 +10,6 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from archive import quality
 from archive.models import Product, ProductVersion, QualityReview
 from archive.oifits_checks import check_oifits
 from archive.oifits_write import stamp_validation
@@ -18,6 +17,7 @@ from archive.publishing import version_publish
 from archive.selectors import can_review
 from archive.services import product_version_create
 from archive.storage import absolute_path
+from domain import quality
 from issp_portal.exceptions import ConflictError, PermissionRefused, ValidationFailed
 
 MAX_COMMENT = 4000

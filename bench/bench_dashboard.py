@@ -68,7 +68,8 @@ def fill(*, n_targets: int, n_obs: int, n_products: int) -> object:
          for i in range(n_products)), batch_size=2000)
     versions = ProductVersion.objects.bulk_create(
         (ProductVersion(product=p, number=1, sha256=f"{i:064x}", size=1000, path=f"bench/{i}.fits",
-                        filename=f"{i}.fits", quality_flag=i % 4) for i, p in enumerate(products)), batch_size=2000)
+                        filename=f"{i}.fits", quality_flag=i % 6 or None)
+         for i, p in enumerate(products)), batch_size=2000)
     for product, version in zip(products, versions, strict=True):
         product.current_version = version
     Product.objects.bulk_update(products, ["current_version"], batch_size=2000)

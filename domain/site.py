@@ -49,6 +49,19 @@ def night_labels(mjd: np.ndarray) -> np.ndarray:
     return labels[inverse].reshape(mjd.shape)
 
 
+def semester_of(day: dt.date) -> tuple[str, dt.date, dt.date]:
+    """The CHARA semester of a night: A runs 1 February to 31 July, B 1 August to 31 January ("2026B")."""
+    if 2 <= day.month <= 7:
+        return f"{day.year}A", dt.date(day.year, 2, 1), dt.date(day.year, 7, 31)
+    year = day.year if day.month >= 8 else day.year - 1
+    return f"{year}B", dt.date(year, 8, 1), dt.date(year + 1, 1, 31)
+
+
+def mjd_of_night(day: dt.date, hours_ut: float = 7.0) -> float:
+    """MJD of `hours_ut` UT on the calendar day after the night's evening (07:00 UT ≈ local midnight)."""
+    return (dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC) - _MJD_EPOCH).days + 1 + hours_ut / 24.0
+
+
 def mjd_of(when: dt.datetime) -> float:
     """Modified Julian date (UTC) of an aware or naive-UTC datetime."""
     if when.tzinfo is None:

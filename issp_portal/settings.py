@@ -36,6 +36,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "allauth",
     "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.orcid",
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
@@ -64,6 +66,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "issp_portal.orcid.OrcidFormActionMiddleware",
     "issp_portal.middleware.UploadSizeLimitMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "issp_portal.middleware.DatabaseUnavailableMiddleware",
@@ -178,6 +181,15 @@ ACCOUNT_EMAIL_VERIFICATION = env.str("ACCOUNT_EMAIL_VERIFICATION", default="none
 ACCOUNT_ADAPTER = "issp_portal.accounts.AccountAdapter"
 ACCOUNT_ALLOW_SIGNUP = env.bool("ACCOUNT_ALLOW_SIGNUP", default=False)
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
+# ORCID sign-in (issp_portal/orcid.py): only into existing accounts, by a verified e-mail or an explicit link.
+ORCID_BASE_URL = env.str("ORCID_BASE_URL", default="https://orcid.org")  # sandbox: https://sandbox.orcid.org
+ORCID_API_URL = env.str("ORCID_API_URL", default="https://pub.orcid.org")  # sandbox: https://pub.sandbox.orcid.org
+ORCID_CLIENT_ID = env.str("ORCID_CLIENT_ID", default="")
+ORCID_SECRET = env.str("ORCID_SECRET", default="")
+SOCIALACCOUNT_ADAPTER = "issp_portal.orcid.SocialAccountAdapter"
+SOCIALACCOUNT_PROVIDERS = {"orcid": {"APPS": [{"client_id": ORCID_CLIENT_ID, "secret": ORCID_SECRET}]
+                                     if ORCID_CLIENT_ID else []}}
+SOCIALACCOUNT_STORE_TOKENS = False
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="issp-portal@localhost")
 
@@ -283,16 +295,25 @@ ARCHIVE_PUSH_ENABLED = env.bool("ARCHIVE_PUSH_ENABLED", default=False)
 ARCHIVE_OIDB_URL = env.str("ARCHIVE_OIDB_URL", default="")
 ARCHIVE_OIDB_USER = env.str("ARCHIVE_OIDB_USER", default="")
 ARCHIVE_OIDB_PASSWORD = env.str("ARCHIVE_OIDB_PASSWORD", default="")
-ARCHIVE_OBSPORTAL_URL = env.str("ARCHIVE_OBSPORTAL_URL", default="")
+# L0 reaches OiDB by OiDB harvesting the portal's ObsPortal-shaped feed (/archive/l0/search.votable) into issp_l0;
+# pushing L0 granules to ARCHIVE_OIDB_COLLECTION as well is only for a collection nobody harvests.
+ARCHIVE_PUSH_L0 = env.bool("ARCHIVE_PUSH_L0", default=False)
 ARCHIVE_OIDB_TAP_URL = env.str("ARCHIVE_OIDB_TAP_URL", default="")
 ARCHIVE_OIDB_COLLECTION = env.str("ARCHIVE_OIDB_COLLECTION", default="CHARA_ISSP")
 ARCHIVE_OIDB_TIMEOUT = env.float("ARCHIVE_OIDB_TIMEOUT", default=10.0)
 ARCHIVE_PUBLIC_BASE_URL = env.str("ARCHIVE_PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
 ARCHIVE_PUSH_MAX_ATTEMPTS = env.int("ARCHIVE_PUSH_MAX_ATTEMPTS", default=12)
 ARCHIVE_PUSH_BACKOFF_SECONDS = env.float("ARCHIVE_PUSH_BACKOFF_SECONDS", default=2.0)
+# L1 products go to a second OiDB (OiDB-beta) collection, automatically, with their own switch.
+ARCHIVE_L1_PUSH_ENABLED = env.bool("ARCHIVE_L1_PUSH_ENABLED", default=False)
+ARCHIVE_OIDB_BETA_URL = env.str("ARCHIVE_OIDB_BETA_URL", default="")
+ARCHIVE_OIDB_BETA_USER = env.str("ARCHIVE_OIDB_BETA_USER", default="")
+ARCHIVE_OIDB_BETA_PASSWORD = env.str("ARCHIVE_OIDB_BETA_PASSWORD", default="")
+ARCHIVE_OIDB_BETA_TAP_URL = env.str("ARCHIVE_OIDB_BETA_TAP_URL", default="")
+ARCHIVE_OIDB_BETA_COLLECTION = env.str("ARCHIVE_OIDB_BETA_COLLECTION", default="CHARA_ISSP_L1")
 ARCHIVE_EXPORTERS = {
     "oidb": env.str("ARCHIVE_EXPORTER_OIDB", default="archive.exporters.oidb.OidbExporter"),
-    "obsportal": env.str("ARCHIVE_EXPORTER_OBSPORTAL", default="archive.exporters.obsportal.ObsPortalExporter"),
+    "oidb_beta": env.str("ARCHIVE_EXPORTER_OIDB_BETA", default="archive.exporters.oidb.OidbBetaExporter"),
 }
 CELERY_BEAT_SCHEDULE["archive-outbox-flush"] = {  # re-queue outbox messages whose retry time has come
     "task": "archive.outbox_flush", "schedule": float(env.int("ARCHIVE_OUTBOX_FLUSH_S", default=300)),

@@ -194,6 +194,6 @@ def _consolidate_and_register(path: Path, sha: str, size: int, header: dict, spe
             status=RawFile.Status.CONSOLIDATED, consolidation_report=result.report, ingest_run=run)
         if created:
             record = L0Record.objects.create(raw_file=raw, header=l0.json_safe(result.header), **fields)
-            # Outbox rows in the same transaction: the L0 metadata reaches OiDB and ObsPortal once pushing is on.
+            # Served at once by the L0 feed OiDB harvests; pushed as granules too when ARCHIVE_PUSH_L0 is on.
             l0_publish(records=[record])
     return raw, "new" if created else "known"

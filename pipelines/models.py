@@ -99,6 +99,8 @@ class L0Record(models.Model):
     ra_deg = models.FloatField(null=True, blank=True)
     dec_deg = models.FloatField(null=True, blank=True)
     header = models.JSONField(default=dict, blank=True)
+    updated = models.DateTimeField(auto_now=True, db_index=True,
+                                   help_text="Last change: exp_date_updated of the ObsPortal-shaped L0 feed")
 
     def __str__(self) -> str:
         return f"L0 {self.raw_file}"

@@ -1,6 +1,8 @@
 """Read side of pipelines/: runs, raw files, L0 records and L1 outputs (used by pages and other apps)."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.db.models import QuerySet
 
 from pipelines.models import L0Record, PipelineRun, RawFile, ReductionOutput
@@ -39,3 +41,15 @@ def l1_outputs_for_night(*, night, registered_only: bool = True) -> QuerySet[Red
 
 def quarantined_files() -> QuerySet[RawFile]:
     return RawFile.objects.filter(status=RawFile.Status.QUARANTINED)
+
+
+def l0_records_updated(*, instrument: str = "", since=None, until=None) -> QuerySet[L0Record]:
+    """L0 records changed in [since, until] (whole seconds, both ends included), oldest change first."""
+    qs = L0Record.objects.select_related("raw_file").order_by("updated", "pk")
+    if instrument:
+        qs = qs.filter(instrument__iexact=instrument)
+    if since is not None:
+        qs = qs.filter(updated__gte=since.replace(microsecond=0))
+    if until is not None:
+        qs = qs.filter(updated__lt=until.replace(microsecond=0) + timedelta(seconds=1))
+    return qs

@@ -19,9 +19,13 @@ STAFF_ROLES = ("operator", "data_manager", "pi")
 DEDICATED_PAGES = {PipelineRun.Kind.L2: "calibration:run-detail", PipelineRun.Kind.L3: "analysis:run-detail"}
 
 
-def _require_pipeline_viewer(user) -> None:
+def may_see_runs(user) -> bool:
     """Runs and raw headers are operations data: staff, operators, data managers and PIs."""
-    if not (user.is_staff or programs_with_role(user=user, roles=STAFF_ROLES).exists()):
+    return user.is_authenticated and (user.is_staff or programs_with_role(user=user, roles=STAFF_ROLES).exists())
+
+
+def _require_pipeline_viewer(user) -> None:
+    if not may_see_runs(user):
         raise PermissionDenied("Pipeline runs are visible to staff, operators, data managers and PIs.")
 
 

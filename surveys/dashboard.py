@@ -8,7 +8,9 @@ from django.db.models import QuerySet
 
 from surveys import selectors
 from surveys.models import Night, Program, Target
-from surveys.progress import NO_GOAL, breakdown, mean, progress_series, status_of
+from surveys.naming import natural_key
+from surveys.progress import NO_GOAL, breakdown, mean, progress_series
+from surveys.story import goals_done_fraction, target_status
 
 USED = {Night.Status.OBSERVED, Night.Status.PARTIAL}
 LOST = {Night.Status.LOST_WEATHER, Night.Status.LOST_TECHNICAL}
@@ -26,6 +28,11 @@ class ProgramSummary:
     nights_lost: float
     nights_scheduled: float
 
+    @property
+    def done_fraction(self) -> float:
+        """The headline percentage: goals done over goals (surveys.story)."""
+        return goals_done_fraction(self.n_done, self.n_goals)
+
 
 def target_status_rows(*, targets: QuerySet[Target], programs: QuerySet[Program]) -> list[dict]:
     """One row per target: identity, goals' completion, status, observation count (3 queries)."""
@@ -39,7 +46,7 @@ def target_status_rows(*, targets: QuerySet[Target], programs: QuerySet[Program]
         own = by_target.get(row["id"], [])
         completions = [g.completion for g in own]
         row["completion"] = mean(completions) or 0.0
-        row["status"] = status_of(completions)
+        row["status"] = target_status(completions, has_data=bool(row.get("n_products")))
         row["goals"] = [
             {"program": codes.get(g.program_id, "?"), "instrument": g.instrument, "mode": g.mode,
              "valid": g.n_valid, "required": g.required, "completion": round(g.completion, 3)}
@@ -56,7 +63,7 @@ def sort_rows(rows: list[dict], sort: str | None) -> list[dict]:
     reverse = sort.startswith("-")
     present = [r for r in rows if r.get(key) is not None]
     missing = [r for r in rows if r.get(key) is None]
-    present.sort(key=lambda r: (r[key], r["name"]), reverse=reverse)
+    present.sort(key=lambda r: (natural_key(r[key]), natural_key(r["name"])), reverse=reverse)  # HD 9 < HD 10
     return present + missing
 
 

@@ -1,6 +1,8 @@
-"""Demo data: a believable 2024A with ISSP and two external programs.
+"""Demo data: a believable survey in the present, with ISSP and two external programs.
 
-Deterministic (seeded), so screenshots and tests see the same survey each time.
+The nights run from about three months before today to two months after it, with tonight among them
+(observed, lost or partly lost before today; scheduled from tonight on), in the semesters those dates fall
+in. Deterministic (seeded) relative to today, so screenshots and tests see the same survey each time.
 Other apps add their own demo steps (see DEMO_STEPS in the load_demo command).
 """
 from __future__ import annotations
@@ -10,7 +12,9 @@ import random
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 
+from domain.site import night_date, semester_of
 from surveys.models import (
     Calibrator,
     CalibratorFlag,
@@ -72,13 +76,32 @@ def _star_fields(rng: random.Random, ra: float, dec: float) -> dict:
     }
 
 
+# The first demo night, in days before today: about 23 of the 37 nights are past, 14 to come.
+DAYS_BEFORE_TODAY = 92
+
+
+def _semester(day: dt.date) -> Semester:
+    code, start, end = semester_of(day)
+    return Semester.objects.get_or_create(code=code, defaults={"start": start, "end": end})[0]
+
+
+def _night_days(rng: random.Random, today: dt.date, n: int = 37) -> list[dt.date]:
+    """`n` night dates 3 to 5 days apart from DAYS_BEFORE_TODAY before today; tonight is one of them."""
+    days, day = [], today - dt.timedelta(days=DAYS_BEFORE_TODAY)
+    for _ in range(n):
+        days.append(day)
+        day += dt.timedelta(days=rng.choice([3, 4, 5]))
+    first_ahead = next(i for i, d in enumerate(days) if d >= today)
+    shift = days[first_ahead] - today
+    return days[:first_ahead] + [d - shift for d in days[first_ahead:]]
+
+
 @transaction.atomic
-def load(*, seed: int = 2024, n_targets: int = 60, n_calibrators: int = 40) -> dict:
+def load(*, seed: int = 2024, n_targets: int = 60, n_calibrators: int = 40, today: dt.date | None = None) -> dict:
     rng = random.Random(seed)
+    today = today or night_date(timezone.now())
     users = _users()
-    semester, _ = Semester.objects.get_or_create(
-        code="2024A", defaults={"start": dt.date(2024, 2, 1), "end": dt.date(2024, 7, 31)}
-    )
+    semester = _semester(today)
     programs = {
         "issp": dict(title="ISSP: the SPICA interferometric survey of stellar parameters", kind="survey",
                      instruments=["SPICA"], priority=1, pi=users["pi_issp"]),
@@ -87,20 +110,21 @@ def load(*, seed: int = 2024, n_targets: int = 60, n_calibrators: int = 40) -> d
         "ext-spica-binaries": dict(title="Orbits of interacting binaries with SPICA", kind="phd",
                                    instruments=["SPICA"], priority=2, pi=users["pi_ext2"], embargo_months=24),
     }
+    days = _night_days(rng, today)
+    semesters = {_semester(d) for d in days} | {semester}
     prog = {}
     for code, fields in programs.items():
         prog[code], _ = Program.objects.update_or_create(code=code, defaults=fields)
-        prog[code].semesters.add(semester)
+        prog[code].semesters.add(*semesters)
     for username, role, code in DEMO_USERS:
         if code:
             ProgramRole.objects.get_or_create(user=users[username], program=prog[code], role=role)
 
     # 25 ISSP nights and 12 external nights (every third night), spread over the semester.
     nights = []
-    day = dt.date(2024, 3, 2)
     n_external = 0
-    for i in range(37):
-        night, _ = Night.objects.get_or_create(date=day, defaults={"semester": semester})
+    for i, day in enumerate(days):
+        night, _ = Night.objects.get_or_create(date=day, defaults={"semester": _semester(day)})
         nights.append(night)
         if i % 3 != 2:
             NightAllocation.objects.get_or_create(night=night, program=prog["issp"],
@@ -112,13 +136,12 @@ def load(*, seed: int = 2024, n_targets: int = 60, n_calibrators: int = 40) -> d
             NightAllocation.objects.get_or_create(night=night, program=ext,
                                                   defaults={"fraction": 1.0, "instruments": ext.instruments})
             night.instruments = ext.instruments
-        past = day < dt.date(2024, 6, 1)
+        past = day < today
         lost = rng.random() < 0.15
         night.status = (Night.Status.LOST_WEATHER if lost else Night.Status.OBSERVED) if past else "scheduled"
-        night.hours_lost = 8.0 if lost else 0.0
-        night.weather_notes = "Clouds all night." if lost else ""
+        night.hours_lost = 8.0 if lost and past else 0.0  # a night still to come has lost nothing
+        night.weather_notes = "Clouds all night." if lost and past else ""
         night.save()
-        day += dt.timedelta(days=rng.choice([3, 4, 5]))
 
     targets = []
     for i in range(n_targets):

@@ -17,6 +17,7 @@ from django.utils import timezone
 from domain.site import night_date
 from surveys.models import CalibratorFlag, Night, Observation, ProgramRole, Semester
 from surveys.selectors import programs_visible_to, programs_with_role
+from surveys.story import night_outcome
 
 REVIEW_ROLES = ("pi", "data_manager")
 OPERATOR_ROLES = ("operator",)
@@ -56,6 +57,9 @@ def _nights(semester: Semester | None, today: dt.date, program_ids: set[int]):
     if semester is not None:
         qs = qs.filter(semester=semester)
     past = list(qs.filter(date__lt=today).order_by("-date")[:8])
+    for n in past:  # the outcome every page prints (surveys.story)
+        n.outcome = night_outcome(status=n.status, date=n.date, today=today, hours_lost=n.hours_lost,
+                                  n_observations=n.n_obs, has_program=bool(n.allocations.all()))
     tonight = qs.filter(date=today).first()
     upcoming = list(qs.filter(date__gt=today).order_by("date")[:5])
     return past, tonight, upcoming

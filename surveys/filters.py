@@ -13,6 +13,12 @@ SORTS = [
     ("name", "Name"), ("-completion", "Completion (high first)"), ("completion", "Completion (low first)"),
     ("ra_deg", "RA"), ("mag_v", "V magnitude"), ("priority", "PI priority"), ("-last_obs", "Last observed"),
 ]
+# Column headers sort on any of these keys, both ways (not offered in the select).
+HEADER_SORTS = {"name": "Name", "ra_deg": "RA", "dec_deg": "Dec", "mag_v": "V magnitude",
+                "spectral_type": "Spectral type", "priority": "PI priority", "completion": "Completion",
+                "status": "Status", "n_obs": "Observations", "last_obs": "Last observed"}
+SORT_CHOICES = SORTS + [(k, label) for k, label in HEADER_SORTS.items() if k not in dict(SORTS)] + [
+    (f"-{k}", f"{label} (reversed)") for k, label in HEADER_SORTS.items() if f"-{k}" not in dict(SORTS)]
 
 
 def _squashed(field: str):
@@ -41,7 +47,7 @@ class TargetStatusFilter(django_filters.FilterSet):
                                          label="Status")
     priority = django_filters.NumberFilter(field_name="priority", label="PI priority")
     mag_v_max = django_filters.NumberFilter(field_name="mag_v", lookup_expr="lte", label="V brighter than")
-    sort = django_filters.ChoiceFilter(choices=SORTS, method="keep", label="Sort", empty_label="Name")
+    sort = django_filters.ChoiceFilter(choices=SORT_CHOICES, method="keep", label="Sort", empty_label="Name")
 
     class Meta:
         model = Target

@@ -159,7 +159,8 @@ class SurveyGoal(models.Model):
         default=list, blank=True, help_text='Station sets that must each be observed, e.g. ["S1-S2-E1-E2-W1-W2"]'
     )
     min_quality_flag = models.SmallIntegerField(
-        null=True, blank=True, help_text="If set, an L2 product with at least this flag is required"
+        null=True, blank=True,
+        help_text="If set, an L2 product reaching at least this OiDB quality level is required (4 = Science ready)"
     )
 
     class Meta:

@@ -1,4 +1,4 @@
-"""Survey-goal arithmetic: completion, target status, progress over time. No Django import.
+"""Survey-goal arithmetic: completion, progress over time. No Django import (target status: surveys.story).
 
 A goal is complete when it has `required` valid observations (executed, same
 program and instrument, same mode when the goal names one) or, when it asks for
@@ -18,16 +18,6 @@ def goal_completion(*, n_valid: int, required: int, l2_ok: bool = False) -> floa
     if l2_ok:
         return 1.0
     return min(1.0, n_valid / max(required, 1))
-
-
-def status_of(completions: list[float]) -> str:
-    if not completions:
-        return NO_GOAL
-    if all(c >= 1.0 for c in completions):
-        return DONE
-    if any(c > 0 for c in completions):
-        return IN_PROGRESS
-    return NOT_STARTED
 
 
 def mean(values: list[float]) -> float | None:

@@ -112,8 +112,9 @@ def target_rows(*, targets: QuerySet[Target]) -> list[dict]:
     executed = Q(observations__status=Observation.Status.EXECUTED)
     return list(
         targets.order_by().values("id", "name", "ra_deg", "dec_deg", "mag_v", "spectral_type", "priority")
-        .annotate(n_obs=Count("observations", filter=executed),
-                  last_obs=Max("observations__night__date", filter=executed))
+        .annotate(n_obs=Count("observations", filter=executed, distinct=True),
+                  last_obs=Max("observations__night__date", filter=executed),
+                  n_products=Count("products", distinct=True))
     )
 
 
@@ -139,6 +140,7 @@ def night_usage(*, programs: QuerySet[Program]) -> list[dict]:
 def night_list() -> QuerySet[Night]:
     return Night.objects.select_related("semester").prefetch_related("allocations__program").annotate(
         n_obs=Count("observations", filter=Q(observations__status=Observation.Status.EXECUTED), distinct=True),
+        n_allocations=Count("allocations", distinct=True), n_raw=Count("raw_files", distinct=True),
     )
 
 
@@ -170,6 +172,11 @@ def calibrator_flags_by_name(names: list[str]) -> dict[str, list[str]]:
         if reasons:
             found[name] = reasons
     return found
+
+
+def programs_by_code(*, codes) -> dict[str, Program]:
+    """{code: Program (with its PI)} for the codes that name a program."""
+    return {p.code: p for p in Program.objects.select_related("pi").filter(code__in=set(codes))}
 
 
 def night_links(*, user, night: Night) -> dict:

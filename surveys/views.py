@@ -13,7 +13,9 @@ from django.db.models import Count, Prefetch
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 
+from domain.site import night_date
 from issp_portal.exceptions import ApplicationError
 from surveys import dashboard as dash
 from surveys import naming, plots, selectors, services
@@ -30,6 +32,7 @@ from surveys.coords import (
 from surveys.filters import CalibratorFilter, TargetListFilter, TargetStatusFilter
 from surveys.forms import CalibratorFlagForm
 from surveys.models import Calibrator, CalibratorFlag, Night, Observation, Program, Target
+from surveys.story import NightOutcome, night_outcome
 
 PAGE_SIZE = 25
 EXPORT_COLUMNS = ["name", "ra", "dec", "mag_v", "spectral_type", "priority", "programs", "status", "completion",
@@ -192,8 +195,18 @@ def target_detail(request, pk: int):
         "sees_notes": sees_notes, "timeline_plot": plots.observations_timeline(observations),
         "uv_plot": plots.uv_coverage(_uv_files(products)),
         "target_obs": selectors.target_obs_visible(user=request.user, target=target),
+        "observation_rows": naming.sort_rows(list(observations), request.GET.get("osort"), {
+            "night": lambda o: o.night.date.toordinal(), "program": lambda o: o.program.code,
+            "instrument": lambda o: o.instrument, "mode": lambda o: o.mode, "stations": lambda o: o.stations,
+            "outcome": lambda o: o.status, "r0": lambda o: o.r0, "tau0": lambda o: o.tau0}, "night")[0],
+        "default_sorts": {"osort": "night"},
     }
     return render(request, "surveys/target_detail.html", context)
+
+
+def _outcome(night, today, *, n_obs: int, has_program: bool, n_raw: int) -> NightOutcome:
+    return night_outcome(status=night.status, date=night.date, today=today, hours_lost=night.hours_lost,
+                         n_observations=n_obs, has_program=has_program, n_data_files=n_raw)
 
 
 def night_list(request):
@@ -201,10 +214,14 @@ def night_list(request):
     semester = request.GET.get("semester")
     if semester:
         nights = nights.filter(semester__code=semester)
+    today = night_date(timezone.now())
+    nights = list(nights)
+    for n in nights:
+        n.outcome = _outcome(n, today, n_obs=n.n_obs, has_program=n.n_allocations > 0, n_raw=n.n_raw)
     columns = {"date": lambda n: n.date.toordinal(), "semester": lambda n: n.semester.code if n.semester else None,
-               "status": lambda n: n.get_status_display(), "hours_lost": lambda n: n.hours_lost,
+               "status": lambda n: n.outcome.label, "hours_lost": lambda n: n.outcome.hours_lost,
                "n_obs": lambda n: n.n_obs, "instruments": lambda n: ", ".join(n.instruments or [])}
-    rows, _, _ = naming.sort_rows(list(nights), request.GET.get("sort"), columns, "-date")
+    rows, _, _ = naming.sort_rows(nights, request.GET.get("sort"), columns, "-date")
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     semesters = Night.objects.exclude(semester=None).values_list("semester__code", flat=True).distinct()
     return render(request, "surveys/night_list.html", {"page": page, "semesters": sorted(set(semesters)),
@@ -217,17 +234,28 @@ def night_detail(request, date: str):
         day = dt.date.fromisoformat(date)
     except ValueError:
         raise Http404("not a date (YYYY-MM-DD)")
-    night = get_object_or_404(Night.objects.select_related("semester"), date=day)
-    context = {"night": night, "allocations": night.allocations.select_related("program", "program__pi")}
+    night = get_object_or_404(selectors.night_list(), date=day)
+    context = {"night": night, "allocations": night.allocations.select_related("program", "program__pi"),
+               "outcome": _outcome(night, night_date(timezone.now()), n_obs=night.n_obs,
+                                   has_program=night.n_allocations > 0, n_raw=night.n_raw)}
     if request.user.is_authenticated:
         from obs_server.models import ObservingBlock
         from pipelines import selectors as pipeline_selectors
         from pipelines.models import RawFile
 
-        context["obs"] = (ObservingBlock.objects.filter(night=night).select_related("program", "target")
-                          .order_by("-priority", "submitted_at"))
-        context["observations"] = (night.observations.select_related("program", "target", "ob")
-                                   .prefetch_related("calibrators").order_by("start"))
+        obs = (ObservingBlock.objects.filter(night=night, program__in=selectors.programs_visible_to(
+            user=request.user)).select_related("program", "target").order_by("-priority", "submitted_at"))
+        context["obs"], _, _ = naming.sort_rows(list(obs), request.GET.get("obsort"), {
+            "name": lambda o: o.name, "program": lambda o: o.program.code,
+            "target": lambda o: o.target.name if o.target else None, "state": lambda o: o.state,
+            "priority": lambda o: o.priority, "instrument": lambda o: f"{o.instrument} {o.mode}"}, "-priority")
+        observations = (night.observations.select_related("program", "target", "ob")
+                        .prefetch_related("calibrators").order_by("start"))
+        context["observations"], _, _ = naming.sort_rows(list(observations), request.GET.get("osort"), {
+            "start": lambda o: o.start.timestamp(), "program": lambda o: o.program.code,
+            "target": lambda o: o.target.name, "outcome": lambda o: o.status, "r0": lambda o: o.r0,
+            "tau0": lambda o: o.tau0, "instrument": lambda o: f"{o.instrument} {o.mode}"}, "start")
+        context["default_sorts"] = {"obsort": "-priority", "osort": "start"}
         context["ingest_issues"] = pipeline_selectors.night_consolidation_issues(night=night)
         context["links"] = selectors.night_links(user=request.user, night=night)
         context["quarantined"] = RawFile.objects.filter(night=night, status=RawFile.Status.QUARANTINED)
@@ -259,6 +287,14 @@ def calibrator_detail(request, pk: int):
     if request.method == "POST":
         if not can_flag:
             return HttpResponse("Only staff and data managers may flag calibrators.", status=403)
+        if "confirm" in request.POST:  # a person confirms an automatic proposal
+            flag = get_object_or_404(calibrator.flags, pk=request.POST.get("confirm"))
+            try:
+                services.calibrator_flag_confirm(flag=flag, by=request.user)
+            except ApplicationError as exc:
+                return HttpResponse("; ".join(str(r) for r in exc.errors.values()) or str(exc), status=400)
+            messages.success(request, f"{calibrator.name}: proposal confirmed, the star is excluded on every night.")
+            return redirect("surveys:calibrator-detail", pk=calibrator.pk)
         if form.is_valid():
             evidence = {"url": form.cleaned_data["evidence_url"]} if form.cleaned_data["evidence_url"] else {}
             try:
@@ -273,7 +309,8 @@ def calibrator_detail(request, pk: int):
             else:
                 messages.success(request, f"{calibrator.name} flagged: {form.cleaned_data['kind']}.")
                 return redirect("surveys:calibrator-detail", pk=calibrator.pk)
-    flags = calibrator.flags.select_related("declared_by", "observation__target", "observation__night")
+    flags = calibrator.flags.select_related("declared_by", "confirmed_by", "observation__target",
+                                            "observation__night")
     observations = (calibrator.observations.select_related("target", "night", "program").order_by("-start")[:50])
     context = {"calibrator": calibrator, "ra": format_ra(calibrator.ra_deg), "dec": format_dec(calibrator.dec_deg),
                "flags": flags, "observations": observations, "form": form,

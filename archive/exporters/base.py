@@ -1,6 +1,6 @@
-"""One base class for the systems products are published to (OiDB, ObsPortal), chosen in settings.
+"""One base class for the systems products are pushed to (OiDB's granule API), chosen in settings.
 
-`ARCHIVE_EXPORTERS = {"oidb": "archive.exporters.oidb.OidbExporter", "obsportal": ...}`;
+`ARCHIVE_EXPORTERS = {"oidb": "archive.exporters.oidb.OidbExporter"}`;
 load one with `exporter_for(destination)`. An exporter turns a product version
 or an L0 record into a payload (`serialize_*`, run when the outbox message is
 written) and delivers a payload (`push`, run by the Celery task).
@@ -16,6 +16,7 @@ from issp_portal.plugins import load_plugin
 
 class BaseArchiveExporter(ABC):
     destination: str = ""
+    label: str = ""  # shown on the product page
 
     def __init__(self, endpoint: str | None = None):
         self.endpoint = endpoint if endpoint is not None else self.configured_endpoint()
@@ -48,15 +49,25 @@ class BaseArchiveExporter(ABC):
         return None
 
 
+def exporter_class(destination: str) -> type[BaseArchiveExporter] | None:
+    """The configured exporter class of a destination, None when it is no longer configured."""
+    if destination not in settings.ARCHIVE_EXPORTERS:
+        return None
+    return load_plugin("ARCHIVE_EXPORTERS", destination)
+
+
 def exporter_for(destination: str, endpoint: str | None = None) -> BaseArchiveExporter:
     cls = load_plugin("ARCHIVE_EXPORTERS", destination)
     return cls(endpoint=endpoint)
 
 
 def enabled_destinations(kind: str) -> list[str]:
-    """Destinations that receive `kind` ("version" or "l0") when pushing is enabled and configured."""
-    if not settings.ARCHIVE_PUSH_ENABLED:
-        return []
-    wanted = ["oidb"] if kind == "version" else ["oidb", "obsportal"]
+    """Destinations that receive `kind` ("version" = validated L2, "l1", "l0") when enabled and configured."""
+    if kind == "l1":  # OiDB-beta, its own switch
+        wanted = ["oidb_beta"] if settings.ARCHIVE_L1_PUSH_ENABLED else []
+    elif not settings.ARCHIVE_PUSH_ENABLED or (kind == "l0" and not settings.ARCHIVE_PUSH_L0):
+        return []  # L0: OiDB harvests the L0 feed (archive.feed) unless ARCHIVE_PUSH_L0
+    else:
+        wanted = ["oidb"]
     return [d for d in wanted if d in settings.ARCHIVE_EXPORTERS
             and load_plugin("ARCHIVE_EXPORTERS", d).configured_endpoint()]

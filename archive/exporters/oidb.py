@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import hashlib
 
+from astropy.io import fits
+
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
@@ -10,6 +12,16 @@ from django.utils import timezone
 from archive.clients.oidb import OidbClient, RemoteUnavailable
 from archive.exporters.base import BaseArchiveExporter
 from archive.storage import absolute_path
+from domain import quality
+from domain.oidb import (
+    ARCFILE_KEY,
+    PROG_KEY,
+    QUALITY_KEY,
+    SCIENCE_KEY,
+    SUBID_KEY,
+    dataproduct_category,
+    obs_id_for,
+)
 from surveys.embargo import embargo_ends
 
 DATAPRODUCT_TYPE = "vis"  # OIFITS: visibilities, closure phases
@@ -31,6 +43,21 @@ def release(program, t_max: float | None) -> tuple[str, str]:
     return ends.strftime("%Y-%m-%dT%H:%M:%S"), ("public" if ends <= timezone.now() else "secure")
 
 
+def _from_header(path) -> dict:
+    """The columns OiDB itself fills from the file's header (domain.oidb): the granule says the same."""
+    if not path.exists():
+        return {}
+    try:
+        header = fits.getheader(path, 0)
+    except (OSError, ValueError):
+        return {}
+    read = {"quality_level": header.get(QUALITY_KEY), "progid": header.get(PROG_KEY),
+            "proposal_subid": header.get(SUBID_KEY),
+            "dataproduct_category": dataproduct_category(header[SCIENCE_KEY]) if SCIENCE_KEY in header else None,
+            "obs_id": str(header.get(ARCFILE_KEY, "")).removesuffix(".fits") or None}
+    return {k: v for k, v in read.items() if v is not None}
+
+
 def _pi_name(program) -> str:
     pi = program.pi
     return (pi.get_full_name() or pi.username) if pi else ""
@@ -38,10 +65,17 @@ def _pi_name(program) -> str:
 
 class OidbExporter(BaseArchiveExporter):
     destination = "oidb"
+    label = "OiDB"
 
     @classmethod
     def configured_endpoint(cls) -> str:
         return settings.ARCHIVE_OIDB_URL
+
+    def collection(self) -> str:
+        return settings.ARCHIVE_OIDB_COLLECTION
+
+    def tap_url(self) -> str:
+        return settings.ARCHIVE_OIDB_TAP_URL
 
     def client(self) -> OidbClient:
         return OidbClient(self.endpoint, settings.ARCHIVE_OIDB_USER, settings.ARCHIVE_OIDB_PASSWORD,
@@ -54,9 +88,9 @@ class OidbExporter(BaseArchiveExporter):
         path = absolute_path(version.path)
         stations = product.observation.stations if product.observation_id else ""
         return {
-            "dataproduct_type": DATAPRODUCT_TYPE, "dataproduct_category": "science",
+            "dataproduct_type": DATAPRODUCT_TYPE, "dataproduct_category": "SCIENCE",
             "calib_level": product.calib_level, "target_name": product.target.name,
-            "obs_id": product.key, "obs_collection": settings.ARCHIVE_OIDB_COLLECTION,
+            "obs_id": obs_id_for(product.key), "obs_collection": self.collection(),
             "obs_creator_name": _pi_name(program), "datapi": _pi_name(program),
             "obs_release_date": release_date, "data_rights": rights,
             "access_url": settings.ARCHIVE_PUBLIC_BASE_URL.rstrip("/")
@@ -70,9 +104,10 @@ class OidbExporter(BaseArchiveExporter):
             "nb_channels": summary.get("nb_channels"), "nb_vis": summary.get("nb_vis"),
             "nb_vis2": summary.get("nb_vis2"), "nb_t3": summary.get("nb_t3"),
             "facility_name": "CHARA", "instrument_name": product.instrument, "instrument_mode": product.setup,
-            "interferometer_stations": stations, "quality_level": version.quality_flag,
-            "progid": program.code, "procsoft": version.software,
-            "note": f"version {version.number}; processing {version.processing}",
+            "interferometer_stations": stations, "quality_level": quality.oidb_level(version.quality_flag),
+            "progid": program.code, "proposal_subid": product.target.catalog_row_id or "",
+            "procsoft": version.software, "note": f"version {version.number}; processing {version.processing}",
+            **_from_header(path),
         }
 
     def serialize_l0(self, record) -> dict:
@@ -100,7 +135,7 @@ class OidbExporter(BaseArchiveExporter):
         return client.post_granules([payload])[0]
 
     def find_remote(self, payload: dict) -> str | None:
-        tap = settings.ARCHIVE_OIDB_TAP_URL
+        tap = self.tap_url()
         if not tap:
             return None
         from archive.clients.tap import granule_ids
@@ -111,3 +146,24 @@ class OidbExporter(BaseArchiveExporter):
         except Exception as exc:  # noqa: BLE001 - a failed look-up means "retry later"
             raise RemoteUnavailable(f"OiDB TAP look-up failed: {exc}") from exc
         return found[0] if found else None
+
+
+class OidbBetaExporter(OidbExporter):
+    """OiDB-beta: where the team indexes L1 products (calib_level 1, quality unknown, embargo as for L2)."""
+
+    destination = "oidb_beta"
+    label = "OiDB-beta"
+
+    @classmethod
+    def configured_endpoint(cls) -> str:
+        return settings.ARCHIVE_OIDB_BETA_URL
+
+    def collection(self) -> str:
+        return settings.ARCHIVE_OIDB_BETA_COLLECTION
+
+    def tap_url(self) -> str:
+        return settings.ARCHIVE_OIDB_BETA_TAP_URL
+
+    def client(self) -> OidbClient:
+        return OidbClient(self.endpoint, settings.ARCHIVE_OIDB_BETA_USER, settings.ARCHIVE_OIDB_BETA_PASSWORD,
+                          timeout=settings.ARCHIVE_OIDB_TIMEOUT)

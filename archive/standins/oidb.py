@@ -4,15 +4,16 @@ POST /oidb/granule (XML granules, one transaction) -> <response><id>..</id></res
 GET/PUT/DELETE /oidb/granule/{id}; 400 with <error> for a bad granule, 401 without
 write permission (HTTP basic, when users are configured). L0 granules are unique
 on (obs_id, obs_collection, instrument_mode): re-posting one updates it. Also
-serves the ObsCore table over TAP (`/tap/sync`, VOTable written with astropy)
-and an ObsPortal-like L0 feed (`POST /obsportal/l0`, JSON). The store outlives
-stop()/start(), so a test can take the server down and bring it back.
+serves the ObsCore table over TAP (`/tap/sync`, VOTable written with astropy).
+L0 collections harvested from an ObsPortal feed (`issp_l0`) are filled by
+`archive.standins.obsportal_harvest`, which keeps each collection's
+last-modification date in the store. The store outlives stop()/start(), so a
+test can take the server down and bring it back.
 """
 from __future__ import annotations
 
 import base64
 import io
-import json
 import re
 import threading
 import xml.etree.ElementTree as ET
@@ -38,7 +39,7 @@ class GranuleStore:
         self.granules: dict[int, dict] = {}
         self.next_id = 1
         self.requests: list[tuple[str, str]] = []
-        self.obsportal: dict[str, dict] = {}
+        self.last_mod_dates: dict = {}  # collection -> largest exp_date_updated harvested (obsportal.xqm)
 
     def validate(self, granule: dict) -> str | None:
         missing = [c for c in REQUIRED if not granule.get(c)]
@@ -166,8 +167,6 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self):  # noqa: N802
         if self.path.startswith("/tap/sync"):
             return self._tap(self._body())
-        if self.path.rstrip("/") == "/obsportal/l0":
-            return self._obsportal(self._body())
         if self.path.rstrip("/") != "/oidb/granule":
             return self._error(404, "not found")
         if not self._authorized():
@@ -194,17 +193,6 @@ class _Handler(BaseHTTPRequestHandler):
             ET.SubElement(root, "id").text = str(i)
         ET.SubElement(root, "success").text = f"{len(ids)} granule(s) saved"
         self._send(200, ET.tostring(root, encoding="utf-8"))
-
-    def _obsportal(self, body: bytes) -> None:
-        try:
-            records = json.loads(body)["records"]
-            keys = [f"{r['obs_id']}|{r.get('instrument_mode', '')}" for r in records]
-        except (ValueError, KeyError, TypeError) as exc:
-            return self._send(400, json.dumps({"error": f"bad L0 feed: {exc}"}).encode(), "application/json")
-        with self.server.store.lock:
-            for key, record in zip(keys, records, strict=True):
-                self.server.store.obsportal[key] = record
-        self._send(200, json.dumps({"ids": keys}).encode(), "application/json")
 
     def _tap(self, body: bytes) -> None:
         query = " ".join(parse_qs(body.decode()).get("QUERY", [""])[0].split())
@@ -270,10 +258,6 @@ class OidbStandin:
     @property
     def tap_url(self) -> str:
         return f"{self.url}/tap"
-
-    @property
-    def obsportal_url(self) -> str:
-        return f"{self.url}/obsportal/l0"
 
     def __enter__(self) -> OidbStandin:
         return self.start()

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import random
 
+from django.utils import timezone
+
 from archive.models import Product
 from archive.services import product_version_create
+from domain.site import mjd_of_night, night_date
 from pipelines.analysis.plots import sbcr_diameter
 from pipelines.analysis.synthetic import MIRCX_H_WAVELENGTHS, SPICA_WAVELENGTHS, Companion, synthetic_oifits
 
@@ -29,6 +32,7 @@ def load(*, max_targets: int = 40, seed: int = 8) -> dict:
     from surveys.models import Target
 
     rng = random.Random(seed)
+    today_mjd = mjd_of_night(night_date(timezone.now()))
     created = 0
     with_l2 = set(Product.objects.filter(calib_level=2).values_list("target_id", flat=True))
     targets = list(Target.objects.prefetch_related("programs").order_by("name")[:max_targets])
@@ -41,7 +45,8 @@ def load(*, max_targets: int = 40, seed: int = 8) -> dict:
         theta = sbcr_diameter(target.mag_v, target.mag_k) or rng.uniform(0.4, 2.0)
         theta *= rng.uniform(0.95, 1.05)
         companion = Companion(flux_ratio=0.35, dra_mas=2.5, ddec_mas=-1.2) if i % 9 == 4 else None
-        mjd = 60400.3 + rng.uniform(0, 600)
+        # Observed 20 days to 2.5 years before today: the recent ones are still under embargo.
+        mjd = today_mjd - rng.uniform(20, 900)
         l2_synthetic_create(target=target, program=program, theta_mas=round(theta, 4), instrument=instrument,
                             mjd=mjd, companion=companion, seed=i)
         created += 1

@@ -71,7 +71,8 @@ class ScipyEngine(FitEngine):
     def _fit(self, data: OiData, model: str, options: dict) -> EngineFit:
         v2 = data.v2
         fit = fit_disk(v2.spatial_frequency, v2.vis2, v2.err_stat, model=model, law=options.get("law", "power"),
-                       coeff=options.get("coeff", 0.0) if model == "ld" else 0.0, cal_terms=v2.cal_terms)
+                       coeff=options.get("coeff", 0.0) if model == "ld" else 0.0, cal_terms=v2.cal_terms,
+                       visit_rel=v2.visit_rel, record=v2.record)
         return EngineFit(engine=self.name, engine_version=self.version(), model=model, theta=fit.theta,
                          err=fit.err_formal, chi2_red=fit.chi2_red, n_points=fit.n_points, seconds=0.0,
                          parameters={"theta": fit.theta, "coeff": fit.coeff})

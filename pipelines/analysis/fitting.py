@@ -163,24 +163,33 @@ def _chi2_grid(sf, y, err, model, law, coeff) -> np.ndarray:
 
 
 def fit_disk(sf: np.ndarray, vis2: np.ndarray, err: np.ndarray, *, model: str = "ud", law: str = "power",
-             coeff: float | np.ndarray | None = 0.0, cal_terms: np.ndarray | None = None) -> DiskFit:
+             coeff: float | np.ndarray | None = 0.0, cal_terms: np.ndarray | None = None,
+             visit_rel: np.ndarray | None = None, record: np.ndarray | None = None) -> DiskFit:
     """Least-squares diameter; for "ld" with coeff=None the coefficient is fitted too, an array gives one
     coefficient per point (limb darkening per spectral channel).
 
     With `cal_terms` (n, ncal), `err` is the statistical error and each column a relative correlated
-    calibration term, marginalised with one nuisance parameter per column (module docstring).
+    calibration term, marginalised with one nuisance parameter per column (module docstring);
+    `visit_rel` with `record` adds one per record (the TF jitter common to its channels).
     """
     sf, vis2, err = (np.asarray(a, dtype=float) for a in (sf, vis2, err))
     n = sf.size
     if n < 2:
         raise ValueError("at least two V² points are needed for a fit")
+    from pipelines.analysis import correlated  # its fits use this module's models
+
     fit_coeff = model == "ld" and coeff is None
     start_coeff = float(np.mean(COEFF_BOUNDS[law])) / 2 if fit_coeff else (0.0 if coeff is None else coeff)
     total = err if cal_terms is None else np.sqrt(err**2 + vis2**2 * np.sum(np.asarray(cal_terms) ** 2, axis=1))
     theta0 = float(_GRID[np.argmin(_chi2_grid(sf, vis2, total, model, law, start_coeff))])
+    if visit_rel is not None and record is not None:
+        terms = np.zeros((n, 0)) if cal_terms is None else np.asarray(cal_terms, dtype=float)
+        return correlated.fit_with_visits(sf, vis2, err, terms, np.asarray(visit_rel, dtype=float),
+                                          np.unique(record, return_inverse=True)[1], theta0, model, law,
+                                          start_coeff, fit_coeff)
     if cal_terms is not None and np.asarray(cal_terms).shape[1] > 0:
-        return _fit_with_calibration(sf, vis2, err, np.asarray(cal_terms, dtype=float), theta0, model, law,
-                                     start_coeff, fit_coeff)
+        return correlated.fit_with_calibration(sf, vis2, err, np.asarray(cal_terms, dtype=float), theta0, model,
+                                               law, start_coeff, fit_coeff)
 
     if fit_coeff:
         lo, hi = COEFF_BOUNDS[law]
@@ -212,56 +221,6 @@ def fit_disk(sf: np.ndarray, vis2: np.ndarray, err: np.ndarray, *, model: str = 
 def _coeff_range(model: str, coeff) -> list[float] | None:
     """[min, max] of per-channel coefficients (None for a UD or a single coefficient)."""
     return [float(np.min(coeff)), float(np.max(coeff))] if model == "ld" and np.ndim(coeff) > 0 else None
-
-
-def _fit_with_calibration(sf, vis2, err, terms, theta0, model, law, coeff0, fit_coeff) -> DiskFit:
-    """θ (and the LD coefficient) with one N(0, 1) nuisance per calibration term (see module docstring)."""
-    n, ncal = terms.shape
-    lo, hi = COEFF_BOUNDS.get(law, (0.0, 1.0))
-    nmod = 2 if fit_coeff else 1
-
-    def model_v2(p):
-        c = p[1] if fit_coeff else coeff0
-        if fit_coeff:
-            return vis2_model(sf, p[0], model=model, law=law, coeff=c)
-        return vis2_model_fast(sf, p[0], model=model, law=law, coeff=c)
-
-    def residuals(p):
-        eps = p[nmod:]
-        return np.concatenate([(model_v2(p) * (1.0 + terms @ eps) - vis2) / err, eps])
-
-    def jac(p):
-        j = np.zeros((n + ncal, nmod + ncal))
-        m, scale = model_v2(p), 1.0 + terms @ p[nmod:]
-        h = 1e-6 * max(abs(p[0]), 1e-3)
-        dp = p.copy()
-        dp[0] += h
-        j[:n, 0] = (model_v2(dp) - m) / h * scale / err
-        if fit_coeff:
-            dc = p.copy()
-            dc[1] += 1e-5
-            j[:n, 1] = (model_v2(dc) - m) / 1e-5 * scale / err
-        j[:n, nmod:] = (m / err)[:, None] * terms
-        j[n:, nmod:] = np.eye(ncal)
-        return j
-
-    x0 = np.concatenate([[theta0], [coeff0] if fit_coeff else [], np.zeros(ncal)])
-    lower = np.concatenate([[1e-4], [lo] if fit_coeff else [], np.full(ncal, -np.inf)])
-    upper = np.concatenate([[500.0], [hi] if fit_coeff else [], np.full(ncal, np.inf)])
-    sol = least_squares(residuals, x0, jac=jac, bounds=(lower, upper), x_scale="jac")
-    dof = max(n - nmod, 1)
-    chi2_red = float(2.0 * sol.cost / dof)
-    try:
-        cov = np.linalg.inv(sol.jac.T @ sol.jac) * max(chi2_red, 1.0)
-        errs = np.sqrt(np.clip(np.diag(cov), 0, None))
-    except np.linalg.LinAlgError:
-        errs = np.full(sol.x.size, np.nan)
-    return DiskFit(
-        model=model, theta=float(sol.x[0]), err_formal=float(errs[0]), chi2_red=chi2_red, n_points=n,
-        law=law if model == "ld" else "", coeff=(float(sol.x[1]) if fit_coeff else float(np.mean(coeff0)))
-        if model == "ld" else None, coeff_err=float(errs[1]) if fit_coeff else None, coeff_fitted=fit_coeff,
-        coeff_range=_coeff_range(model, coeff0),
-    )
 
 
 def bootstrap_groups(nights: np.ndarray, baselines: np.ndarray) -> tuple[np.ndarray, str]:
@@ -325,9 +284,9 @@ def analyse(data, *, ld_law: str = "power", ld_coeff: float | np.ndarray | None 
     """UD + LD fits, bootstrap errors and the closure-phase test of one target (an `OiData`)."""
     v2 = data.v2
     sf, y, e = v2.spatial_frequency, v2.vis2, v2.vis2_err
-    stat, terms = v2.err_stat, v2.cal_terms
-    ud = fit_disk(sf, y, stat, model="ud", cal_terms=terms)
-    ld = fit_disk(sf, y, stat, model="ld", law=ld_law, coeff=ld_coeff, cal_terms=terms)
+    stat, split = v2.err_stat, {"cal_terms": v2.cal_terms, "visit_rel": v2.visit_rel, "record": v2.record}
+    ud = fit_disk(sf, y, stat, model="ud", **split)
+    ld = fit_disk(sf, y, stat, model="ld", law=ld_law, coeff=ld_coeff, **split)
     groups, over = bootstrap_groups(v2.night, v2.baseline)
     if n_boot and int(groups.max()) >= 1:
         for fit in (ud, ld):

@@ -36,6 +36,8 @@ class V2Points:
     vis2_err_stat: np.ndarray | None = None  # statistical part of vis2_err (VIS2ERR_STAT), else vis2_err
     cal_terms: np.ndarray | None = None  # (n, ncal) relative 1σ V² shift per calibrator (VIS2ERR_CALk/VIS2DATA)
     cal_names: tuple[str, ...] = ()  # calibrator of each cal_terms column (shared across files and nights)
+    visit_rel: np.ndarray | None = None  # relative TF-jitter term (VIS2ERR_VISIT/VIS2DATA), common to a record
+    record: np.ndarray | None = None  # record index (unique over the files read): the visit term's group
 
     @property
     def err_stat(self) -> np.ndarray:
@@ -129,12 +131,14 @@ def _calibrators(header) -> dict[int, str]:
 
 
 def _error_split(h, rows: int, cals: dict[int, str]) -> tuple[np.ndarray | None, dict[str, np.ndarray]]:
-    """VIS2ERR_STAT and the VIS2ERR_CALk columns (by calibrator name) when the table has them."""
+    """VIS2ERR_STAT and the VIS2ERR_CALk columns (by calibrator name; VIS2ERR_VISIT as "_visit")."""
     names = h.columns.names
     if "VIS2ERR_STAT" not in names:
         return None, {}
     stat = _as_2d(h.data["VIS2ERR_STAT"], rows).ravel()
     terms = {}
+    if "VIS2ERR_VISIT" in names:
+        terms["_visit"] = _as_2d(h.data["VIS2ERR_VISIT"], rows).ravel()
     for k, name in cals.items():
         col = f"VIS2ERR_CAL{k}"
         if col in names:
@@ -183,6 +187,8 @@ def _read_file(path: Path) -> tuple[list[dict], list[dict], list[float]]:
                 safe = np.where(y != 0, y, 1.0)  # relative: V²_cal ∝ 1/TF, so S/V² does not carry the noise of V²
                 kept["terms"] = {name: np.where(y != 0, np.nan_to_num(t[keep]) / safe, 0.0)
                                  for name, t in terms.items()}
+                kept["record"] = np.repeat(np.arange(rows), nch)[keep]
+                kept["n_records"] = rows
                 v2_parts.append(kept)
                 waves.extend(lam.tolist())
             else:
@@ -213,7 +219,11 @@ def read_oifits(paths: Iterable[str | Path]) -> OiData:
         t3_parts += b
         waves += w
     v2 = _concat(v2_parts, ["u", "v", "wavelength", "vis2", "vis2_err", "vis2_err_stat", "mjd", "baseline"])
-    names = sorted({n for p in v2_parts for n in p["terms"]})
+    if any("_visit" in p["terms"] for p in v2_parts):
+        v2["visit_rel"] = np.concatenate([p["terms"].get("_visit", np.zeros(p["vis2"].size)) for p in v2_parts])
+        offsets = np.cumsum([0] + [p["n_records"] for p in v2_parts])
+        v2["record"] = np.concatenate([p["record"] + o for p, o in zip(v2_parts, offsets, strict=False)])
+    names = sorted({n for p in v2_parts for n in p["terms"] if n != "_visit"})
     if names:  # one column per calibrator star, zero where a file was not calibrated with it
         v2["cal_terms"] = np.concatenate([
             np.stack([p["terms"].get(n, np.zeros(p["vis2"].size)) for n in names], axis=1) for p in v2_parts])

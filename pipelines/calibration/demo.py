@@ -56,6 +56,22 @@ def register_synthetic_night(folder: Path, *, date: dt.date = SHOWCASE_DATE, n_f
     return night, sim, versions
 
 
+def _allocate_to_survey(night) -> None:
+    """The showcase night belongs to the survey whose L1 files it holds (a night with data has a program)."""
+    from domain.site import semester_of
+    from surveys.models import NightAllocation, Program, Semester
+
+    program = Program.objects.filter(kind="survey").order_by("priority", "code").first()
+    if program is None or night.allocations.exists():
+        return
+    NightAllocation.objects.create(night=night, program=program, fraction=1.0, instruments=["SPICA"])
+    if night.semester_id is None:
+        code, start, end = semester_of(night.date)
+        night.semester = Semester.objects.get_or_create(code=code, defaults={"start": start, "end": end})[0]
+        night.save(update_fields=["semester"])
+        program.semesters.add(night.semester)
+
+
 def load() -> dict:
     from pipelines.models import PipelineRun
 
@@ -76,6 +92,7 @@ def load() -> dict:
             syn.Star("HD_200004", 0.25, False, ra=251.0, dec=19.0, diameter_err=0.01, binary=(0.4, 3.0, 40.0))]
     with tempfile.TemporaryDirectory(prefix="calib-demo-") as tmp:
         night, _, versions = register_synthetic_night(Path(tmp), n_files=24, calibrators=cals, seed=2)
+        _allocate_to_survey(night)
         runs = services.calibration_runs_start(night=night)
     out[night.date.isoformat()] = f"{len(versions)} L1 files, {len(runs)} L2 run(s)"
     return out

@@ -7,7 +7,7 @@ diagnostic plot need.
 from __future__ import annotations
 
 import warnings
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
@@ -15,6 +15,7 @@ import numpy as np
 from pipelines.calibration import transfer as tfm
 from pipelines.calibration import verdicts as vd
 from pipelines.calibration.oifits_io import L1File, L2Content
+from pipelines.calibration.records import align, split_records
 from pipelines.instruments import CALIBRATION, SCIENCE
 
 SOFTWARE = "issp-portal-calibration 1.0"
@@ -97,56 +98,6 @@ class SetupResult:
     tf_plot: dict = field(default_factory=dict)
 
 
-def split_records(f: L1File) -> list[L1File]:
-    """One L1File per record set: a file with n records per baseline becomes n visits (every record used).
-
-    The j-th record of each baseline (and of each triangle) goes to visit j, so each visit keeps one
-    row per key and its own times.
-    """
-    def occurrence(keys: list[str]) -> np.ndarray:
-        seen: dict[str, int] = {}
-        out = []
-        for k in keys:
-            out.append(seen.get(k, 0))
-            seen[k] = out[-1] + 1
-        return np.array(out, dtype=int)
-
-    occ = occurrence(f.bl_keys)
-    if occ.size == 0 or occ.max() == 0:
-        return [f]
-    tocc = occurrence(f.tri_keys) if f.tri_keys else np.zeros(0, int)
-    out = []
-    for j in range(int(occ.max()) + 1):
-        rows = np.flatnonzero(occ == j)
-        trows = np.flatnonzero(tocc == j)
-        sub = {name: getattr(f, name)[rows] for name in ("mjd", "u", "v", "vis2", "vis2_err", "vis2_flag")}
-        sub["bl_keys"] = [f.bl_keys[i] for i in rows]
-        if f.t3phi is not None:
-            for name in ("t3_mjd", "u1", "v1", "u2", "v2", "t3amp", "t3amp_err", "t3phi", "t3phi_err", "t3_flag"):
-                sub[name] = getattr(f, name)[trows]
-            sub["tri_keys"] = [f.tri_keys[i] for i in trows]
-        out.append(replace(f, **sub))
-    return out
-
-
-def _align(files: list[L1File], keys: list[str], attr_keys: str, arrays: list[str]) -> dict[str, np.ndarray]:
-    """Stack per-file row arrays in the canonical key order (NaN where a file lacks a row)."""
-    out: dict[str, np.ndarray] = {}
-    for name in arrays:
-        stacked = []
-        for f in files:
-            src = getattr(f, name)
-            rows = {k: i for i, k in enumerate(getattr(f, attr_keys))}
-            shape = (len(keys),) + src.shape[1:]
-            buf = np.full(shape, np.nan)
-            for j, k in enumerate(keys):
-                if k in rows:
-                    buf[j] = src[rows[k]]
-            stacked.append(buf)
-        out[name] = np.array(stacked)
-    return out
-
-
 def _sky_distance(ra1, dec1, ra2, dec2) -> np.ndarray:
     r1, d1, r2, d2 = map(np.deg2rad, (ra1, dec1, ra2, dec2))
     c = np.sin(d1) * np.sin(d2) + np.cos(d1) * np.cos(d2) * np.cos(r1 - r2)
@@ -190,7 +141,7 @@ def calibrate_setup(files: list[L1File], diameters: dict[str, Diameter | None], 
     star_names = sorted(set(names))
     star_index = np.array([star_names.index(n) for n in names], dtype=int)
     if cal_files:
-        A = _align(cal_files, bl_keys, "bl_keys", ["mjd", "u", "v", "vis2", "vis2_err"])
+        A = align(cal_files, bl_keys, "bl_keys", ["mjd", "u", "v", "vis2", "vis2_err"])
         wave = cal_files[0].wave
         spf = np.hypot(A["u"], A["v"])[:, :, None] / wave[None, None, :]
         t_cal = A["mjd"]
@@ -204,7 +155,7 @@ def calibrate_setup(files: list[L1File], diameters: dict[str, Diameter | None], 
         points = tfm.TFPoints(*(np.where(excl, np.nan, getattr(points, a)) for a in ("tf2", "err_meas", "err_diam")))
         t3 = None
         if tri_keys and all(f.t3phi is not None for f in cal_files):
-            t3 = _align(cal_files, tri_keys, "tri_keys", ["t3_mjd", "t3phi", "t3phi_err", "u1", "v1", "u2", "v2"])
+            t3 = align(cal_files, tri_keys, "tri_keys", ["t3_mjd", "t3phi", "t3phi_err", "u1", "v1", "u2", "v2"])
             model_phi = np.array([tfm.ud_t3(t3["u1"][i], t3["v1"][i], t3["u2"][i], t3["v2"][i], wave, diam[i])[1]
                                   for i in range(len(cal_files))])
             t3["inst"] = tfm.wrap_deg(t3["t3phi"] - model_phi)
@@ -291,7 +242,8 @@ def _calibrate_science(f: L1File, bl_keys, tri_keys, t_cal, points, star_index, 
                             weights=tf.weights[:, order], diam_terms=tf.diam_terms[:, order], stars=tf.stars)
     vis2, vis2_err = tfm.calibrate_vis2(f.vis2, f.vis2_err, rows)
     # error budget kept apart: statistical, and one signed term per calibrator star (its diameter error)
-    err_stat = np.sqrt((f.vis2_err / rows.value) ** 2 + (vis2 * rows.err_stat / rows.value) ** 2)
+    err_stat = np.sqrt((f.vis2_err / rows.value) ** 2 + (vis2 * rows.err_meas / rows.value) ** 2)
+    err_visit = np.abs(vis2) * rows.dispersion / rows.value  # TF jitter: common to the record's channels
     name_of = {int(k): n for k, n in zip(star_index, names, strict=True)}
     cal_terms = {name_of[int(s)]: -vis2 * rows.diam_terms[j] / rows.value for j, s in enumerate(rows.stars)}
     if params.bias_correction == "genoca":  # E(X/Y) ≈ X/Y (1 + (σY/Y)²), σY² = Σa² var(TF) as genoca 1.0.5
@@ -331,7 +283,7 @@ def _calibrate_science(f: L1File, bl_keys, tri_keys, t_cal, points, star_index, 
              "PRO TF SKYSCALE": params.sky_scale_deg if params.sky_scale_deg else "none",
              "PRO TF ERRFLOOR": params.err_floor, "PRO NCAL": len(used)}
     content = L2Content(vis2, vis2_err, flag, t3phi, t3phi_err, t3amp, t3amp_err, t3flag, cards, cal_info,
-                        vis2_err_stat=err_stat, vis2_err_cal=[cal_terms[n] for n in used])
+                        vis2_err_stat=err_stat, vis2_err_cal=[cal_terms[n] for n in used], vis2_err_visit=err_visit)
     return ScienceResult(f, content, used)
 
 

@@ -177,6 +177,7 @@ class L2Content:
     calibrators: list[dict]  # name, diameter, error, source
     vis2_err_stat: np.ndarray | None = None  # statistical part of VIS2ERR
     vis2_err_cal: list[np.ndarray] = field(default_factory=list)  # signed 1σ term of calibrator k (same order)
+    vis2_err_visit: np.ndarray | None = None  # TF jitter term, common to the channels of a record
 
 
 def _nan_to_flag(values: np.ndarray, errors: np.ndarray, flag: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -237,22 +238,26 @@ def _fill_l2(out: fits.HDUList, content: L2Content, software: str) -> None:
         t3["FLAG"] = bad_phi | bad_amp
 
 
-ERROR_MODEL = "STAT+CALDIAM"
+ERROR_MODEL = "STAT+VISIT+CALDIAM"
 
 
 def _add_error_split(out: fits.HDUList, content: L2Content) -> None:
-    """OI_VIS2 extra columns (OIFITS2 allows them): VIS2ERR_STAT and one VIS2ERR_CALk per calibrator.
+    """OI_VIS2 extra columns (OIFITS2 allows them): VIS2ERR_STAT, VIS2ERR_VISIT, one VIS2ERR_CALk per calibrator.
 
-    VIS2ERR stays the total, √(VIS2ERR_STAT² + Σ_k VIS2ERR_CALk²), for readers that know only the
-    standard columns. VIS2ERR_CALk is the signed shift of VIS2DATA if calibrator k (primary keyword
-    `PRO CALk NAME`) had a diameter 1σ larger: fully correlated over every point and file calibrated
-    with that star, so a fit must not average it down.
+    VIS2ERR stays the total, √(VIS2ERR_STAT² + VIS2ERR_VISIT² + Σ_k VIS2ERR_CALk²), for readers that know
+    only the standard columns. VIS2ERR_STAT is independent from point to point; VIS2ERR_VISIT (the TF's
+    visit-to-visit jitter) is common to the channels of one record. VIS2ERR_CALk is the signed shift of
+    VIS2DATA if calibrator k (primary keyword `PRO CALk NAME`) had a diameter 1σ larger: fully
+    correlated over every point and file calibrated with that star, so a fit must not average it down.
     """
     hdu = out["OI_VIS2"]
     flag = np.asarray(hdu.data["FLAG"], dtype=bool)
     nch = flag.shape[1]
     cols = [fits.Column(name="VIS2ERR_STAT", format=f"{nch}D",
                         array=np.where(flag, 1.0, np.nan_to_num(content.vis2_err_stat, nan=1.0)))]
+    if content.vis2_err_visit is not None:
+        cols.append(fits.Column(name="VIS2ERR_VISIT", format=f"{nch}D",
+                                array=np.where(flag, 0.0, np.nan_to_num(content.vis2_err_visit))))
     for k, term in enumerate(content.vis2_err_cal, start=1):
         cols.append(fits.Column(name=f"VIS2ERR_CAL{k}", format=f"{nch}D", array=np.where(flag, 0.0,
                                                                                         np.nan_to_num(term))))
@@ -260,7 +265,7 @@ def _add_error_split(out: fits.HDUList, content: L2Content) -> None:
     keep = fits.ColDefs([c for c in hdu.columns if not c.name.startswith("VIS2ERR_")]) if any(
         n.startswith("VIS2ERR_") for n in names) else hdu.columns
     new = fits.BinTableHDU.from_columns(keep + fits.ColDefs(cols), header=hdu.header)
-    new.header["ERRMODEL"] = (ERROR_MODEL, "VIS2ERR^2 = VIS2ERR_STAT^2 + sum VIS2ERR_CALk^2")
+    new.header["ERRMODEL"] = (ERROR_MODEL, "VIS2ERR^2 = STAT^2 + VISIT^2 + sum CALk^2")
     out[out.index_of("OI_VIS2")] = new
     out[0].header["HIERARCH PRO ERR MODEL"] = ERROR_MODEL
 

@@ -23,10 +23,19 @@ def _expected(value: str | None) -> int | None:
     return int(value) if value.lstrip("-").isdigit() else None
 
 
+SYNC_VIEWER_ROLES = ("pi",)
+
+
+def may_see_sync_status(user) -> bool:
+    """Staff and PIs follow the catalog sync (the navigation hides the page from the others)."""
+    return user.is_authenticated and (user.is_staff
+                                      or programs_with_role(user=user, roles=SYNC_VIEWER_ROLES).exists())
+
+
 @login_required
 def sync_status(request: HttpRequest) -> HttpResponse:
     """Last sync runs and their reports; rows renamed or removed in the catalog (staff and PIs)."""
-    if not (request.user.is_staff or programs_with_role(user=request.user, roles=("pi",)).exists()):
+    if not may_see_sync_status(request.user):
         raise PermissionDenied("staff and PIs only")
     catalog = jmmc_settings()["catalog"]
     rows = CatalogRow.objects.filter(catalog=catalog).select_related("target")

@@ -1,10 +1,10 @@
-"""Template filters: coordinates through astropy, percentages, quality flags."""
+"""Template filters: coordinates through astropy, percentages, quality levels (domain.quality)."""
 from django import template
 
+from domain import quality
 from surveys.coords import format_dec, format_ra
 
 register = template.Library()
-QUALITY = {0: ("bad", "bad"), 1: ("warn", "poor"), 2: ("ok", "good"), 3: ("ok", "excellent")}
 
 
 @register.filter
@@ -37,14 +37,14 @@ def status_badge(status: str) -> str:
 
 @register.filter
 def quality_class(flag):
-    return QUALITY.get(flag, ("", ""))[0]
+    """Badge class of a quality level (domain.quality, OiDB's scale)."""
+    return quality.badge(flag)
 
 
 @register.filter
 def quality_label(flag):
-    if flag is None:
-        return "not reviewed"
-    return QUALITY.get(flag, ("", f"flag {flag}"))[1]
+    """OiDB's name of a quality level, the same on every page."""
+    return quality.label(flag)
 
 
 @register.filter
@@ -54,17 +54,19 @@ def names(value: str) -> str:
 
 
 @register.simple_tag(takes_context=True)
-def sort_th(context, key: str, label: str, css: str = ""):
-    """A sortable column header: a link that sorts the table on the server by `key` (click again: reverse)."""
+def sort_th(context, key: str, label: str, css: str = "", param: str = "sort"):
+    """A sortable column header: a link that sorts the table on the server by `key` (click again: reverse).
+
+    Pages with several tables give each its own query parameter (`param`)."""
     from django.utils.html import format_html
     from django.utils.safestring import mark_safe
 
     request = context["request"]
-    current = request.GET.get("sort", context.get("default_sort", ""))
+    current = request.GET.get(param, (context.get("default_sorts") or {}).get(param, context.get("default_sort", "")))
     active = current.lstrip("-") == key
     descending = current.startswith("-")
     query = request.GET.copy()
-    query["sort"] = f"-{key}" if active and not descending else key
+    query[param] = f"-{key}" if active and not descending else key
     query.pop("page", None)
     arrow = (" ▼" if descending else " ▲") if active else ""
     aria = (' aria-sort="descending"' if descending else ' aria-sort="ascending"') if active else ""

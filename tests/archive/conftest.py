@@ -15,7 +15,6 @@ def oidb(settings):
     settings.ARCHIVE_OIDB_URL = server.url
     settings.ARCHIVE_OIDB_USER, settings.ARCHIVE_OIDB_PASSWORD = "issp", "s3cret"
     settings.ARCHIVE_OIDB_TAP_URL = server.tap_url
-    settings.ARCHIVE_OBSPORTAL_URL = server.obsportal_url
     yield server
     server.stop()
 

@@ -54,9 +54,9 @@ def test_anonymous_is_sent_to_login_and_delegation_is_checked_at_download_time(c
 @pytest.mark.django_db
 def test_product_pages_show_versions_report_and_older_versions_stay_downloadable(client, demo, l2_version):
     _login(client, demo["datamanager"])
-    new = version_validate(version=l2_version, reviewer=demo["datamanager"], flag=2, comment="fine")
+    new = version_validate(version=l2_version, reviewer=demo["datamanager"], flag=3, comment="fine")
     page = client.get(reverse("archive:product-detail", args=[new.product_id])).content.decode()
-    assert "v2" in page and "v1" in page and "fair" in page and "fine" in page
+    assert "v2" in page and "v1" in page and "Quick look (risky to publish)" in page and "fine" in page
     old = client.get(reverse("archive:version-download", args=[l2_version.pk]))
     assert old.status_code == 200 and b"ISSP QC" not in b"".join(old.streaming_content)
     report = client.get(reverse("archive:version-detail", args=[l2_version.pk])).content.decode()
@@ -72,18 +72,18 @@ def test_product_pages_show_versions_report_and_older_versions_stay_downloadable
 def test_validation_writes_header_database_and_audit_trail(client, demo, l2_version):
     _login(client, demo["datamanager"])
     response = client.post(reverse("archive:version-validate", args=[l2_version.pk]),
-                           {"flag": "3", "comment": "TF stable; closure phases flat."})
+                           {"flag": "4", "comment": "TF stable; closure phases flat."})
     assert response.status_code == 302
     product = l2_version.product
     product.refresh_from_db()
     new = product.current_version
-    assert new.number == 2 and new.quality_flag == 3 and new.inputs.get() == l2_version
+    assert new.number == 2 and new.quality_flag == 4 and new.inputs.get() == l2_version
     assert new.provenance["validation"]["reviewer"] == "datamanager"
     review = QualityReview.objects.get(version=new)
-    assert (review.flag, review.comment, review.reviewer) == (3, "TF stable; closure phases flat.", demo["datamanager"])
+    assert (review.flag, review.comment, review.reviewer) == (4, "TF stable; closure phases flat.", demo["datamanager"])
     body = b"".join(client.get(reverse("archive:version-download", args=[new.pk])).streaming_content)
     header = fits.getheader(io.BytesIO(body))
-    assert header["HIERARCH ISSP QC FLAG"] == 3 and header["HIERARCH ISSP QC LABEL"] == "good"
+    assert header["HIERARCH ISSP QC FLAG"] == 4 and header["HIERARCH ISSP QC LABEL"] == "Science ready"
     assert header["HIERARCH ISSP QC REVIEWER"] == "datamanager"
     assert header["HIERARCH ISSP QC PROCESSING"] == "automatic"
     assert "TF stable; closure phases flat." in " ".join(str(c) for c in header["COMMENT"])
@@ -97,7 +97,10 @@ def test_validation_refusals(demo, l2_version):
     with pytest.raises(ValidationFailed) as exc:
         version_validate(version=l2_version, reviewer=demo["datamanager"], flag=7, comment="")
     assert set(exc.value.errors) == {"flag", "comment"}
-    version_validate(version=l2_version, reviewer=demo["datamanager"], flag=1, comment="poor")
+    with pytest.raises(ValidationFailed) as exc:  # 0 is OiDB's "Unknown": what "not reviewed" already says
+        version_validate(version=l2_version, reviewer=demo["datamanager"], flag=0, comment="x")
+    assert "1 (Trash)" in exc.value.errors["flag"] and "5 (Outstanding quality)" in exc.value.errors["flag"]
+    version_validate(version=l2_version, reviewer=demo["datamanager"], flag=2, comment="re-reduce")
     with pytest.raises(ConflictError):
         version_validate(version=l2_version, reviewer=demo["datamanager"], flag=3, comment="stale")
     assert ProductVersion.objects.filter(product=l2_version.product).count() == 2
@@ -120,6 +123,6 @@ def test_demo_step_builds_checked_products_some_validated(demo):
     l2 = Product.objects.filter(calib_level=2)
     assert l2.count() == 5 and Product.objects.filter(calib_level=1).count() == 5
     flags = sorted(p.current_version.quality_flag for p in l2 if p.current_version.quality_flag is not None)
-    assert flags == [2, 3] and QualityReview.objects.count() == 2
+    assert flags == [3, 4] and QualityReview.objects.count() == 2
     assert all(p.current_version.validation_report["ok"] for p in Product.objects.all())
     assert archive_demo.load() == {"archive_products": 10}  # idempotent

@@ -42,7 +42,7 @@ def test_fifty_granules_arrive_exactly_once_after_an_outage(demo, settings, cele
         version, _ = product_version_create(
             calib_level=2, kind="oifits", program=program, target=target, instrument="SPICA", setup=f"MR{i:03d}",
             filename=f"l2_{i}.fits", content=content, t_min=mjd, t_max=mjd + 0.01, check=True)
-        version_validate(version=version, reviewer=demo["datamanager"], flag=3, comment=f"batch {i}")
+        version_validate(version=version, reviewer=demo["datamanager"], flag=4, comment=f"batch {i}")
     assert OutboxMessage.objects.count() == N
     _wait(lambda: not OutboxMessage.objects.filter(attempts=0).exists(), 120, "the worker to try every message")
     assert OutboxMessage.objects.filter(state="pending").count() == N

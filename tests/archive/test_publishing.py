@@ -15,11 +15,11 @@ from archive.validation import version_validate
 
 @pytest.mark.django_db(transaction=True)
 def test_validation_posts_a_granule_then_puts_updates(demo, l2_version, oidb):
-    v2 = version_validate(version=l2_version, reviewer=demo["datamanager"], flag=3, comment="good")
+    v2 = version_validate(version=l2_version, reviewer=demo["datamanager"], flag=4, comment="science ready")
     assert oidb.store.count() == 1
     granule = next(iter(oidb.store.granules.values()))
     assert granule["obs_id"] == l2_version.product.key and granule["calib_level"] == "2"
-    assert granule["progid"] == "issp" and granule["quality_level"] == "3" and granule["data_rights"] == "secure"
+    assert granule["progid"] == "issp" and granule["quality_level"] == "4" and granule["data_rights"] == "secure"
     assert granule["nb_vis2"] == "15" and granule["access_url"].endswith(f"/archive/versions/{v2.pk}/download/")
     assert granule["obs_release_date"][:4] >= "2027"  # t_max (recent) + 18 months
     version_validate(version=v2, reviewer=demo["datamanager"], flag=1, comment="on second look: poor")
@@ -31,7 +31,7 @@ def test_validation_posts_a_granule_then_puts_updates(demo, l2_version, oidb):
 @pytest.mark.django_db(transaction=True)
 def test_remote_down_keeps_the_message_and_flush_delivers_once(demo, l2_version, oidb):
     oidb.stop()
-    version_validate(version=l2_version, reviewer=demo["datamanager"], flag=3, comment="good")
+    version_validate(version=l2_version, reviewer=demo["datamanager"], flag=4, comment="science ready")
     message = OutboxMessage.objects.get()
     assert message.state == "pending" and message.attempts == 1 and "unreachable" in message.last_error
     oidb.start()
@@ -44,14 +44,14 @@ def test_remote_down_keeps_the_message_and_flush_delivers_once(demo, l2_version,
 @pytest.mark.django_db(transaction=True)
 def test_5xx_is_retried_and_4xx_is_shown_to_the_data_manager(client, demo, l2_version, oidb, settings):
     oidb.fail_next(1)
-    version_validate(version=l2_version, reviewer=demo["datamanager"], flag=3, comment="good")
+    version_validate(version=l2_version, reviewer=demo["datamanager"], flag=4, comment="science ready")
     message = OutboxMessage.objects.get()
     assert message.state == "pending" and message.http_status == 500
     assert outbox_deliver(message_id=message.pk).state == "sent" and oidb.store.count() == 1
     settings.ARCHIVE_OIDB_PASSWORD = "wrong"
     product = l2_version.product
     product.refresh_from_db()
-    version_validate(version=product.current_version, reviewer=demo["datamanager"], flag=2, comment="fair")
+    version_validate(version=product.current_version, reviewer=demo["datamanager"], flag=3, comment="quick look only")
     rejected = OutboxMessage.objects.get(state="rejected")
     assert rejected.http_status == 401 and rejected.last_error == "no write permission on this collection"
     client.force_login(demo["datamanager"])
@@ -75,9 +75,10 @@ def test_bad_granule_gets_the_server_message(demo, l2_version, oidb):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_l0_records_are_sent_idempotently_to_oidb_and_obsportal(demo, oidb):
+def test_l0_records_are_pushed_idempotently_to_oidb_when_l0_push_is_on(demo, oidb, settings):
     from pipelines.models import L0Record, RawFile
 
+    settings.ARCHIVE_PUSH_L0 = True
     raw = RawFile.objects.create(sha256="a" * 64, size=10, original_name="spica_2024-03-02_0001.fits", path="x",
                                  instrument="SPICA")
     record = L0Record.objects.create(raw_file=raw, target_name="HD 1000", program_code="issp", instrument="SPICA",
@@ -86,14 +87,15 @@ def test_l0_records_are_sent_idempotently_to_oidb_and_obsportal(demo, oidb):
     l0_publish(records=[record])
     l0_publish(records=[record])  # re-sent: updates, never duplicates
     assert oidb.store.count(calib_level=0) == 1
-    assert list(oidb.store.obsportal) == ["spica_2024-03-02_0001|MR720"]
     assert RemoteRecord.objects.filter(destination="oidb").count() == 1
-    assert OutboxMessage.objects.filter(state="sent").count() == 4
+    assert OutboxMessage.objects.filter(state="sent").count() == 2
+    settings.ARCHIVE_PUSH_L0 = False  # the default: OiDB harvests the L0 feed instead
+    assert l0_publish(records=[record]) == []
 
 
 @pytest.mark.django_db(transaction=True)
 def test_reconcile_lists_missing_and_different(demo, l2_version, oidb):
-    version_validate(version=l2_version, reviewer=demo["datamanager"], flag=3, comment="good")
+    version_validate(version=l2_version, reviewer=demo["datamanager"], flag=4, comment="science ready")
     assert oidb_reconcile().clean
     call_command("oidb_reconcile")
     gid = RemoteRecord.objects.get().remote_id
@@ -101,7 +103,7 @@ def test_reconcile_lists_missing_and_different(demo, l2_version, oidb):
     oidb.store.granules[99] = {"id": "99", "obs_id": "stray", "obs_collection": "CHARA_ISSP", "calib_level": "2"}
     result = oidb_reconcile()
     assert result.missing_local == ["stray (granule 99)"]
-    assert result.different[0][1] == {"quality_level": (3, 0.0)}
+    assert result.different[0][1] == {"quality_level": (4, 0.0)}
     del oidb.store.granules[int(gid)]
     assert len(oidb_reconcile().missing_remote) == 1
     with pytest.raises(CommandError):

@@ -70,10 +70,10 @@ def test_pi_validates_a_rerun_supersedes_the_review_and_the_desk_shows_it(browse
     page.goto(f"{live_server.url}/archive/products/{product.pk}/")
     page.click("text=Review & validate")
     expect(page.locator("select[name=flag]")).to_have_value("")  # no default: the choice is explicit
-    page.select_option("select[name=flag]", "3")
+    page.select_option("select[name=flag]", "4")
     page.fill("textarea[name=comment]", "TF stable over the night.")
     page.click("#review-form button[type=submit]")
-    expect(page.locator(".msg.success")).to_contain_text("Validated: flag 3")
+    expect(page.locator(".msg.success")).to_contain_text("Validated: flag 4 (Science ready)")
     expect(page.locator("#review-superseded")).to_have_count(0)
 
     runs = services.calibration_runs_start(night=night, parameters={"excluded_calibrators": ["HD_200002"]},
@@ -89,7 +89,7 @@ def test_pi_validates_a_rerun_supersedes_the_review_and_the_desk_shows_it(browse
     page.screenshot(path=str(artifacts_dir / "desk-pi-superseded.png"), full_page=True)
     superseded.locator("a", has_text="what changed").first.click()
     box = page.locator("#review-superseded")
-    expect(box).to_contain_text("3 · good")
+    expect(box).to_contain_text("4 · Science ready")
     expect(box).to_contain_text("excluded calibrators: none → HD_200002")
     expect(box).to_contain_text("processing: automatic → manual by operator")
     page.screenshot(path=str(artifacts_dir / "archive-review-superseded.png"), full_page=True)

@@ -51,3 +51,21 @@ def test_a_person_still_needs_the_right_to_declare_a_flag():
     nobody = get_user_model().objects.create_user("guest2", password="x")
     with pytest.raises(PermissionRefused):
         calibrator_flag_create(calibrator=cal, kind="be", declared_by=nobody, comment="emission")
+
+
+def test_a_person_confirms_a_proposal_on_the_calibrator_page(client):
+    from django.urls import reverse
+
+    cal, flag = _proposal()
+    url = reverse("surveys:calibrator-detail", args=[cal.pk])
+    staff = get_user_model().objects.create_user("dm2", password="x", is_staff=True)
+    guest = get_user_model().objects.create_user("guest3", password="x")
+    client.force_login(guest)
+    assert client.post(url, {"confirm": flag.pk}).status_code == 403
+    client.force_login(staff)
+    page = client.get(url).content.decode()
+    assert "proposed" in page and "excluded that night only" in page and 'name="confirm"' in page
+    assert client.post(url, {"confirm": flag.pk}).status_code == 302
+    flag.refresh_from_db()
+    assert flag.state == "confirmed" and flag.confirmed_by == staff
+    assert "confirmed by dm2" in client.get(url).content.decode()

@@ -20,7 +20,7 @@ def test_review_form_has_no_default_flag():
     assert form["flag"].value() in (None, "")
     assert '<option value="" selected>' in str(form["flag"])
     bound = ReviewForm({"comment": "looks fine"})
-    assert not bound.is_valid() and bound.errors["flag"] == ["Choose a quality flag: there is no default."]
+    assert not bound.is_valid() and bound.errors["flag"] == ["Choose a quality level: there is no default."]
 
 
 def test_version_changes_lists_parameters_calibrators_and_processing():
@@ -50,7 +50,7 @@ def test_rerun_supersedes_a_review_and_the_product_page_says_what_changed(client
         services.calibration_runs_start(night=night)
     product = Product.objects.filter(calib_level=2).order_by("key").first()
     assert products_to_review(user=pi, programs=[program])["awaiting"]
-    reviewed = version_validate(version=product.current_version, reviewer=pi, flag=3, comment="TF stable.")
+    reviewed = version_validate(version=product.current_version, reviewer=pi, flag=4, comment="TF stable.")
     product.refresh_from_db()
     assert review_supersession(product=product) is None
     assert product not in products_to_review(user=pi, programs=[program])["awaiting"]
@@ -67,5 +67,5 @@ def test_rerun_supersedes_a_review_and_the_product_page_says_what_changed(client
     client.force_login(pi)
     page = client.get(reverse("archive:product-detail", args=[product.pk])).content.decode()
     box = page.split('id="review-superseded"')[1].split("</div>")[0]
-    assert f"v{reviewed.number}" in box and "3 · good" in box and f"v{product.current_version.number}" in box
+    assert f"v{reviewed.number}" in box and "4 · Science ready" in box and f"v{product.current_version.number}" in box
     assert "excluded calibrators: none → HD_200002" in box

@@ -7,12 +7,15 @@ but draw nothing (or show the WebGL message), and a page wider than a phone scre
 """
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
 WIDE, NARROW = {"width": 1440, "height": 900}, {"width": 390, "height": 844}
+# Whole-page screenshots cost about a second each on two shared cores: on request (WALK_FULL_SCREENS=1).
+FULL_PAGE = os.environ.get("WALK_FULL_SCREENS", "") == "1"
 # Links a person opens but that are not pages: downloads, exports, API bodies, admin, logout.
 SKIP = re.compile(r"(^/admin/|^/accounts/|^/api/v1/(?!docs/)|download|export|/[^/]*\.[A-Za-z0-9]+$"
                   r"|/obxml|^/healthz|/progress)")
@@ -33,8 +36,10 @@ PLOT_CHECK = """
   var webgl = /WebGL is not supported/i.test(gd.textContent || '');
   (gd._fullData || []).forEach(function (t) {
     if (t.visible !== true) { return; }
-    var n = Math.max((t.x || []).length, (t.y || []).length, (t.values || []).length, (t.z || []).length,
-                     (t.base || []).length);
+    var finite = function (a) { return Array.from(a || []).filter(function (v) { return v !== null && v !== undefined
+                                                                                   && v === v; }).length; };
+    // values the trace would draw: y where it has y (gaps are nulls), else x, pie values, heatmap rows
+    var n = t.y ? finite(t.y) : Math.max(finite(t.x), finite(t.values), finite(t.z));
     if (!n) { return; }
     var node = gd.querySelector('.trace' + t.uid);
     var drawn = 0;
@@ -84,12 +89,18 @@ def _visit(page, base: str, role: str, path: str, screens: Path | None, slug: st
     events: list[str] = []
     own = base + path
 
+    documents = {own}  # the page and where it redirected: their status is judged below, not here
+
     def on_console(msg):
-        if msg.type == "error":
+        # a refusal page of the portal (403/404 in its layout) is intended: its own load error is not a problem
+        if msg.type == "error" and not (msg.location.get("url") in documents and "Failed to load resource" in msg.text):
             events.append(f"console: {msg.text[:160]}")
 
     def on_response(resp):
-        if resp.status >= 400 and resp.url != own:
+        if resp.request.is_navigation_request() and resp.frame == page.main_frame:
+            documents.add(resp.url)
+            return
+        if resp.status >= 400:
             events.append(f"HTTP {resp.status} {resp.url.replace(base, '')}")
 
     def on_failed(req):
@@ -122,7 +133,7 @@ def _visit(page, base: str, role: str, path: str, screens: Path | None, slug: st
                 visit.problems.append(f"plot #{p['id']}: {trace} draws no point")
         if screens:
             name = f"{role}-{slug}-1440.png"
-            page.screenshot(path=str(screens / name), full_page=True)
+            page.screenshot(path=str(screens / name), full_page=FULL_PAGE)
             visit.screens.append(name)
         page.set_viewport_size(NARROW)
         page.wait_for_timeout(250)
@@ -131,7 +142,7 @@ def _visit(page, base: str, role: str, path: str, screens: Path | None, slug: st
             visit.problems.append(f"{width[0]} px wide at {width[1]} px")
         if screens:
             name = f"{role}-{slug}-390.png"
-            page.screenshot(path=str(screens / name), full_page=True)
+            page.screenshot(path=str(screens / name), full_page=FULL_PAGE)
             visit.screens.append(name)
         page.set_viewport_size(WIDE)
         csp = page.evaluate("() => (window.__walk || {csp: []}).csp")
@@ -144,8 +155,10 @@ def _visit(page, base: str, role: str, path: str, screens: Path | None, slug: st
     return visit
 
 
-def walk(page, base: str, role: str, screens: Path | None = None, depth: int = 2) -> list[Visit]:
-    """Every page of the navigation, then (breadth-first, `depth` levels) one page of each new kind."""
+def walk(page, base: str, role: str, screens: Path | None = None, depth: int = 1,
+         extras: list[str] = ()) -> list[Visit]:
+    """Every page of the navigation, then (breadth-first, `depth` levels) one page of each new kind,
+    then the `extras` not walked yet."""
     page.add_init_script(INIT_SCRIPT)
     page.set_viewport_size(WIDE)
     page.goto(base + "/")
@@ -160,8 +173,7 @@ def walk(page, base: str, role: str, screens: Path | None = None, depth: int = 2
     for _ in range(depth + 1):
         following = []
         for path in level:
-            visit = _visit(page, base, role, path, screens, re.sub(r"[^a-z0-9]+", "_", path.lower()).strip("_")
-                           or "home")
+            visit = _visit(page, base, role, path, screens, _slug(path))
             visits.append(visit)
             if visit.status >= 400:
                 continue
@@ -171,7 +183,15 @@ def walk(page, base: str, role: str, screens: Path | None = None, depth: int = 2
                     seen_kinds.add(kind)
                     following.append(link.split("?")[0])
         level = following
+    walked = {v.path for v in visits}
+    for path in extras:
+        if path not in walked:
+            visits.append(_visit(page, base, role, path, screens, _slug(path)))
     return visits
+
+
+def _slug(path: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", path.lower()).strip("_") or "home"
 
 
 def table(visits: list[Visit]) -> str:

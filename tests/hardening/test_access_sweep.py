@@ -60,7 +60,7 @@ def world(demo, settings):
         calib_level=2, kind="oifits", program=issp, target=target, night=night, instrument="SPICA",
         setup="MR720", filename="CANARY-L2-FILENAME.fits", content=b"SIMPLE  = T " + CANARY_FILE, t_min=recent,
         t_max=recent)
-    QualityReview.objects.create(version=version, flag=3, comment="CANARY-REVIEW-COMMENT",
+    QualityReview.objects.create(version=version, flag=4, comment="CANARY-REVIEW-COMMENT",
                                  reviewer=demo["datamanager"])
     payload = obxml_to_dict((DATA / "obxml" / "issp-spica-hd219080.obxml").read_text())
     payload["name"] = "CANARY-OB-NAME"

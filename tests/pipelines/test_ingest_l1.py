@@ -88,12 +88,12 @@ def test_manage_py_ingest_does_the_same_work(tmp_path):
         call_command("ingest", str(tmp_path / "nope"))
 
 
-def test_new_l0_records_are_queued_for_oidb_and_obsportal_when_pushing_is_on(tmp_path, settings):
+def test_new_l0_records_are_queued_for_oidb_when_l0_pushing_is_on(tmp_path, settings):
     from archive.models import OutboxMessage
 
     settings.ARCHIVE_PUSH_ENABLED = True
     settings.ARCHIVE_OIDB_URL = "http://127.0.0.1:9/oidb"  # nothing listens: delivery is the outbox's job
-    settings.ARCHIVE_OBSPORTAL_URL = "http://127.0.0.1:9/obsportal"
+    settings.ARCHIVE_PUSH_L0 = True  # off by default: OiDB harvests the L0 feed (archive.feed)
     setup = make_survey_night()
     write_landing(tmp_path / "landing", setup["visits"])
     services.ingest_run_execute(run=services.ingest_run_create(paths=[tmp_path / "landing"], reduce=False,
@@ -101,7 +101,7 @@ def test_new_l0_records_are_queued_for_oidb_and_obsportal_when_pushing_is_on(tmp
     n_l0 = L0Record.objects.count()
     assert n_l0 == 6
     messages = OutboxMessage.objects.all()
-    assert sorted(messages.values_list("destination", flat=True)) == ["obsportal"] * n_l0 + ["oidb"] * n_l0
+    assert sorted(messages.values_list("destination", flat=True)) == ["oidb"] * n_l0
     record = L0Record.objects.select_related("raw_file").first()
     oidb = messages.get(destination="oidb", dedup_key__contains=record.raw_file.original_name.removesuffix(".fits"))
     assert oidb.payload["calib_level"] == 0 and oidb.payload["instrument_name"] == "SPICA"
@@ -109,7 +109,7 @@ def test_new_l0_records_are_queued_for_oidb_and_obsportal_when_pushing_is_on(tmp
     # ingesting the same files again queues nothing new
     services.ingest_run_execute(run=services.ingest_run_create(paths=[tmp_path / "landing"], reduce=False,
                                                                enqueue=False))
-    assert OutboxMessage.objects.count() == 2 * n_l0
+    assert OutboxMessage.objects.count() == n_l0
 
 
 def test_no_outbox_rows_while_pushing_is_off(tmp_path, settings):

@@ -46,6 +46,7 @@ def oidata(results: list) -> OiData:
 
     v2, t3 = {k: [] for k in ("u", "v", "wavelength", "vis2", "vis2_err", "vis2_err_stat", "mjd", "baseline")}, []
     terms: list[dict[str, np.ndarray]] = []
+    visit, record, offset = [], [], 0
     for sr in results:
         f, c = sr.l1, sr.content
         nch = f.wave.size
@@ -61,6 +62,10 @@ def oidata(results: list) -> OiData:
             rel = np.where(y != 0, np.nan_to_num(term.ravel()[keep]) / np.where(y != 0, y, 1.0), 0.0)
             part[cal["name"]] = part.get(cal["name"], 0.0) + rel
         terms.append(part | {"_n": y.size})
+        vt = np.nan_to_num(c.vis2_err_visit.ravel()[keep])
+        visit.append(np.where(y != 0, vt / np.where(y != 0, y, 1.0), 0.0))
+        record.append(np.repeat(np.arange(len(f.u)), nch)[keep] + offset)
+        offset += len(f.u)
         if c.t3phi is not None:
             ok = (~c.t3_flag & np.isfinite(c.t3phi) & (c.t3phi_err > 0)).ravel()
             t3.append((c.t3phi.ravel()[ok], c.t3phi_err.ravel()[ok]))
@@ -69,6 +74,7 @@ def oidata(results: list) -> OiData:
     arrays["cal_terms"] = np.concatenate([np.stack([p.get(n, np.zeros(p["_n"])) for n in names], axis=1)
                                           for p in terms]) if names else None
     arrays["cal_names"] = tuple(names)
+    arrays["visit_rel"], arrays["record"] = np.concatenate(visit), np.concatenate(record)
     arrays["night"] = night_labels(arrays["mjd"])
     phi = np.concatenate([a for a, _ in t3]) if t3 else np.array([])
     err = np.concatenate([b for _, b in t3]) if t3 else np.array([])

@@ -120,7 +120,7 @@ SIZES = (0.3, 0.6, 1.0, 1.8, 3.0)
 
 
 def survey_pulls(*, model: str = "ud", realisations: int = 20, nights: int = 8, pool: int = 4, seed: int = 100,
-                 ld_u: float = 0.6, sizes=SIZES) -> dict[float, dict[str, list[float]]]:
+                 ld_u: float = 0.6, sizes=SIZES, jitter: float = 0.0) -> dict[float, dict[str, list[float]]]:
     """(θ_fit − θ_true)/σ_θ per science-star size over independent survey realisations.
 
     Each realisation: `nights` nights of CAL–SCI–CAL with two calibrators drawn from a pool of
@@ -139,14 +139,16 @@ def survey_pulls(*, model: str = "ud", realisations: int = 20, nights: int = 8, 
         results: dict[str, list] = {s.name: [] for s in sci}
         for n in range(nights):
             pair = [cals[i] for i in rng.choice(pool, 2, replace=False)]
-            _, res = night_in_memory(plan(sci, pair, n), instrument_for(n, rng), {"detect_suspects": False})
+            inst = instrument_for(n, rng, jitter=jitter)
+            _, res = night_in_memory(plan(sci, pair, n), inst, {"detect_suspects": False})
             for sr in res.science:
                 results[sr.l1.target].append(sr)
         for s in sci:
             data = oidata(results[s.name])
             v2 = data.v2
             kw = {"model": "ld", "law": "linear", "coeff": ld_u} if model == "ld" else {"model": "ud"}
-            fit = fitting.fit_disk(v2.spatial_frequency, v2.vis2, v2.err_stat, cal_terms=v2.cal_terms, **kw)
+            fit = fitting.fit_disk(v2.spatial_frequency, v2.vis2, v2.err_stat, cal_terms=v2.cal_terms,
+                                   visit_rel=v2.visit_rel, record=v2.record, **kw)
             naive = fitting.fit_disk(v2.spatial_frequency, v2.vis2, v2.vis2_err, **kw)
             out[s.theta]["split"].append((fit.theta - s.theta) / fit.err_formal)
             out[s.theta]["total"].append((naive.theta - s.theta) / naive.err_formal)

@@ -40,9 +40,11 @@ def test_l2_files_carry_the_error_split_the_fit_reads(night):
         v2, mv = data.v2, mem.v2
         assert np.allclose(v2.vis2, mv.vis2) and np.allclose(v2.vis2_err, mv.vis2_err)
         assert np.allclose(v2.err_stat, mv.err_stat) and v2.cal_names == mv.cal_names
-        assert np.allclose(v2.cal_terms, mv.cal_terms)
-        # the standard column stays the total: VIS2ERR² = STAT² + Σ CALk²
-        total = np.sqrt(v2.err_stat**2 + (v2.vis2[:, None] * v2.cal_terms) ** 2 @ np.ones(len(v2.cal_names)))
+        assert np.allclose(v2.cal_terms, mv.cal_terms) and np.allclose(v2.visit_rel, mv.visit_rel)
+        assert np.array_equal(v2.record, mv.record) and np.unique(v2.record).size == 15
+        # the standard column stays the total: VIS2ERR² = STAT² + VISIT² + Σ CALk²
+        total = np.sqrt(v2.err_stat**2 + (v2.vis2 * v2.visit_rel) ** 2
+                        + (v2.vis2[:, None] * v2.cal_terms) ** 2 @ np.ones(len(v2.cal_names)))
         assert np.allclose(v2.vis2_err, total, rtol=1e-9)
         assert len(v2.cal_names) == 2 and np.all(v2.cal_terms < 0)  # a larger calibrator → lower V²
         assert np.array_equal(v2.night, mv.night)
@@ -55,3 +57,17 @@ def test_night_label_is_the_chara_local_night(night):
     assert night_of_mjd(float(data.v2.mjd.min())) == dt.date(2023, 6, 4)
     # the old floor(MJD - 0.5) split the night at 12:00 UT: 19:00 UT (noon PDT) belongs to the previous night
     assert night_of_mjd(60100.79) == dt.date(2023, 6, 4) and night_of_mjd(60100.80) == dt.date(2023, 6, 5)
+
+
+def test_errors_are_never_shrunk_when_the_error_bars_are_too_large(night):
+    from pipelines.analysis import fitting
+
+    sr = night.result.science[0]
+    data = oidata([sr])
+    v2 = data.v2
+    split = {"cal_terms": v2.cal_terms, "visit_rel": v2.visit_rel, "record": v2.record}
+    honest = fitting.fit_disk(v2.spatial_frequency, v2.vis2, v2.err_stat, **split)
+    tripled = fitting.fit_disk(v2.spatial_frequency, v2.vis2, 3 * v2.err_stat, **split)
+    assert tripled.chi2_red < 0.2
+    # the statistical part grows threefold, the calibration part does not move: never divided by √χ²ᵣ
+    assert tripled.err_formal > honest.err_formal

@@ -1,8 +1,10 @@
-"""The demo 2024A: 25 ISSP + 12 external nights, progress, and loading twice changes nothing."""
+"""The demo: 25 ISSP + 12 external nights around today, progress, and loading twice changes nothing."""
+import datetime as dt
+
 import pytest
 
 from surveys import demo
-from surveys.models import Night, NightAllocation, Observation, Target
+from surveys.models import Night, NightAllocation, Observation, Semester, Target
 
 pytestmark = pytest.mark.django_db
 
@@ -24,3 +26,19 @@ def test_demo_is_believable_and_idempotent():
     first = _snapshot()
     demo.load(n_targets=30, n_calibrators=20)
     assert _snapshot() == first
+
+
+def test_demo_lives_in_the_present():
+    """Nights before and after today with tonight among them, in the current semester; no future loss."""
+    today = dt.date(2026, 12, 1)
+    demo.load(n_targets=30, n_calibrators=20, today=today)
+    past, ahead = Night.objects.filter(date__lt=today), Night.objects.filter(date__gte=today)
+    assert past.count() >= 20 and ahead.count() >= 10
+    tonight = Night.objects.get(date=today)
+    assert tonight.status == "scheduled" and tonight.allocations.exists() and tonight.semester.code == "2026B"
+    assert Semester.objects.get(code="2026B").start == dt.date(2026, 8, 1)
+    assert not past.filter(status="scheduled").exists()
+    assert set(ahead.values_list("status", flat=True)) == {"scheduled"}
+    assert not ahead.exclude(hours_lost=0).exists() and not ahead.exclude(weather_notes="").exists()
+    assert Observation.objects.filter(night__date__gte=today).count() == 0
+    assert Observation.objects.filter(night__date__lt=today, status="executed").count() > 20

@@ -20,13 +20,22 @@ pytestmark = pytest.mark.django_db
 def live(demo):
     """A semester around today with past, tonight and next nights, a failed OB and run, a suspect."""
     today = night_date(timezone.now())
-    sem = Semester.objects.create(code="NOW", start=today - dt.timedelta(days=60), end=today + dt.timedelta(days=60))
+    # The demo lives in the present: reuse its current semester, and make these four nights exactly as stated.
+    sem = (Semester.objects.filter(start__lte=today, end__gte=today).first()
+           or Semester.objects.create(code="NOW", start=today - dt.timedelta(days=60),
+                                      end=today + dt.timedelta(days=60)))
     issp, ext = Program.objects.get(code="issp"), Program.objects.get(code="ext-mystic-yso")
+    NightAllocation.objects.filter(night__date__in=[today + dt.timedelta(days=d) for d in (-3, -1, 0, 2)]).delete()
+
+    def night(delta: int, status: str) -> Night:
+        return Night.objects.update_or_create(date=today + dt.timedelta(days=delta),
+                                              defaults={"semester": sem, "status": status})[0]
+
     nights = {}
     for label, delta, status in [("past", -3, "observed"), ("tonight", 0, "scheduled"), ("next", 2, "scheduled")]:
-        n = nights[label] = Night.objects.create(date=today + dt.timedelta(days=delta), semester=sem, status=status)
+        n = nights[label] = night(delta, status)
         NightAllocation.objects.create(night=n, program=issp)
-    ext_night = Night.objects.create(date=today - dt.timedelta(days=1), semester=sem, status="observed")
+    ext_night = night(-1, "observed")
     NightAllocation.objects.create(night=ext_night, program=ext)
     target = issp.targets.first()
     for name, program in (("OB-ISSP-FAILED", issp), ("OB-EXT-FAILED", ext)):
@@ -61,7 +70,7 @@ def test_operator_desk_shows_nights_queue_and_only_their_failures(client, demo, 
     assert live["today"].isoformat() in tonight and "1 for tonight" in tonight
     assert (live["today"] + dt.timedelta(days=2)).isoformat() in body.split('id="desk-next"')[1].split("</div>")[0]
     past = body.split('id="desk-past"')[1].split("</table>")[0]
-    assert (live["today"] - dt.timedelta(days=3)).isoformat() in past and "Observed" in past
+    assert (live["today"] - dt.timedelta(days=3)).isoformat() in past and ">observed<" in past  # surveys.story
     failed = body.split('id="desk-failed-obs"')[1].split("</table>")[0]
     assert "OB-ISSP-FAILED" in failed and "OB-EXT-FAILED" not in failed
     runs = body.split('id="desk-failed-runs"')[1].split("</table>")[0]
@@ -82,3 +91,16 @@ def test_member_and_external_pi_see_no_operations_of_others(client, demo, live):
     assert 'id="desk-awaiting"' in body  # a PI validates
     assert "ISSP-RUN-BROKE" not in body and "OB-ISSP-FAILED" not in body
     assert "0 for tonight" in body  # tonight's queued OB is ISSP's
+
+
+def test_night_page_tables_sort_and_show_only_obs_of_the_viewers_programs(client, demo, live):
+    past = live["nights"]["past"].date.isoformat()
+    client.force_login(demo["operator"])
+    url = reverse("surveys:night-detail", args=[past])
+    queue = client.get(url).content.decode().split('id="ob-queue"')[1].split("</table>")[0]
+    assert "OB-ISSP-FAILED" in queue and "OB-EXT-FAILED" not in queue
+    client.force_login(demo["admin"])
+    for order, first, second in (("name", "OB-EXT-FAILED", "OB-ISSP-FAILED"),
+                                 ("-name", "OB-ISSP-FAILED", "OB-EXT-FAILED")):
+        queue = client.get(url, {"obsort": order}).content.decode().split('id="ob-queue"')[1].split("</table>")[0]
+        assert queue.index(first) < queue.index(second)

@@ -6,7 +6,7 @@ import pytest
 
 from django.urls import reverse
 
-from surveys.models import Calibrator, Night, Observation, Target
+from surveys.models import Calibrator, Night, Observation, Program, Target
 
 pytestmark = pytest.mark.django_db
 
@@ -94,7 +94,8 @@ def test_night_page_shows_queue_and_ingest_inconsistencies(client, demo):
 
     night = Observation.objects.first().night
     target = Observation.objects.first().target
-    ObservingBlock.objects.create(program=target.programs.first(), target=target, night=night, name="ISSP_QUEUED",
+    issp = Program.objects.get(code="issp")  # the night's OB list shows the OBs of the viewer's programs
+    ObservingBlock.objects.create(program=issp, target=target, night=night, name="ISSP_QUEUED",
                                   instrument="SPICA", mode="MR720", payload={}, content_hash="a" * 64)
     RawFile.objects.create(sha256="b" * 64, size=10, original_name="SPICA_0042.fits", path="x", night=night,
                            consolidation_report={"inconsistent": [{"keyword": "OBJECT",

@@ -5,6 +5,7 @@ import math
 
 import pytest
 
+from django.db import models
 from django.urls import reverse
 
 from surveys.coords import CoordinateError, cone_separations, parse_cone
@@ -95,3 +96,34 @@ def test_night_list_sorts(client, demo):
     dates = sorted(n.date.isoformat() for n in Night.objects.all())
     table = body.split("<tbody>")[1]
     assert table.index(dates[0]) < table.index(dates[-1])
+
+
+def test_dashboard_headers_sort_hd_numbers_numerically(client, demo):
+    from surveys.models import Program, SurveyGoal
+
+    issp = Program.objects.get(code="issp")
+    for name in ("HD 9", "HD 10", "HD 1000"):
+        t, _ = Target.objects.get_or_create(name=name, defaults={"ra_deg": 10.0, "dec_deg": 20.0})
+        t.programs.add(issp)
+        SurveyGoal.objects.get_or_create(target=t, program=issp, instrument="SPICA", mode="")
+    client.force_login(demo["pi_issp"])
+    for sort, expected in (("name", ["HD 9", "HD 10", "HD 1000"]), ("-name", ["HD 1000", "HD 10", "HD 9"])):
+        rows = client.get(reverse("surveys:dashboard"), {"sort": sort, "q": "HD", "format": "json"}).json()["targets"]
+        names = [r["name"] for r in rows if r["name"] in expected]
+        assert names == expected
+    page = client.get(reverse("surveys:dashboard"), {"sort": "-dec_deg"}).content.decode()
+    assert 'aria-sort="descending"' in page and 'href="?sort=dec_deg"' in page
+
+
+def test_target_observations_sort_by_seeing(client, demo):
+    from surveys.models import Observation
+
+    obs = (Observation.objects.exclude(r0=None).values("target").annotate(n=models.Count("id"))
+           .filter(n__gte=2).order_by("-n"))
+    target_id = obs.first()["target"]
+    client.force_login(demo["pi_issp"])
+    r0s = [o.r0 for o in Observation.objects.filter(target_id=target_id).exclude(r0=None)]
+    body = client.get(reverse("surveys:target-detail", args=[target_id]), {"osort": "-r0"}).content.decode()
+    table = body.split('id="observations"')[1].split("</table>")[0]
+    shown = [float(c.split("<")[0]) for c in table.split('<td class="num">')[1::2] if c.split("<")[0]]
+    assert shown[:len(r0s)] == sorted(r0s, reverse=True)

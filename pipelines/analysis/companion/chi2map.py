@@ -75,11 +75,13 @@ def _envelope(u, v, dsig, x, y) -> np.ndarray:
 
 
 def first_order_maps(lay: Layout, theta: float, r0: np.ndarray, weights: np.ndarray, rmin: float, rmax: float,
-                     step: float, a_floor: float = 0.1) -> list[Chi2Map]:
+                     step: float, a_floor: float = 0.1, background: float = 0.0) -> list[Chi2Map]:
     """Maps of Δχ² for a companion at every node of a square grid (step in mas) within rmin ≤ r ≤ rmax.
 
     r0: data − single-star model (V² then closure phases in degrees); weights: (M, N) sets of 1/σ² per
-    point, one map per set (the phasors are shared, only the coefficients differ).
+    point, one map per set (the phasors are shared, only the coefficients differ). With `background`
+    = f₀ > 0 the expansion is about a star plus f₀ of incoherent flux (a companion whose fringes are not
+    yet placed): the dilution is then in r0 already and only the fringe terms vary (V² terms / (1 + f₀)²).
     """
     weights = np.atleast_2d(weights)
     t, w = smearing_nodes(lay, rmax)
@@ -96,27 +98,31 @@ def first_order_maps(lay: Layout, theta: float, r0: np.ndarray, weights: np.ndar
     # G·r: V² terms 2 w a r Re(Φ) − 2 w a² r; closure terms −Σ β w r Im(Φ) = Re(i β w r Φ)
     sig2 = lay.sig2[:, None] + t[None, :] * lay.dsig2[:, None]  # (N2, Q)
     sigc = lay.sigc[:, :, None] + t[None, None, :] * lay.dsigc[:, :, None]  # (Nc, 1, Q)
-    coef2 = (2 * w2 * (a2 * lay.comp2)[:, None] * r2)[:, None, :] * w[None, :, None]  # (N2, Q, M)
+    dilution = 1.0 if background <= 0 else 0.0  # the −2a² term of G (flux dilution), already fitted otherwise
+    scale2 = 1.0 / (1.0 + background) ** 2
+    coef2 = (2 * scale2 * w2 * (a2 * lay.comp2)[:, None] * r2)[:, None, :] * w[None, :, None]  # (N2, Q, M)
     coefc = 1j * beta[:, :, None, None] * (wc * rc)[:, None, None, :] * w[None, None, :, None]  # (Nc, 3, Q, M)
     m = weights.shape[0]
     even = (coef2.reshape(-1, m), (lay.u2[:, None] * sig2).ravel(), (lay.v2[:, None] * sig2).ravel())
     uc, vc = np.broadcast_to(lay.uc[:, :, None] * sigc, coefc.shape[:3]), np.broadcast_to(lay.vc[:, :, None] * sigc,
                                                                                           coefc.shape[:3])
     odd = (coefc.reshape(-1, m), uc.ravel(), vc.ravel())
-    g_r = _symmetric_sum(even, odd, x, y) - np.sum(2 * w2 * (a2**2)[:, None] * r2, axis=0)[:, None, None]
+    g_r = _symmetric_sum(even, odd, x, y) - dilution * np.sum(2 * w2 * (a2**2)[:, None] * r2, axis=0)[:, None, None]
 
     # G·G ≈ Σ 4 w a² (c² ½|Φ|² + a²) + Σ w β² ½|Φ|², |Φ|² = sinc²(Δσ D): smooth on the scale of the
     # smearing field of view, so computed on a coarse grid and interpolated
     coarse = np.linspace(-n * step, n * step, 25)
     cx, cy = np.meshgrid(coarse, coarse)
-    env2 = _envelope(lay.u2, lay.v2, lay.dsig2, cx.ravel(), cy.ravel()) @ (2 * w2 * (a2**2 * lay.comp2**2)[:, None])
+    env2 = _envelope(lay.u2, lay.v2, lay.dsig2, cx.ravel(), cy.ravel()) @ (2 * scale2**2 * w2
+                                                                           * (a2**2 * lay.comp2**2)[:, None])
     envc = np.einsum("pns,nm->pm", _envelope(lay.uc, lay.vc, lay.dsigc, cx.ravel(), cy.ravel()) * beta**2, 0.5 * wc)
     yy, xx = np.meshgrid(y, x, indexing="ij")
     rr = np.hypot(xx, yy)
     maps = []
     for k in range(m):
         interp = RegularGridInterpolator((coarse, coarse), (env2[:, k] + envc[:, k]).reshape(cx.shape))
-        g_g = interp(np.stack([yy.ravel(), xx.ravel()], axis=1)).reshape(yy.shape) + float(np.sum(4 * w2[:, k] * a2**4))
+        g_g = interp(np.stack([yy.ravel(), xx.ravel()], axis=1)).reshape(yy.shape)
+        g_g = g_g + dilution * float(np.sum(4 * w2[:, k] * a2**4))
         g_g = np.maximum(g_g, 1e-300)
         flux = g_r[k] / g_g
         gain = np.where((flux > 0) & (rr >= rmin) & (rr <= rmax), g_r[k] ** 2 / g_g, 0.0)

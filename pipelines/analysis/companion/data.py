@@ -33,6 +33,8 @@ class Vis2Set:
     err: np.ndarray
     record: np.ndarray  # integer row label (unique over all files)
     night: np.ndarray  # integer CHARA night label
+    err_stat: np.ndarray | None = None  # VIS2ERR_STAT of the portal's L2 error split, when every file has it
+    calibration: np.ndarray | None = None  # (N, K) signed V² shift per calibrator star (VIS2ERR_CAL<k>)
 
     def __len__(self) -> int:
         return int(self.vis2.size)
@@ -99,6 +101,8 @@ class BinaryData:
         """Same coverage, other measured values (companion removed, injected, or simulated)."""
         v = replace(self.vis2, vis2=self.vis2.vis2 if vis2 is None else vis2,
                     err=self.vis2.err if vis2_err is None else vis2_err)
+        if vis2_err is not None:  # new error bars: the file's error split no longer applies
+            v = replace(v, err_stat=None, calibration=None)
         c = replace(self.cp, cp=self.cp.cp if cp is None else cp, err=self.cp.err if cp_err is None else cp_err)
         return BinaryData(vis2=v, cp=c, sources=self.sources)
 
@@ -114,6 +118,9 @@ def _read_one(path: Path, first_record: int) -> tuple[list[dict], list[dict], in
         raise CompanionDataError(f"{path.name}: not a FITS file ({exc})")
     vis2_parts, cp_parts, record = [], [], first_record
     with hdul:
+        head = hdul[0].header
+        cal_names = {k: str(head[f"HIERARCH PRO CAL{k} NAME"]).strip() for k in range(1, 100)
+                     if f"HIERARCH PRO CAL{k} NAME" in head}
         waves = {h.header.get("INSNAME", "").strip(): h.data for h in hdul if h.name == "OI_WAVELENGTH"}
         if not waves:
             raise CompanionDataError(f"{path.name}: no OI_WAVELENGTH table")
@@ -139,6 +146,11 @@ def _read_one(path: Path, first_record: int) -> tuple[list[dict], list[dict], in
                             v=(ones * h.data["VCOORD"][:, None]).ravel(),
                             vis2=_table(h, "VIS2DATA").ravel(), err=_table(h, "VIS2ERR").ravel())
                 value, dest = "vis2", vis2_parts
+                names = h.columns.names
+                part["err_stat"] = (_table(h, "VIS2ERR_STAT").ravel() if "VIS2ERR_STAT" in names
+                                    else np.full(rows * nch, np.nan))
+                part["cal"] = {cal_names.get(k, f"{path.name}:{k}"): _table(h, f"VIS2ERR_CAL{k}").ravel()
+                               for k in range(1, 100) if f"VIS2ERR_CAL{k}" in names}
             else:
                 part = dict(common, u1=(ones * h.data["U1COORD"][:, None]).ravel(),
                             v1=(ones * h.data["V1COORD"][:, None]).ravel(),
@@ -147,7 +159,8 @@ def _read_one(path: Path, first_record: int) -> tuple[list[dict], list[dict], in
                             cp=_table(h, "T3PHI").ravel(), err=_table(h, "T3PHIERR").ravel())
                 value, dest = "cp", cp_parts
             keep = ~flag & np.isfinite(part[value]) & np.isfinite(part["err"]) & (part["err"] > 0)
-            dest.append({k: a[keep] for k, a in part.items()})
+            dest.append({k: ({n: c[keep] for n, c in a.items()} if isinstance(a, dict) else a[keep])
+                         for k, a in part.items()})
     return vis2_parts, cp_parts, record
 
 
@@ -156,6 +169,22 @@ def _stack(parts: list[dict], keys: tuple[str, ...]) -> dict[str, np.ndarray]:
     out["record"] = out["record"].astype(int)
     out["night"] = night_labels(out.pop("mjd")) if out["mjd"].size else np.zeros(0, dtype=int)
     return out
+
+
+def _error_split(parts: list[dict], err_stat: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """The statistical V² error and one column per calibrator star (same star, same column across files),
+    when every file carries the split; otherwise (None, None) and VIS2ERR is used as independent."""
+    if not parts or err_stat.size == 0 or not np.all(np.isfinite(err_stat)) or not np.all(err_stat > 0):
+        return None, None
+    names = sorted({n for p in parts for n in p["cal"]})
+    sizes = [p["vis2"].size for p in parts]
+    columns = np.zeros((sum(sizes), len(names)))
+    start = 0
+    for part, size in zip(parts, sizes, strict=True):
+        for name, values in part["cal"].items():
+            columns[start:start + size, names.index(name)] = values
+        start += size
+    return err_stat, columns
 
 
 def read_binary_data(paths: Iterable[str | Path]) -> BinaryData:
@@ -168,7 +197,8 @@ def read_binary_data(paths: Iterable[str | Path]) -> BinaryData:
         a, b, record = _read_one(path, record)
         vis2_parts += a
         cp_parts += b
-    v = _stack(vis2_parts, ("u", "v", "wavelength", "band", "vis2", "err", "record"))
+    v = _stack(vis2_parts, ("u", "v", "wavelength", "band", "vis2", "err", "record", "err_stat"))
+    v["err_stat"], v["calibration"] = _error_split(vis2_parts, v.pop("err_stat"))
     c = _stack(cp_parts, ("u1", "v1", "u2", "v2", "wavelength", "band", "cp", "err", "record"))
     if v["vis2"].size + c["cp"].size < 5:
         raise CompanionDataError("fewer than 5 usable V² or closure-phase points (everything flagged?)")

@@ -1,11 +1,14 @@
-"""Turn residuals into whitened residuals, r_w = L⁻¹ r with C = L Lᵀ, so that χ² = |r_w|².
+"""Turn residuals into whitened residuals, r_w = C^{-1/2} r, so that χ² = |r_w|² with correlated errors.
 
-Pure numpy. Independent error bars are the diagonal case. A calibration error common to one
-night is a rank-one term per night: C_night = diag(σ²) + s² m mᵀ (m = V² for a multiplicative
-transfer-function error, m = 1 for a closure-phase offset). Its whitening is exact and cheap
-(Sherman–Morrison: r_w = r/σ − β u (u·r/σ), u = (m/σ)/|m/σ|, β = 1 − 1/√(1 + s²|m/σ|²)), and,
-being linear, applies to Jacobians the same way. Any other treatment of correlated errors plugs
-in by passing its own object with an `apply(residuals)` method.
+Pure numpy. C = diag(σ²) + S Sᵀ: independent errors plus K fully correlated terms, one column of S
+each (the signed shift of every point under a 1σ draw of that term). Two sources of columns:
+- the portal's L2 error split (OI_VIS2 columns VIS2ERR_STAT and VIS2ERR_CAL<k>, one per calibrator
+  star, common to every file and night it calibrated; see "Error chain L2 → L3"): σ = VIS2ERR_STAT;
+- optional per-night terms (`Systematics`): a relative V² calibration error s·V² and a closure-phase
+  offset s (degrees), one column per night and observable.
+With Ŝ = S/σ = U Σ Vᵀ (thin SVD), C^{-1/2} = diag(1/σ) (I − U diag(1 − 1/√(1 + Σ²)) Uᵀ): exact, cheap
+for K ≪ N, and linear, so Jacobians are whitened the same way. Any other treatment plugs in by
+passing its own object with an `apply(residuals)` method.
 """
 from __future__ import annotations
 
@@ -29,27 +32,15 @@ class Systematics:
 class Whitener:
     """Linear map from raw residuals (..., N) to whitened residuals (..., N)."""
 
-    def __init__(self, err: np.ndarray, groups: np.ndarray | None = None, modes: np.ndarray | None = None,
-                 amplitudes: np.ndarray | None = None):
+    def __init__(self, err: np.ndarray, columns: np.ndarray | None = None):
         self.inv_err = 1.0 / np.asarray(err, dtype=float)
-        self.n = self.inv_err.size
         self._u = None
-        if groups is not None and modes is not None and amplitudes is not None and np.any(amplitudes > 0):
-            rows = []
-            for g in np.unique(groups):
-                sel = groups == g
-                s = float(np.max(amplitudes[sel]))
-                if s <= 0:
-                    continue
-                m = np.where(sel, modes * self.inv_err, 0.0)
-                norm2 = float(m @ m)
-                if norm2 <= 0:
-                    continue
-                beta = 1.0 - 1.0 / np.sqrt(1.0 + s * s * norm2)
-                rows.append((m / np.sqrt(norm2), beta))
-            if rows:
-                self._u = np.array([r[0] for r in rows])  # (G, N)
-                self._bu = self._u * np.array([r[1] for r in rows])[:, None]
+        if columns is not None and columns.size and np.any(columns != 0):
+            scaled = columns * self.inv_err[:, None]
+            u, sv, _ = np.linalg.svd(scaled, full_matrices=False)
+            keep = sv > 1e-12 * max(sv.max(), 1e-300)
+            self._u = u[:, keep].T  # (K, N)
+            self._bu = self._u * (1.0 - 1.0 / np.sqrt(1.0 + sv[keep] ** 2))[:, None]
 
     def apply(self, residuals: np.ndarray) -> np.ndarray:
         r = residuals * self.inv_err
@@ -58,14 +49,34 @@ class Whitener:
         return r
 
 
+def night_columns(vis2: np.ndarray, night_vis2: np.ndarray, night_cp: np.ndarray,
+                  systematics: Systematics) -> np.ndarray:
+    """S columns (N, K) of the per-night terms over the stacked vector [V², closure phases]."""
+    n2, nc = vis2.size, night_cp.size
+    cols = []
+    if systematics.vis2_relative > 0:
+        for night in np.unique(night_vis2):
+            col = np.zeros(n2 + nc)
+            col[:n2] = np.where(night_vis2 == night, systematics.vis2_relative * np.abs(vis2), 0.0)
+            cols.append(col)
+    if systematics.cp_deg > 0:
+        for night in np.unique(night_cp):
+            col = np.zeros(n2 + nc)
+            col[n2:] = np.where(night_cp == night, systematics.cp_deg, 0.0)
+            cols.append(col)
+    return np.array(cols).T if cols else np.zeros((n2 + nc, 0))
+
+
 def whitener_for(err_vis2: np.ndarray, err_cp: np.ndarray, vis2: np.ndarray, night_vis2: np.ndarray,
-                 night_cp: np.ndarray, systematics: Systematics | None = None) -> Whitener:
-    """Whitener of the stacked residual vector [V² residuals, closure-phase residuals (degrees)]."""
+                 night_cp: np.ndarray, systematics: Systematics | None = None,
+                 calibration: np.ndarray | None = None) -> Whitener:
+    """Whitener of the stacked residual vector [V² residuals, closure-phase residuals (degrees)].
+
+    `calibration`: (N_V², K) signed V² shifts per calibrator star (then `err_vis2` is the statistical part).
+    """
     err = np.concatenate([err_vis2, err_cp])
-    if systematics is None or not systematics.any:
-        return Whitener(err)
-    groups = np.concatenate([2 * night_vis2, 2 * night_cp + 1])  # one group per (night, observable)
-    modes = np.concatenate([np.abs(vis2), np.ones(err_cp.size)])
-    amplitudes = np.concatenate([np.full(err_vis2.size, systematics.vis2_relative),
-                                 np.full(err_cp.size, systematics.cp_deg)])
-    return Whitener(err, groups, modes, amplitudes)
+    cols = [night_columns(vis2, night_vis2, night_cp, systematics or Systematics())]
+    if calibration is not None and calibration.size:
+        cols.append(np.concatenate([calibration, np.zeros((err_cp.size, calibration.shape[1]))]))
+    columns = np.concatenate(cols, axis=1)
+    return Whitener(err, columns if columns.shape[1] else None)

@@ -39,7 +39,7 @@ class DetectionLimits:
         return float(np.interp(radius_mas, self.radius, self.curve(sigma)))
 
 
-class _Chunk:
+class PositionChunk:
     """Everything about P injected positions that does not depend on the flux ratio."""
 
     def __init__(self, problem: Problem, theta: float, x: np.ndarray, y: np.ndarray):
@@ -102,7 +102,7 @@ def detection_limits(problem: Problem, theta: float, rmin: float, rmax: float, *
     f_grid = np.geomspace(F_MIN, F_MAX, n_flux)
     for lo in range(0, xs.size, chunk):
         sl = slice(lo, lo + chunk)
-        ch = _Chunk(problem, theta, xs[sl], ys[sl])
+        ch = PositionChunk(problem, theta, xs[sl], ys[sl])
 
         def sigmas(f, ch=ch):
             e = e0[None, :] + problem.whitener.apply(-ch.injected_signal(f))  # single − injected data

@@ -56,10 +56,13 @@ def _evaluate(problem: Problem, params: np.ndarray, theta, weights, jacobian: bo
 
 
 def fit_many(problem: Problem, starts: np.ndarray, theta: float | None = None, *, weights: np.ndarray | None = None,
-             max_iter: int = 30, tol: float = 1e-6, batch: int = 512) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+             max_iter: int = 30, tol: float = 1e-6, batch: int = 512,
+             max_shift: float | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Fit every row of `starts` ((P, 3): x, y, f with θ fixed, or (P, 4): x, y, f, θ free).
 
-    `weights` ((P, N) or None) multiply each point's χ² contribution (bootstrap counts).
+    `weights` ((P, N) or None) multiply each point's χ² contribution (bootstrap counts). `max_shift` (mas)
+    caps the position step of one iteration: a step of many fringes can land on a companion so far out
+    that smearing turns it into incoherent flux, which a bad fit prefers to its own neighbourhood.
     Returns (best parameters (P, k), χ² (P,), covariance (P, k, k) = (JᵀJ)⁻¹ at the solution).
     """
     starts = np.asarray(starts, dtype=float)
@@ -68,11 +71,12 @@ def fit_many(problem: Problem, starts: np.ndarray, theta: float | None = None, *
     for lo in range(0, len(starts), batch):
         sl = slice(lo, lo + batch)
         w = None if weights is None else weights[sl]
-        out_p[sl], out_c[sl], out_cov[sl] = _fit_batch(problem, _clip(starts[sl].copy()), theta, w, max_iter, tol)
+        out_p[sl], out_c[sl], out_cov[sl] = _fit_batch(problem, _clip(starts[sl].copy()), theta, w, max_iter, tol,
+                                                       max_shift)
     return out_p, out_c, out_cov
 
 
-def _fit_batch(problem, params, theta, weights, max_iter, tol):
+def _fit_batch(problem, params, theta, weights, max_iter, tol, max_shift):
     k = params.shape[1]
     r, jac = _evaluate(problem, params, theta, weights, True)
     chi2 = np.sum(r * r, axis=1)
@@ -93,6 +97,9 @@ def _fit_batch(problem, params, theta, weights, max_iter, tol):
             step = np.linalg.solve(damped, -g[..., None])[..., 0]
         except np.linalg.LinAlgError:
             step = -g / np.maximum(np.einsum("pii->pi", damped), 1e-30)
+        if max_shift is not None:
+            shift = np.hypot(step[:, 0], step[:, 1])
+            step = step * np.minimum(1.0, max_shift / np.maximum(shift, 1e-300))[:, None]
         trial = _clip(params[idx] + step)
         w = None if weights is None else weights[idx]
         r_t, jac_t = _evaluate(problem, trial, theta if np.ndim(theta) == 0 else theta[idx], w, True)

@@ -23,7 +23,7 @@ from scipy.optimize import least_squares
 from .chi2map import Chi2Map, first_order_maps, local_maxima
 from .data import BinaryData
 from .errors import Systematics, whitener_for
-from .limits import DetectionLimits, detection_limits
+from .limits import DetectionLimits, PositionChunk, detection_limits
 from .lm import Problem, fit_many
 from .model import binary, layout_of, observed_vector, residuals, single_star, ud_visibility
 from .stats import nsigma
@@ -95,7 +95,10 @@ class SearchResult:
 
 def make_problem(data: BinaryData, systematics: Systematics | None = None,
                  companion_diameter_mas: float = 0.0) -> Problem:
-    w = whitener_for(data.vis2.err, data.cp.err, data.vis2.vis2, data.vis2.night, data.cp.night, systematics)
+    v = data.vis2
+    split = v.err_stat is not None and v.calibration is not None
+    w = whitener_for(v.err_stat if split else v.err, data.cp.err, v.vis2, v.night, data.cp.night, systematics,
+                     calibration=v.calibration if split else None)
     return Problem(lay=layout_of(data, companion_diameter_mas), observed=observed_vector(data), whitener=w)
 
 
@@ -121,31 +124,69 @@ def _bootstrap(problem: Problem, data: BinaryData, best: np.ndarray, n_boot: int
     rng = np.random.default_rng(seed)
     counts = np.zeros((n_boot, labels.size))
     np.add.at(counts, (np.arange(n_boot)[:, None], rng.integers(0, labels.size, (n_boot, labels.size))), 1.0)
-    params, _, _ = fit_many(problem, np.repeat(best[None, :], n_boot, axis=0), weights=counts[:, inverse], max_iter=20)
+    params, _, _ = fit_many(problem, np.repeat(best[None, :], n_boot, axis=0), weights=counts[:, inverse], max_iter=20,
+                            max_shift=0.25 * data.smallest_scale_mas)
     return params
+
+
+def background_model(lay, theta: float, f0: float) -> np.ndarray:
+    """Star plus incoherent flux f0 (a companion with its fringes averaged out): V² and closure phases."""
+    a2, ac = ud_visibility(theta, lay.sf2)[0], ud_visibility(theta, lay.sfc)[0]
+    vis2 = (a2**2 + f0**2 * lay.comp2**2) / (1 + f0) ** 2
+    cp = np.degrees(np.angle(np.prod(ac, axis=1) + f0**3 * np.prod(lay.compc, axis=1) + 0j))
+    return np.concatenate([vis2, cp])
+
+
+def fit_star_and_background(problem: Problem, theta0: float) -> tuple[float, float]:
+    """(θ, f0): what a bright companion looks like before its position is known; unbiases θ for the map."""
+    def res(p):
+        return problem.whitened(background_model(problem.lay, p[0], p[1]))
+
+    sol = least_squares(res, [theta0, 0.05], bounds=([1e-3, 0.0], [200.0, 1.0]), x_scale=[theta0, 0.1])
+    return float(sol.x[0]), float(sol.x[1])
+
+
+def _rank_exactly(problem: Problem, theta: float, pool: np.ndarray, n_keep: int) -> np.ndarray:
+    """The n_keep candidates (x, y) with the lowest exact binary χ² over a grid of flux ratios (θ held),
+    as LM starts (x, y, f, θ): the first-order map ranks bright companions too low to be trusted alone."""
+    f_grid = np.geomspace(3e-3, 1.0, 7)
+    best_chi2, best_f = np.full(len(pool), np.inf), np.zeros(len(pool))
+    for lo in range(0, len(pool), 256):
+        sl = slice(lo, lo + 256)
+        chunk = PositionChunk(problem, theta, pool[sl, 0], pool[sl, 1])
+        for f in f_grid:
+            model = chunk.single[None, :] + chunk.injected_signal(np.full(chunk.k.shape[0], f))
+            chi2 = problem.chi2(model)
+            better = chi2 < best_chi2[sl]
+            best_chi2[sl] = np.where(better, chi2, best_chi2[sl])
+            best_f[sl] = np.where(better, f, best_f[sl])
+    keep = np.argsort(best_chi2)[:n_keep]
+    return np.stack([pool[keep, 0], pool[keep, 1], best_f[keep], np.full(keep.size, theta)], axis=1)
 
 
 def _search_once(problem: Problem, data: BinaryData, *, rmin: float, rmax: float, step: float, n_starts: int,
                  n_boot: int, seed: int, seconds: dict, tag: str):
     t0 = time.perf_counter()
     theta0, theta0_err, chi2_single = fit_single_star(problem)
-    single, _ = single_star(problem.lay, theta0)
-    r0 = -residuals(single, problem.observed, problem.lay.n2)  # data − model
-    # a bright companion biases θ and breaks the first-order expansion where the primary is resolved
-    # (|a| small): a second map from the points where the primary's visibility stays large seeds those
+    theta_b, f_b = fit_star_and_background(problem, theta0)
+    r0 = -residuals(background_model(problem.lay, theta_b, f_b), problem.observed, problem.lay.n2)  # data − model
+    # seeds: maps of all points, of the closure phases alone and of V² alone (they fail in different cases)
     lay = problem.lay
-    a2, ac = ud_visibility(theta0, lay.sf2)[0], ud_visibility(theta0, lay.sfc)[0]
-    keep = np.concatenate([np.abs(a2) > 0.3, np.min(np.abs(ac), axis=1) > 0.3])
     weight = problem.whitener.inv_err**2
-    maps = first_order_maps(lay, theta0, r0, np.stack([weight, weight * keep]), rmin, rmax, step)
+    cp_only = np.concatenate([np.zeros(lay.n2), np.ones(lay.n - lay.n2)])
+    maps = first_order_maps(lay, theta_b, r0, np.stack([weight, weight * cp_only, weight * (1 - cp_only)]), rmin,
+                            rmax, step, background=f_b)
     cmap = maps[0]
-    starts = np.concatenate([local_maxima(m, n_starts) for m in maps])
-    starts = np.concatenate([starts, np.full((len(starts), 1), theta0)], axis=1)
+    pool = np.concatenate([local_maxima(m, n_starts) for m in maps])
+    # the first-order peak of a bright companion can sit a node or two off: rank a 3 × 3 neighbourhood
+    offsets = np.stack(np.meshgrid(*(np.linspace(-step, step, 3),) * 2), axis=-1).reshape(-1, 2)
+    pool = (pool[:, None, :2] + offsets[None, :, :]).reshape(-1, 2)
+    starts = _rank_exactly(problem, theta_b, pool, n_starts)
     seconds[f"{tag}map"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     if len(starts) == 0:
         return theta0, theta0_err, chi2_single, None, cmap, 0
-    params, chi2, cov = fit_many(problem, starts)
+    params, chi2, cov = fit_many(problem, starts, max_shift=0.25 * data.smallest_scale_mas)
     inside = (np.hypot(params[:, 0], params[:, 1]) <= 1.2 * rmax)
     chi2 = np.where(inside, chi2, np.inf)
     i = int(np.argmin(chi2))
@@ -183,7 +224,7 @@ def companion_search(data: BinaryData, *, systematics: Systematics | None = None
     scale = data.smallest_scale_mas
     rmin = scale if rmin is None else rmin
     rmax = data.smearing_fov_mas if rmax is None else rmax
-    step = scale / np.sqrt(2.0) if step is None else step
+    step = 0.5 * scale if step is None else step
     seconds: dict = {}
     problem = make_problem(data, systematics, companion_diameter_mas)
     theta0, theta0_err, chi2_single, best, cmap, n_fits = _search_once(
