@@ -263,8 +263,24 @@ CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=330
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
 CELERY_TASK_DEFAULT_QUEUE = "default"
+# Task names are `<app label>.<verb>`; their queues are set here, never at call sites.
+CELERY_TASK_ROUTES = {
+    "pipelines.ingest_run": {"queue": "ingest"},
+    "pipelines.ingest_landing": {"queue": "ingest"},
+    "pipelines.l1_run": {"queue": "reduce"},
+    "calibration.*": {"queue": "calibrate"},
+    "analysis.*": {"queue": "analysis"},
+    "celery.starmap": {"queue": "analysis"},  # the chunks of an L3 survey run (analysis.survey_dispatch)
+    "archive.*": {"queue": "archive"},
+}
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict = {}
+# Every kind of run (ingest, L1, L2, L3, catalog sync) silent for longer than this lost its worker:
+# the beat sweep marks it failed (domain.runs). Longer than any single step of a run.
+RUNS_STALE_S = env.int("RUNS_STALE_S", default=1800)
+CELERY_BEAT_SCHEDULE["pipelines-runs-sweep"] = {
+    "task": "pipelines.runs_sweep", "schedule": float(env.int("RUNS_SWEEP_INTERVAL_S", default=300)),
+}
 
 # --- app settings (prefixed per app) ----------------------------------------------------
 OBS_SERVER_SERVICE_NAME = "ISSP OB server"
@@ -290,7 +306,11 @@ PIPELINES_SFTP_KEY_FILE = env.str("PIPELINES_SFTP_KEY_FILE", default="")
 PIPELINES_SFTP_KNOWN_HOSTS = env.str("PIPELINES_SFTP_KNOWN_HOSTS", default="")
 PIPELINES_SFTP_REMOTE_DIR = env.str("PIPELINES_SFTP_REMOTE_DIR", default=".")
 CELERY_BEAT_SCHEDULE["pipelines-ingest-landing"] = {
-    "task": "pipelines.ingest_landing", "schedule": float(PIPELINES_INGEST_INTERVAL_S), "options": {"queue": "ingest"},
+    "task": "pipelines.ingest_landing", "schedule": float(PIPELINES_INGEST_INTERVAL_S),
+}
+
+CELERY_BEAT_SCHEDULE["performance-samples-refresh"] = {  # safety net: L1 versions whose samples were missed
+    "task": "performance.samples_refresh", "schedule": float(env.int("PERFORMANCE_REFRESH_INTERVAL_S", default=3600)),
 }
 
 # L2 calibration starts by itself when a night's L1 reduction is complete.
@@ -327,8 +347,7 @@ ARCHIVE_EXPORTERS = {
     "oidb_beta": env.str("ARCHIVE_EXPORTER_OIDB_BETA", default="archive.exporters.oidb.OidbBetaExporter"),
 }
 CELERY_BEAT_SCHEDULE["archive-outbox-flush"] = {  # re-queue outbox messages whose retry time has come
-    "task": "archive.tasks.outbox_flush_task", "schedule": float(env.int("ARCHIVE_OUTBOX_FLUSH_S", default=300)),
-    "options": {"queue": "archive"},
+    "task": "archive.outbox_flush", "schedule": float(env.int("ARCHIVE_OUTBOX_FLUSH_S", default=300)),
 }
 
 # JMMC catalog sync (surveys.jmmc): the `spica` catalog read by TAP, written by the catalogs API.
@@ -342,7 +361,7 @@ JMMC_PROGRAM_CODE = env.str("JMMC_PROGRAM_CODE", default="issp")
 JMMC_TAP_PAGE_SIZE = env.int("JMMC_TAP_PAGE_SIZE", default=1000)
 if JMMC_SYNC_ENABLED:
     CELERY_BEAT_SCHEDULE["jmmc-catalog-sync"] = {
-        "task": "surveys.jmmc.tasks.jmmc_catalog_sync_task",
+        "task": "jmmc.catalog_sync",
         "schedule": env.int("JMMC_SYNC_INTERVAL_SECONDS", default=3600),
     }
 
@@ -369,7 +388,6 @@ ANALYSIS_POOR_FIT_CHI2 = env.float("ANALYSIS_POOR_FIT_CHI2", default=5.0)
 ANALYSIS_CHUNK_SIZE = env.int("ANALYSIS_CHUNK_SIZE", default=25)  # targets per Celery message
 CELERY_BEAT_SCHEDULE["analysis-sweep-stale"] = {
     "task": "analysis.sweep_stale", "schedule": float(env.int("ANALYSIS_SWEEP_INTERVAL_S", default=3600)),
-    "options": {"queue": "analysis"},
 }
 
 LOGGING = {

@@ -5,7 +5,17 @@ from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
 from surveys.embargo import ANONYMOUS, Decision, Grant, Viewer, can_read_proprietary
-from surveys.models import Delegation, Night, NightAllocation, Observation, Program, ProgramRole, SurveyGoal, Target
+from surveys.models import (
+    CalibratorFlag,
+    Delegation,
+    Night,
+    NightAllocation,
+    Observation,
+    Program,
+    ProgramRole,
+    SurveyGoal,
+    Target,
+)
 from surveys.progress import GoalRow
 
 
@@ -174,6 +184,20 @@ def target_products(*, user, target: Target) -> list[dict]:
                                    t_max_mjd=product.t_max)
         rows.append({"product": product, "version": product.current_version, "decision": decision})
     return rows
+
+
+def calibrator_flags_by_name(names: list[str]) -> dict[str, list[str]]:
+    """Active catalogue flags of calibrators by OB name ("HD 218470" or "HD_218470"), as short texts."""
+    found: dict[str, list[str]] = {}
+    for name in names:
+        variants = {name, name.replace("_", " "), name.replace(" ", "_")}
+        flags = CalibratorFlag.objects.filter(active=True).filter(
+            Q(calibrator__name__in=variants) | Q(calibrator__identifiers__icontains=name.replace("_", " "))
+        ).order_by("declared_at")
+        reasons = [f"{f.get_kind_display()}" + (f" ({f.comment})" if f.comment else "") for f in flags]
+        if reasons:
+            found[name] = reasons
+    return found
 
 
 def programs_by_code(*, codes) -> dict[str, Program]:

@@ -139,8 +139,9 @@ def background_model(lay, theta: float, f0: float) -> np.ndarray:
 
 def fit_star_and_background(problem: Problem, theta0: float) -> tuple[float, float]:
     """(θ, f0): what a bright companion looks like before its position is known; unbiases θ for the map."""
-    def res(p):
-        return problem.whitened(background_model(problem.lay, p[0], p[1]))
+    def res(p):  # independent errors only: a per-night V² scale would be degenerate with f0 (seeding only)
+        model = background_model(problem.lay, p[0], p[1])
+        return residuals(model, problem.observed, problem.lay.n2) * problem.whitener.inv_err
 
     sol = least_squares(res, [theta0, 0.05], bounds=([1e-3, 0.0], [200.0, 1.0]), x_scale=[theta0, 0.1])
     return float(sol.x[0]), float(sol.x[1])
@@ -181,7 +182,7 @@ def _search_once(problem: Problem, data: BinaryData, *, rmin: float, rmax: float
     # the first-order peak of a bright companion can sit a node or two off: rank a 3 × 3 neighbourhood
     offsets = np.stack(np.meshgrid(*(np.linspace(-step, step, 3),) * 2), axis=-1).reshape(-1, 2)
     pool = (pool[:, None, :2] + offsets[None, :, :]).reshape(-1, 2)
-    starts = _rank_exactly(problem, theta_b, pool, n_starts)
+    starts = _rank_exactly(problem, theta_b, pool, 2 * n_starts)
     seconds[f"{tag}map"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     if len(starts) == 0:
