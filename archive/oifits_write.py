@@ -6,6 +6,7 @@ primary header of a copy: the archived original is never modified.
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import numpy as np
@@ -108,22 +109,53 @@ def to_bytes(hdul: fits.HDUList) -> bytes:
 def stamp_validation(source: Path, *, flag: int, flag_label: str, comment: str, reviewer: str,
                      date_iso: str, processing: str) -> bytes:
     """A copy of `source` whose primary header carries the verdict (HIERARCH ISSP QC ...)."""
+    comment, reviewer = fits_text(comment or "-"), fits_text(reviewer)
     with fits.open(source, memmap=False) as hdul:
         header = hdul[0].header
         for key in [k for k in header if str(k).startswith("ISSP QC")]:
             del header[key]
         header["HIERARCH ISSP QC FLAG"] = (int(flag), "quality flag (see ISSP README)")
-        header["HIERARCH ISSP QC LABEL"] = (flag_label[:40], "meaning of the flag")
+        header["HIERARCH ISSP QC LABEL"] = (fits_text(flag_label)[:40], "meaning of the flag")
         header["HIERARCH ISSP QC PROCESSING"] = (processing, "automatic or manual processing")
         header["HIERARCH ISSP QC REVIEWER"] = (reviewer[:40], "who validated")
         header["HIERARCH ISSP QC DATE"] = (date_iso[:19], "UTC of validation")
-        header.add_history(f"ISSP validation {date_iso[:19]} by {reviewer}: flag {flag} ({flag_label})")
-        for line in _chunks(comment or "-", 60):
+        header.add_history(f"ISSP validation {date_iso[:19]} by {reviewer}: flag {flag} ({fits_text(flag_label)})")
+        for line in _chunks(comment, 60):
             header.add_comment(f"ISSP QC: {line}")
-        header["HIERARCH ISSP QC COMMENT"] = (comment or "-")[:45].replace("\n", " ")
+        header["HIERARCH ISSP QC COMMENT"] = _chunks(comment, 45)[0]
         return to_bytes(hdul)
 
 
+def fits_text(text: str) -> str:
+    """Printable ASCII for a FITS card, reversibly: backslash escapes for line breaks, tabs and
+    non-ASCII characters ("é" -> "\\xe9"); `fits_text_decode` gives the text back."""
+    text = str(text).replace("\r\n", "\n").replace("\r", "\n").replace("\\", "\\\\")
+    out = []
+    for char in text:
+        if " " <= char <= "~":
+            out.append(char)
+        elif char == "\n":
+            out.append("\\n")
+        elif char == "\t":
+            out.append("\\t")
+        else:
+            out.append(char.encode("ascii", "backslashreplace").decode("ascii"))
+    return "".join(out)
+
+
+def fits_text_decode(text: str) -> str:
+    """The text `fits_text` encoded."""
+    return text.encode("ascii").decode("unicode_escape")
+
+
 def _chunks(text: str, size: int) -> list[str]:
-    text = " ".join(text.split())
-    return [text[i:i + size] for i in range(0, len(text), size)] or ["-"]
+    """Cut an encoded text in card-sized pieces, never inside one of its backslash escapes, and
+    never after a space (FITS drops a card's trailing spaces: they move to the next piece)."""
+    pieces, current = [], ""
+    for token in re.findall(r"\\u[0-9a-f]{4}|\\U[0-9a-f]{8}|\\x[0-9a-f]{2}|\\.|.", text):
+        if len(current) + len(token) > size:
+            kept = current.rstrip(" ") or current
+            pieces.append(kept)
+            current = current[len(kept):]
+        current += token
+    return [*pieces, current] if current else pieces or ["-"]

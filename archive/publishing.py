@@ -29,7 +29,7 @@ class Delivery:
 def _queue(message_id: int) -> None:
     from archive.tasks import outbox_deliver_task
 
-    transaction.on_commit(lambda: outbox_deliver_task.apply_async(args=[message_id], queue="archive"))
+    transaction.on_commit(lambda: outbox_deliver_task.delay(message_id))
 
 
 def outbox_enqueue(*, destination: str, payload: dict, product=None) -> OutboxMessage:

@@ -37,19 +37,19 @@ def product_list(*, user, level: str = "", instrument: str = "", q: str = "", fl
     """Products the user may read, newest first, with the filters of the list page."""
     qs: QuerySet[Product] = Product.objects.select_related(
         "program", "target", "night", "current_version").order_by("-created")
-    if level.isdigit():
+    if level.isdigit() and len(level) <= 3:
         qs = qs.filter(calib_level=int(level))
     if instrument:
         qs = qs.filter(instrument=instrument)
     if night:
         qs = qs.filter(night__date=night) if _is_date(night) else qs.none()
-    if target_id.isdigit():
+    if target_id.isdigit() and len(target_id) <= 18:  # a longer number overflows the database integer
         qs = qs.filter(target_id=int(target_id))
     if q:
         qs = qs.filter(target__name__icontains=q) | qs.filter(key__icontains=q)
     if flag == "unreviewed":
         qs = qs.filter(current_version__quality_flag__isnull=True)
-    elif flag.isdigit():
+    elif flag.isdigit() and len(flag) <= 3:
         qs = qs.filter(current_version__quality_flag=int(flag))
     return [p for p in qs if product_access(user=user, product=p)]
 

@@ -54,6 +54,12 @@ def version_validate(*, version: ProductVersion, reviewer, flag, comment: str) -
     review_entry = {"reviewed_version": version.number, "flag": flag, "reviewer": who, "at": now.isoformat(),
                     "comment": comment}
     with transaction.atomic():
+        # Under the product's row lock: of simultaneous reviews of one version, the first wins and the
+        # others find it is no longer current (a no-op lock on SQLite, which serialises writers anyway).
+        locked = Product.objects.select_for_update().only("current_version").get(pk=product.pk)
+        if locked.current_version_id != version.pk:
+            raise ConflictError(f"Version {version.number} is no longer the current one: someone validated it "
+                                "meanwhile; review the current version.")
         new, _ = product_version_create(
             calib_level=product.calib_level, kind=product.kind, program=product.program, target=product.target,
             instrument=product.instrument, filename=version.filename, night=product.night,

@@ -49,3 +49,19 @@ class UploadSizeLimitMiddleware:
             message = f"Request body of {length} bytes exceeds the {limit} byte limit."
             return JsonResponse({"detail": message, "errors": {"body": message}}, status=413)
         return self.get_response(request)
+
+
+class PrivateNoStoreMiddleware:
+    """Answers given to a logged-in user (session or token) may hold proprietary data: no cache
+    (browser, proxy) keeps them. A view that set its own Cache-Control (the ETag'd queue) keeps it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        signed_in = bool(user is not None and user.is_authenticated) or "HTTP_AUTHORIZATION" in request.META
+        if signed_in and not response.has_header("Cache-Control"):
+            response["Cache-Control"] = "private, no-store"
+        return response

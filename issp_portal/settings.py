@@ -69,6 +69,7 @@ MIDDLEWARE = [
     "issp_portal.orcid.OrcidFormActionMiddleware",
     "issp_portal.middleware.UploadSizeLimitMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "issp_portal.middleware.PrivateNoStoreMiddleware",
     "issp_portal.middleware.DatabaseUnavailableMiddleware",
 ]
 
@@ -190,11 +191,35 @@ SOCIALACCOUNT_ADAPTER = "issp_portal.orcid.SocialAccountAdapter"
 SOCIALACCOUNT_PROVIDERS = {"orcid": {"APPS": [{"client_id": ORCID_CLIENT_ID, "secret": ORCID_SECRET}]
                                      if ORCID_CLIENT_ID else []}}
 SOCIALACCOUNT_STORE_TOKENS = False
-EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+# E-mail (password resets): SMTP from the environment. With DEBUG off, `check --deploy` fails unless
+# EMAIL_HOST is set or EMAIL_DISABLED=true says the portal sends no mail (issp_portal/checks.py).
+EMAIL_HOST = env.str("EMAIL_HOST", default="")
+EMAIL_PORT = env.int("EMAIL_PORT", default=587)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=not env.bool("EMAIL_USE_SSL", default=False))
+EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
+EMAIL_DISABLED = env.bool("EMAIL_DISABLED", default=False)
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default=(
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST or not DEBUG and not EMAIL_DISABLED
+    else "django.core.mail.backends.dummy.EmailBackend" if EMAIL_DISABLED
+    else "django.core.mail.backends.console.EmailBackend"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="issp-portal@localhost")
 
 # --- cache -----------------------------------------------------------------------
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# Shared by every worker (login throttling counts failures here): CACHE_URL when set, else Redis
+# (REDIS_URL, or the broker's Redis), else the database (`manage.py createcachetable`, also run by
+# the issp_portal migration). Never a per-process cache: 5 tries would become 5 per worker.
+_broker = env.str("CELERY_BROKER_URL", default="")
+_REDIS_URL = env.str("REDIS_URL", default="") or (_broker if _broker.startswith(("redis://", "rediss://")) else "")
+if env.str("CACHE_URL", default=""):
+    CACHES = {"default": env.cache("CACHE_URL")}
+elif _REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "issp_cache"}}
+CACHES["default"].setdefault("KEY_PREFIX", env.str("CACHE_KEY_PREFIX", default="issp"))
 
 # --- REST API ----------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -238,8 +263,24 @@ CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=330
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
 CELERY_TASK_DEFAULT_QUEUE = "default"
+# Task names are `<app label>.<verb>`; their queues are set here, never at call sites.
+CELERY_TASK_ROUTES = {
+    "pipelines.ingest_run": {"queue": "ingest"},
+    "pipelines.ingest_landing": {"queue": "ingest"},
+    "pipelines.l1_run": {"queue": "reduce"},
+    "calibration.*": {"queue": "calibrate"},
+    "analysis.*": {"queue": "analysis"},
+    "celery.starmap": {"queue": "analysis"},  # the chunks of an L3 survey run (analysis.survey_dispatch)
+    "archive.*": {"queue": "archive"},
+}
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict = {}
+# Every kind of run (ingest, L1, L2, L3, catalog sync) silent for longer than this lost its worker:
+# the beat sweep marks it failed (domain.runs). Longer than any single step of a run.
+RUNS_STALE_S = env.int("RUNS_STALE_S", default=1800)
+CELERY_BEAT_SCHEDULE["pipelines-runs-sweep"] = {
+    "task": "pipelines.runs_sweep", "schedule": float(env.int("RUNS_SWEEP_INTERVAL_S", default=300)),
+}
 
 # --- app settings (prefixed per app) ----------------------------------------------------
 OBS_SERVER_SERVICE_NAME = "ISSP OB server"
@@ -265,12 +306,22 @@ PIPELINES_SFTP_KEY_FILE = env.str("PIPELINES_SFTP_KEY_FILE", default="")
 PIPELINES_SFTP_KNOWN_HOSTS = env.str("PIPELINES_SFTP_KNOWN_HOSTS", default="")
 PIPELINES_SFTP_REMOTE_DIR = env.str("PIPELINES_SFTP_REMOTE_DIR", default=".")
 CELERY_BEAT_SCHEDULE["pipelines-ingest-landing"] = {
-    "task": "pipelines.ingest_landing", "schedule": float(PIPELINES_INGEST_INTERVAL_S), "options": {"queue": "ingest"},
+    "task": "pipelines.ingest_landing", "schedule": float(PIPELINES_INGEST_INTERVAL_S),
+}
+
+CELERY_BEAT_SCHEDULE["performance-samples-refresh"] = {  # safety net: L1 versions whose samples were missed
+    "task": "performance.samples_refresh", "schedule": float(env.int("PERFORMANCE_REFRESH_INTERVAL_S", default=3600)),
 }
 
 # L2 calibration starts by itself when a night's L1 reduction is complete.
 PIPELINES_AUTO_L2 = env.bool("PIPELINES_AUTO_L2", default=True)
 
+# A file stored by a write killed before its commit is an orphan: reported by `archive_check`, deleted
+# by the beat task once older than this (younger ones may still be committing).
+ARCHIVE_ORPHAN_GRACE_S = env.int("ARCHIVE_ORPHAN_GRACE_S", default=24 * 3600)
+CELERY_BEAT_SCHEDULE["archive-orphans-sweep"] = {
+    "task": "archive.orphans_sweep", "schedule": 3600.0, "options": {"queue": "archive"},
+}
 ARCHIVE_PUSH_ENABLED = env.bool("ARCHIVE_PUSH_ENABLED", default=False)
 ARCHIVE_OIDB_URL = env.str("ARCHIVE_OIDB_URL", default="")
 ARCHIVE_OIDB_USER = env.str("ARCHIVE_OIDB_USER", default="")
@@ -296,8 +347,7 @@ ARCHIVE_EXPORTERS = {
     "oidb_beta": env.str("ARCHIVE_EXPORTER_OIDB_BETA", default="archive.exporters.oidb.OidbBetaExporter"),
 }
 CELERY_BEAT_SCHEDULE["archive-outbox-flush"] = {  # re-queue outbox messages whose retry time has come
-    "task": "archive.tasks.outbox_flush_task", "schedule": float(env.int("ARCHIVE_OUTBOX_FLUSH_S", default=300)),
-    "options": {"queue": "archive"},
+    "task": "archive.outbox_flush", "schedule": float(env.int("ARCHIVE_OUTBOX_FLUSH_S", default=300)),
 }
 
 # JMMC catalog sync (surveys.jmmc): the `spica` catalog read by TAP, written by the catalogs API.
@@ -311,7 +361,7 @@ JMMC_PROGRAM_CODE = env.str("JMMC_PROGRAM_CODE", default="issp")
 JMMC_TAP_PAGE_SIZE = env.int("JMMC_TAP_PAGE_SIZE", default=1000)
 if JMMC_SYNC_ENABLED:
     CELERY_BEAT_SCHEDULE["jmmc-catalog-sync"] = {
-        "task": "surveys.jmmc.tasks.jmmc_catalog_sync_task",
+        "task": "jmmc.catalog_sync",
         "schedule": env.int("JMMC_SYNC_INTERVAL_SECONDS", default=3600),
     }
 
@@ -338,7 +388,6 @@ ANALYSIS_POOR_FIT_CHI2 = env.float("ANALYSIS_POOR_FIT_CHI2", default=5.0)
 ANALYSIS_CHUNK_SIZE = env.int("ANALYSIS_CHUNK_SIZE", default=25)  # targets per Celery message
 CELERY_BEAT_SCHEDULE["analysis-sweep-stale"] = {
     "task": "analysis.sweep_stale", "schedule": float(env.int("ANALYSIS_SWEEP_INTERVAL_S", default=3600)),
-    "options": {"queue": "analysis"},
 }
 
 LOGGING = {

@@ -9,10 +9,10 @@ import datetime as dt
 import socket
 
 from django.conf import settings
+from django.core.cache import cache
 from django.http import HttpResponse, HttpResponseNotModified
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -24,6 +24,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 import issp_portal
+from issp_portal.dates import day_or_none
 from issp_portal.exceptions import NotFoundError, PermissionRefused, ValidationFailed
 from obs_server import observability, selectors, services
 from obs_server.auth import PollTokenAuthentication
@@ -106,7 +107,7 @@ def _submit(request, user, key=None) -> Response:
 def _night(text: str):
     from surveys.models import Night
 
-    date = parse_date(text) if text else None
+    date = day_or_none(text)
     night = Night.objects.filter(date=date).first() if date else None
     if night is None:
         raise ValidationFailed("unknown night", {"night": f"no scheduled night {text!r} (YYYY-MM-DD)"})
@@ -216,9 +217,15 @@ class ObQueueListApi(APIView):
         etag = _queue_etag(request.user, night_date, instrument, program, now, scope)
         if etag in request.headers.get("If-None-Match", ""):
             return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
-        entries = selectors.queue_ranked(scope(), now=now)
-        body = {"night": night_date.isoformat(), "generated": now.isoformat(), "count": len(entries),
-                "results": [entry_json(request, e) for e in entries]}
+        # The ordered queue is computed once per ETag (per change, per user scope, per time bucket) and
+        # shared by every worker through the cache: when the queue changes, all pollers ask at once.
+        key = f"obs_server:queue:{request.build_absolute_uri('/')}:{etag.strip(chr(34))}"
+        body = cache.get(key)
+        if body is None:
+            entries = selectors.queue_ranked(scope(), now=now)
+            body = {"night": night_date.isoformat(), "generated": now.isoformat(), "count": len(entries),
+                    "results": [entry_json(request, e) for e in entries]}
+            cache.set(key, body, timeout=2 * max(1, settings.OBS_SERVER_QUEUE_REFRESH_SECONDS))
         return Response(body, headers={"ETag": etag, "Cache-Control": "private, no-cache"})
 
 
@@ -227,7 +234,7 @@ def _queue_params(query) -> tuple[dt.date, str, str]:
     if not text:
         night_date = observability.night_date(timezone.now())
     else:
-        night_date = parse_date(text)
+        night_date = day_or_none(text)
         if night_date is None:
             raise ValidationFailed("bad night", {"night": "YYYY-MM-DD"})
     return night_date, query.get("instrument", ""), query.get("program", "")
@@ -349,7 +356,9 @@ class ObStatusUpdateApi(APIView):
         data = StatusInput(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        roles = selectors.SUBMIT_ROLES if v["state"] in OWNER_STATES else selectors.OPERATOR_ROLES
+        # Owners may queue or cancel their idle OBs; an OB a client holds is the operators' to move.
+        held = ob.state in (ObservingBlock.State.CLAIMED, ObservingBlock.State.EXECUTING)
+        roles = selectors.SUBMIT_ROLES if v["state"] in OWNER_STATES and not held else selectors.OPERATOR_ROLES
         if not selectors.can(user=request.user, program=ob.program_id, roles=roles):
             raise PermissionRefused(f"you may not set OBs of {ob.program.code} to {v['state']}")
         night = services.KEEP

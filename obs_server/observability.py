@@ -10,18 +10,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 import astropy.units as u
 import numpy as np
-from astropy.coordinates import TETE, AltAz, EarthLocation, SkyCoord, get_body, get_sun
+from astropy.coordinates import TETE, AltAz, SkyCoord, get_body, get_sun
 from astropy.time import Time
-from astropy.utils import iers
 
-CHARA_LAT_DEG, CHARA_LON_DEG, CHARA_HEIGHT_M = 34.2244, -118.0572, 1742.0
-CHARA_TZ = ZoneInfo("America/Los_Angeles")
+from domain import site
+from domain.observability import location, offline_iers  # noqa: F401  (offline_iers: part of this API)
+
+CHARA_LAT_DEG, CHARA_LON_DEG, CHARA_HEIGHT_M = site.LAT_DEG, site.LON_DEG, site.HEIGHT_M
+CHARA_TZ = site.TZ
 DEFAULT_HA_WINDOW = (-4.0, 4.0)  # when an OB carries no HA interval
 
 
@@ -52,28 +52,7 @@ class Observability:
                 f"alt {self.altitude_deg:.0f} deg, {airmass}, Moon {self.moon_deg:.0f} deg")
 
 
-def location() -> EarthLocation:
-    return EarthLocation.from_geodetic(CHARA_LON_DEG * u.deg, CHARA_LAT_DEG * u.deg, CHARA_HEIGHT_M * u.m)
-
-
-# The server has no route to the internet: never try to download IERS tables (predictions are good to
-# arcseconds). Set once for the process: astropy's set_temp is not thread-safe, and threads (gunicorn
-# threads, concurrent claims) restoring it under each other made astropy try the network.
-iers.conf.auto_download = False
-iers.conf.auto_max_age = None
-
-
-@contextmanager
-def offline_iers():
-    """Kept for callers written against the context-manager form; the setting is process-wide."""
-    iers.conf.auto_download = False
-    iers.conf.auto_max_age = None
-    yield
-
-
-def night_date(when: dt.datetime) -> dt.date:
-    """The CHARA night a moment belongs to: local date at the start of the night (noon to noon)."""
-    return (when.astimezone(CHARA_TZ) - dt.timedelta(hours=12)).date()
+night_date = site.night_date  # the CHARA night a moment belongs to (local noon to noon)
 
 
 def night_bounds(date: dt.date, sun_alt_deg: float = -12.0) -> tuple[dt.datetime, dt.datetime]:

@@ -86,6 +86,21 @@ def _normalize(obj: Any) -> Any:
     return obj
 
 
+MAX_DEPTH = 32  # an Aspro2 OB is about 6 levels deep; the parsers below recurse once per level
+
+
+def _depth(root: ET.Element) -> int:
+    """Nesting depth, counted without recursion (a hostile document may be thousands deep)."""
+    deepest, todo = 0, [(root, 1)]
+    while todo:
+        node, level = todo.pop()
+        deepest = max(deepest, level)
+        if deepest > MAX_DEPTH:
+            break
+        todo.extend((child, level + 1) for child in node)
+    return deepest
+
+
 def obxml_to_dict(xml: bytes | str) -> dict:
     """Parse an Aspro2 OB document into the dict a2p2's ``OB(path).as_dict()`` gives."""
     raw = xml.encode("utf-8") if isinstance(xml, str) else xml
@@ -100,6 +115,8 @@ def obxml_to_dict(xml: bytes | str) -> dict:
         raise ObXmlError(f"unreadable XML: {exc}") from None
     if not root.tag.endswith("observingBlockDefinition"):
         raise ObXmlError(f"root element is {root.tag!r}, expected an Aspro2 observingBlockDefinition")
+    if _depth(root) > MAX_DEPTH:
+        raise ObXmlError(f"elements nested deeper than {MAX_DEPTH} levels: not an Aspro2 OB")
     tree = _etree_to_dict(root)
     content = tree[root.tag]
     if not isinstance(content, dict):

@@ -17,10 +17,12 @@ from django.utils import timezone
 
 from issp_portal.exceptions import ConflictError, NotFoundError, PermissionRefused, ValidationFailed
 from obs_server import observability as obsv
-from obs_server import selectors, surveys_bridge
+from obs_server import selectors
 from obs_server.models import ObservingBlock, ObSubmitKey, ObTransition
 from obs_server.ob_format import ObDefinition, ObFormatError, parse_ob, survey_instruments
-from surveys.models import Night, Program
+from surveys import selectors as surveys_selectors
+from surveys import services as surveys_services
+from surveys.models import Night, Program, Target
 
 S = ObservingBlock.State
 ALLOWED: dict[str, tuple[str, ...]] = {  # to_state -> from_states
@@ -75,7 +77,9 @@ def submit_key_revoke(*, key: ObSubmitKey, by) -> None:
 def ob_program_resolve(*, user, code: str = "", key: ObSubmitKey | None = None) -> Program:
     """The program an OB goes to: the key's, the one named, or the user's only submit program."""
     allowed = selectors.programs_for(user=user, roles=selectors.SUBMIT_ROLES)
-    if key is not None and key.program_id and not code:
+    if key is not None and key.program_id:
+        if code and code != key.program.code:  # a key bound to one program never opens another
+            raise PermissionRefused(f"this submit key is bound to program {key.program.code}, not {code}")
         code = key.program.code
     if code:
         program = Program.objects.filter(code=code).first()
@@ -102,7 +106,7 @@ def ob_validate(*, payload: dict, program: Program) -> tuple[ObDefinition, list[
         raise ObFormatError({"instrumentConfiguration.name":
                              f"program {program.code} observes with {', '.join(program.instruments)}, "
                              f"not {definition.instrument}"})
-    flags = surveys_bridge.calibrator_flags([c.name for c in definition.calibrators])
+    flags = surveys_selectors.calibrator_flags_by_name([c.name for c in definition.calibrators])
     warnings = []
     errors = {}
     for i, target in enumerate(definition.targets):
@@ -133,7 +137,7 @@ def ob_receive(*, payload: dict, program: Program, submitted_by, night: Night | 
         return existing, False, list(existing.warnings)
     definition, warnings = ob_validate(payload=payload, program=program)
     sci = definition.science[0]
-    target = surveys_bridge.science_target_for(definition, program)
+    target = _science_target(definition, program)
     try:
         with transaction.atomic():
             ob = ObservingBlock.objects.create(
@@ -169,7 +173,7 @@ def ob_transition(*, ob_id: int, to_state: str, actor=None, client: str = "", re
     if current is None:
         raise NotFoundError(f"no OB {ob_id}")
     state, claimed_by = current
-    if check_client and state in (S.CLAIMED, S.EXECUTING) and client and claimed_by and client != claimed_by:
+    if check_client and state in (S.CLAIMED, S.EXECUTING) and claimed_by and client != claimed_by:
         raise ConflictError(f"OB {ob_id} is {state} by client {claimed_by!r}, not {client!r}",
                             {"client": f"claimed by {claimed_by}"})
     fields: dict = {"state": to_state, "updated": now}
@@ -199,14 +203,24 @@ def ob_transition(*, ob_id: int, to_state: str, actor=None, client: str = "", re
 def _observation_for(ob: ObservingBlock, to_state: str, now: dt.datetime, comment: str) -> None:
     definition = parse_ob(ob.payload, extra_modes=settings.OBS_SERVER_EXTRA_MODES)
     if ob.target is None:
-        ob.target = surveys_bridge.science_target_for(definition, ob.program)
+        ob.target = _science_target(definition, ob.program)
         ob.save(update_fields=["target"])
     started = ob.transitions.filter(to_state=S.EXECUTING).order_by("-at").values_list("at", flat=True).first()
     start = started or ob.claimed_at or now
     night_date = ob.night.date if ob.night_id else obsv.night_date(start)
-    surveys_bridge.observation_record(
-        ob=ob, definition=definition, status=OUTCOME[to_state], start=start, end=now, night_date=night_date,
-        instrument=survey_instruments(ob.instrument, ob.mode)[0], comment=comment)
+    surveys_services.observation_record(
+        ob=ob, night_date=night_date, program=ob.program, target=ob.target, mode=ob.mode, stations=ob.stations,
+        instrument=survey_instruments(ob.instrument, ob.mode)[0], start=start, end=now, status=OUTCOME[to_state],
+        comment=comment, calibrator_names=[c.name for c in definition.calibrators])
+
+
+def _science_target(definition: ObDefinition, program: Program) -> Target:
+    """The surveys Target of the OB's first SCIENCE target (created through surveys when unknown)."""
+    t = definition.science[0]
+    return surveys_services.target_for_program(
+        program=program, name=t.name, ra_deg=t.ra_deg, dec_deg=t.dec_deg, fluxes=t.fluxes, pm_ra=t.pm_ra,
+        pm_dec=t.pm_dec, parallax=t.parallax, spectral_type=t.spectral_type, object_types=t.object_types,
+        identifiers=t.identifiers)
 
 
 def ob_leases_expire(*, now: dt.datetime | None = None) -> int:
@@ -281,8 +295,7 @@ def program_pause_set(*, program: Program, paused: bool, actor) -> Program:
     """Pause/resume a program: paused programs get no OB from claim-next (their OBs stay queued)."""
     if not selectors.can(user=actor, program=program, roles=selectors.OPERATOR_ROLES):
         raise PermissionRefused("only operators of the program or staff may pause it")
-    Program.objects.filter(pk=program.pk).update(paused=paused)
+    program = surveys_services.program_pause_set(program=program, paused=paused)
     ObservingBlock.objects.filter(program=program, state__in=selectors.ACTIVE_STATES).update(updated=timezone.now())
     selectors.queue_changed()
-    program.refresh_from_db()
     return program

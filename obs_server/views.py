@@ -8,10 +8,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_date
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from rest_framework.authtoken.models import Token
 
+from issp_portal.dates import day_or_none
 from issp_portal.exceptions import ApplicationError
 from obs_server import observability, selectors, services
 from obs_server.models import ObservingBlock, ObSubmitKey
@@ -37,9 +38,18 @@ def _plot_data(entries: list[selectors.QueueEntry], night_date) -> tuple[list[di
     return plots, meta
 
 
+def _back(request: HttpRequest) -> str:
+    """Where a form returns: its `next` when it is a path of this site, else the queue page."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                  require_https=request.is_secure()):
+        return target
+    return reverse("obs_server:ob-queue-page")
+
+
 @login_required
 def queue_page(request: HttpRequest) -> HttpResponse:
-    night_date = parse_date(request.GET.get("night", "")) or observability.night_date(timezone.now())
+    night_date = day_or_none(request.GET.get("night", "")) or observability.night_date(timezone.now())
     services.ob_leases_expire()
     qs = selectors.queue_scope(user=request.user, night_date=night_date,
                                instrument=request.GET.get("instrument", ""), program=request.GET.get("program", ""))
@@ -65,7 +75,7 @@ def priority_change(request: HttpRequest, pk: int) -> HttpResponse:
                                     actor=request.user)
     except ApplicationError as exc:
         messages.error(request, exc.message)
-    return redirect(request.POST.get("next") or reverse("obs_server:ob-queue-page"))
+    return redirect(_back(request))
 
 
 @login_required
@@ -78,7 +88,7 @@ def program_pause(request: HttpRequest, code: str) -> HttpResponse:
         messages.success(request, f"Program {code} {'paused' if paused else 'resumed'}.")
     except ApplicationError as exc:
         messages.error(request, exc.message)
-    return redirect(request.POST.get("next") or reverse("obs_server:ob-queue-page"))
+    return redirect(_back(request))
 
 
 class UploadForm(forms.Form):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
+import os
 from pathlib import Path
 
 from astropy.io.fits.verify import VerifyError
@@ -38,7 +39,7 @@ def landing_files(paths: list[str | Path]) -> list[Path]:
     """FITS files under the given files/folders, skipping hidden entries and partial downloads."""
     found: list[Path] = []
     for base in map(Path, paths):
-        candidates = [base] if base.is_file() else sorted(p for p in base.rglob("*") if p.is_file())
+        candidates = [base] if base.is_file() else _files_under(base)
         for path in candidates:
             rel = path.relative_to(base) if path != base else Path(path.name)
             if any(part.startswith(".") for part in rel.parts) or path.suffix.lower() not in FITS_SUFFIXES:
@@ -49,6 +50,22 @@ def landing_files(paths: list[str | Path]) -> list[Path]:
 
 class ImplausibleDate(ValueError):
     """A header date that parses but cannot be a CHARA observation (before first light, years ahead)."""
+
+
+def _files_under(base: Path) -> list[Path]:
+    """Regular files under `base`, never following a link out of it (a symlinked folder is not
+    entered; a symlinked file counts only when it points inside `base`)."""
+    root = base.resolve()
+    out = []
+    for folder, _dirs, names in os.walk(base, followlinks=False):
+        for name in names:
+            path = Path(folder) / name
+            if path.is_symlink() and not path.resolve().is_relative_to(root):
+                log.warning("landing scan: %s points outside %s, skipped", path, base)
+                continue
+            if path.is_file():
+                out.append(path)
+    return sorted(out)
 
 
 def _when(header: dict, spec) -> dt.datetime | None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from pipelines.models import L0Record, PipelineRun, RawFile, ReductionOutput
 
@@ -13,15 +13,16 @@ def run_list(*, kind: str | None = None) -> QuerySet[PipelineRun]:
     return runs.filter(kind=kind) if kind else runs
 
 
-def raw_files_for_night(*, night) -> QuerySet[RawFile]:
-    return (RawFile.objects.filter(night=night).select_related("l0", "observation")
+def raw_files_for_night(*, night, visible: Q | None = None) -> QuerySet[RawFile]:
+    """Raw files of a night (only those matching the caller's policy filter `visible`, when given)."""
+    return (RawFile.objects.filter(visible or Q(), night=night).select_related("l0", "observation")
             .prefetch_related("reduction_outputs__product_version").order_by("l0__mjd_start", "pk"))
 
 
-def night_consolidation_issues(*, night) -> list[dict]:
+def night_consolidation_issues(*, night, visible: Q | None = None) -> list[dict]:
     """Per raw file of the night: what was missing, derived or inconsistent (for the night page)."""
     rows = []
-    for raw in raw_files_for_night(night=night):
+    for raw in raw_files_for_night(night=night, visible=visible):
         rep = raw.consolidation_report or {}
         if rep.get("missing") or rep.get("inconsistent") or rep.get("derived"):
             rows.append({"raw_file": raw, "missing": rep.get("missing", []), "derived": rep.get("derived", []),

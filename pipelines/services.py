@@ -11,37 +11,26 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, transaction
-from django.utils import timezone
 
 from pipelines.ingest import internal_root, landing_files, raw_file_ingest
 from pipelines.models import PipelineRun, RawFile
+from pipelines.performance.services import samples_refresh_later
 from pipelines.reduction.l1 import raw_file_reduce, runner_for
+from pipelines.runs import run_advance, run_complete, run_create, run_start
 
 log = logging.getLogger(__name__)
-
-
-def _start(run: PipelineRun, total: int) -> None:
-    PipelineRun.objects.filter(pk=run.pk).update(phase=PipelineRun.Phase.RUNNING, total=total,
-                                                 started=run.started or timezone.now())
-    run.refresh_from_db()
-
-
-def run_fail(*, run_id, error: str) -> None:
-    """Mark a run FAILED with its error summary (task failure callback)."""
-    PipelineRun.objects.filter(pk=run_id).exclude(phase=PipelineRun.Phase.COMPLETED).update(
-        phase=PipelineRun.Phase.FAILED, finished=timezone.now(), error_summary=error[:5000])
 
 
 def ingest_run_create(*, paths: list[str] | None = None, requested_by=None, reduce: bool = True,
                       enqueue: bool = True) -> PipelineRun:
     """A PENDING ingest run over files/folders (default: the RAW_ROOT landing folder), queued after commit."""
     paths = [str(p) for p in (paths or [settings.RAW_ROOT])]
-    run = PipelineRun.objects.create(kind=PipelineRun.Kind.INGEST, requested_by=requested_by,
-                                     parameters={"paths": paths, "reduce": reduce})
+    run = run_create(kind=PipelineRun.Kind.INGEST, requested_by=requested_by,
+                     parameters={"paths": paths, "reduce": reduce})
     if enqueue:
         from pipelines.tasks import ingest_run_task
 
-        transaction.on_commit(lambda: ingest_run_task.apply_async(args=[str(run.pk)], queue="ingest"))
+        transaction.on_commit(lambda: ingest_run_task.delay(str(run.pk)))
     return run
 
 
@@ -52,7 +41,7 @@ def ingest_run_execute(*, run: PipelineRun) -> PipelineRun:
     registered still get their L1 run before the error propagates.
     """
     files = landing_files(run.parameters.get("paths", []))
-    _start(run, len(files))
+    run = run_start(run_id=run.pk, total=len(files))
     outcomes: dict[str, str] = dict(run.report.get("files", {}))
     errors: list[str] = []
     try:
@@ -61,15 +50,12 @@ def ingest_run_execute(*, run: PipelineRun) -> PipelineRun:
             if key in outcomes:  # already handled before a redelivery
                 continue
             outcomes[key] = _ingest_one(path, run, errors)
-            PipelineRun.objects.filter(pk=run.pk).update(done=len(outcomes),
-                                                         report={"files": outcomes, **_counts(outcomes)})
+            run_advance(run_id=run.pk, done=len(outcomes), report={"files": outcomes, **_counts(outcomes)})
     except BaseException:
         _reduce_registered(run)
         raise
     report = {"files": outcomes, **_counts(outcomes), "l1_runs": _reduce_registered(run)}
-    PipelineRun.objects.filter(pk=run.pk).update(
-        phase=PipelineRun.Phase.COMPLETED, finished=timezone.now(), done=len(outcomes), report=report,
-        error_summary="\n".join(errors))
+    run_complete(run_id=run.pk, done=len(outcomes), report=report, error_summary="\n".join(errors))
     run.refresh_from_db()
     return run
 
@@ -120,12 +106,11 @@ def l1_run_create(*, night_id: int, ingest_run: PipelineRun | None = None, reque
                   enqueue: bool = True) -> PipelineRun:
     """A PENDING L1 reduction run for a night, queued after commit."""
     params = {"ingest_run": str(ingest_run.pk)} if ingest_run else {}
-    run = PipelineRun.objects.create(kind=PipelineRun.Kind.L1, night_id=night_id, parameters=params,
-                                     requested_by=requested_by)
+    run = run_create(kind=PipelineRun.Kind.L1, night_id=night_id, parameters=params, requested_by=requested_by)
     if enqueue:
         from pipelines.tasks import l1_run_task
 
-        transaction.on_commit(lambda: l1_run_task.apply_async(args=[str(run.pk)], queue="reduce"))
+        transaction.on_commit(lambda: l1_run_task.delay(str(run.pk)))
     return run
 
 
@@ -136,21 +121,24 @@ def l1_run_execute(*, run: PipelineRun) -> PipelineRun:
     """
     raws = list(RawFile.objects.filter(night_id=run.night_id, status=RawFile.Status.CONSOLIDATED)
                 .select_related("observation__program", "observation__target", "night", "l0").order_by("pk"))
-    _start(run, len(raws))
+    run = run_start(run_id=run.pk, total=len(raws))
     workroot = internal_root() / "work" / str(run.pk)
     results: dict[str, str] = {}
+    registered: list[int] = []
     for index, raw in enumerate(raws, start=1):
         runner = runner_for(raw.instrument)
         output = raw_file_reduce(raw=raw, runner=runner, run=run, workroot=workroot)
+        if output.product_version_id:
+            registered.append(output.product_version_id)
         results[raw.original_name] = "registered" if output.product_version_id else \
             f"not registered: {'; '.join(output.problems)}"
-        PipelineRun.objects.filter(pk=run.pk).update(done=index)
+        run_advance(run_id=run.pk, done=index)
     failed = {k: v for k, v in results.items() if v != "registered"}
-    PipelineRun.objects.filter(pk=run.pk).update(
-        phase=PipelineRun.Phase.COMPLETED, finished=timezone.now(), done=len(raws),
-        report={"files": results, "registered": len(results) - len(failed), "failed": len(failed)},
-        error_summary="\n".join(f"{k}: {v}" for k, v in failed.items()))
+    run_complete(run_id=run.pk, done=len(raws),
+                 report={"files": results, "registered": len(results) - len(failed), "failed": len(failed)},
+                 error_summary="\n".join(f"{k}: {v}" for k, v in failed.items()))
     run.refresh_from_db()
+    samples_refresh_later(registered)  # the noise model follows the new L1 products
     if settings.PIPELINES_AUTO_L2 and run.night_id:
         _calibrate_when_complete(run.night_id)
     return run

@@ -18,13 +18,13 @@ import numpy as np
 from astropy.io import fits
 from astropy.time import Time
 
+from domain import site
 from issp_portal.visibility import ud_vis2
 from pipelines.instruments import CALIBRATION, SCIENCE, get_instrument
 from pipelines.performance.noise_model import NoiseLaw
 
-# Approximate CHARA station positions (east, north) in metres, relative to S1.
-STATIONS = {"S1": (0.0, 0.0), "S2": (-5.7, 33.6), "E1": (125.3, 305.9), "E2": (70.4, 269.7),
-            "W1": (-175.1, 216.3), "W2": (-69.1, 199.3)}
+# CHARA station positions (east, north) in metres, relative to S1 (domain.site).
+STATIONS = {name: (east, north) for name, (east, north, _up) in site.STATIONS.items()}
 MODE_OF = {"SPICA": "MR720", "MIRC-X": "Low_H", "MYSTIC": "Low_K"}
 
 

@@ -1,31 +1,21 @@
-"""Celery tasks of pipelines/: thin, take ids, call one service (queues "ingest" and "reduce")."""
+"""Celery tasks of pipelines/: thin, take ids, call one service (queues: CELERY_TASK_ROUTES)."""
 from __future__ import annotations
 
 import logging
 
-from celery import Task, shared_task
+from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 
 from django.conf import settings
 
-from pipelines import services
+from pipelines import runs, services
 from pipelines.models import PipelineRun
 from pipelines.reduction.base import TransientReductionError
 
 log = logging.getLogger(__name__)
 
 
-class RunTask(Task):
-    """Marks the PipelineRun FAILED (with the error) when the task finally fails."""
-
-    def on_failure(self, exc, task_id, args, kwargs, einfo):
-        log.error("task %s failed for run %s: %s", self.name, args[0] if args else None, exc)
-        if args:
-            services.run_fail(run_id=args[0], error=f"{type(exc).__name__}: {exc}")
-
-
-@shared_task(bind=True, base=RunTask, name="pipelines.ingest_run", acks_late=True,
-             reject_on_worker_lost=True, soft_time_limit=3300, time_limit=3600)
+@shared_task(bind=True, base=runs.RunTask, name="pipelines.ingest_run", soft_time_limit=3300, time_limit=3600)
 def ingest_run_task(self, run_id: str) -> dict:
     run = PipelineRun.objects.get(pk=run_id)
     if run.phase == PipelineRun.Phase.COMPLETED:
@@ -33,8 +23,7 @@ def ingest_run_task(self, run_id: str) -> dict:
     return services.ingest_run_execute(run=run).report
 
 
-@shared_task(bind=True, base=RunTask, name="pipelines.l1_run", acks_late=True,
-             reject_on_worker_lost=True, max_retries=3)
+@shared_task(bind=True, base=runs.RunTask, name="pipelines.l1_run", max_retries=3)
 def l1_run_task(self, run_id: str) -> dict:
     run = PipelineRun.objects.get(pk=run_id)
     if run.phase == PipelineRun.Phase.COMPLETED:
@@ -43,7 +32,7 @@ def l1_run_task(self, run_id: str) -> dict:
         return services.l1_run_execute(run=run).report
     except (TransientReductionError, SoftTimeLimitExceeded) as exc:
         # Transient: retry the run later (files already reduced are skipped).
-        PipelineRun.objects.filter(pk=run_id).update(error_summary=f"retrying after: {exc}")
+        runs.run_advance(run_id=run_id, error_summary=f"retrying after: {exc}")
         raise self.retry(exc=exc, countdown=min(60, 2 ** self.request.retries * 2))
 
 
@@ -56,5 +45,13 @@ def ingest_landing_task() -> str:
 
         pull_configured()
     run = services.ingest_run_create(paths=paths, enqueue=False)
-    ingest_run_task.apply_async(args=[str(run.pk)], queue="ingest")
+    ingest_run_task.delay(str(run.pk))
     return str(run.pk)
+
+
+@shared_task(name="pipelines.runs_sweep")
+def runs_sweep_task() -> dict:
+    """Beat: mark FAILED the runs of every kind whose worker died (pipelines.runs, domain.runs)."""
+    from surveys.jmmc.services import sync_runs_sweep_stale
+
+    return {"pipeline_runs": runs.runs_sweep_stale(), "catalog_syncs": sync_runs_sweep_stale()}

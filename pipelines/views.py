@@ -6,14 +6,15 @@ import uuid
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from pipelines import selectors
-from pipelines.models import PipelineRun
+from pipelines.models import PipelineRun, RawFile
 from surveys.models import Night
 from surveys.naming import sort_rows
-from surveys.selectors import programs_with_role
+from surveys.selectors import programs_with_role, visible_rows_q
 
 STAFF_ROLES = ("operator", "data_manager", "pi")
 DEDICATED_PAGES = {PipelineRun.Kind.L2: "calibration:run-detail", PipelineRun.Kind.L3: "analysis:run-detail"}
@@ -63,6 +64,11 @@ def run_progress(request):
     return JsonResponse({"runs": [_progress(r) for r in PipelineRun.objects.filter(pk__in=runs)]})
 
 
+def _raw_files_q(user) -> Q:
+    """Raw files a user may list: staff all; others those of observations of data they may read."""
+    return visible_rows_q(user=user, program="observation__program", target="observation__target")
+
+
 @login_required
 def run_detail(request, run_id):
     run = get_object_or_404(PipelineRun.objects.select_related("night"), pk=run_id)
@@ -70,10 +76,19 @@ def run_detail(request, run_id):
         return redirect(DEDICATED_PAGES[run.kind], run.pk)
     _require_pipeline_viewer(request.user)
     files = sorted((run.report or {}).get("files", {}).items())
+    outputs = run.outputs.select_related("raw_file", "product_version__product") if run.kind == "l1" else []
+    errors = run.error_summary
+    if not request.user.is_staff:  # file names, L1 keys and errors only of the data this user may read
+        names = set(RawFile.objects.filter(_raw_files_q(request.user))
+                    .filter(Q(ingest_run=run) | Q(reduction_outputs__run=run)).values_list("original_name", flat=True))
+        files = [(name, outcome) for name, outcome in files if name.rsplit("/", 1)[-1] in names]
+        if outputs:
+            outputs = outputs.filter(visible_rows_q(user=request.user, program="raw_file__observation__program",
+                                                    target="raw_file__observation__target"))
+        errors = "\n".join(line for line in errors.splitlines() if line.split(":", 1)[0].strip() in names)
     return render(request, "pipelines/run_detail.html", {
-        "run": run, "progress": _progress(run),
-        "files": [(name.rsplit("/", 1)[-1], outcome) for name, outcome in files],
-        "outputs": run.outputs.select_related("raw_file", "product_version__product") if run.kind == "l1" else []})
+        "run": run, "progress": _progress(run), "error_summary": errors,
+        "files": [(name.rsplit("/", 1)[-1], outcome) for name, outcome in files], "outputs": outputs})
 
 
 @login_required
@@ -84,7 +99,8 @@ def night_raw_files(request, date):
     except ValueError:
         raise Http404(f"not a date: {date!r} (expected YYYY-MM-DD)")
     night = get_object_or_404(Night, date=day)
-    raws = list(selectors.raw_files_for_night(night=night))
+    visible = _raw_files_q(request.user)
+    raws = list(selectors.raw_files_for_night(night=night, visible=visible))
     return render(request, "pipelines/night_raw_files.html", {
-        "night": night, "raws": raws, "issues": selectors.night_consolidation_issues(night=night),
+        "night": night, "raws": raws, "issues": selectors.night_consolidation_issues(night=night, visible=visible),
         "runs": selectors.run_list().filter(night=night)[:20]})

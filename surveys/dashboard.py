@@ -42,7 +42,7 @@ def target_status_rows(*, targets: QuerySet[Target], programs: QuerySet[Program]
         by_target[goal.target_id].append(goal)
     codes = dict(programs.values_list("id", "code"))
     rows = []
-    for row in selectors.target_rows(targets=targets):
+    for row in selectors.target_rows(targets=targets, programs=programs):
         own = by_target.get(row["id"], [])
         completions = [g.completion for g in own]
         row["completion"] = mean(completions) or 0.0

@@ -6,6 +6,8 @@ lists each bad row with its reasons.
 """
 from __future__ import annotations
 
+import csv
+import io
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,7 +15,7 @@ from typing import Any
 import numpy as np
 from astropy.table import Table
 
-from django.db import transaction
+from django.db import DataError, IntegrityError, transaction
 
 from issp_portal.exceptions import ValidationFailed
 from surveys.services import calibrator_upsert, target_upsert
@@ -61,10 +63,42 @@ def read_table(path: Path | str) -> Table:
         if suffix in (".xml", ".vot", ".votable"):
             return Table.read(path, format="votable")
         if suffix in (".csv", ".txt"):
-            return Table.read(path, format="ascii.csv")
+            n_rows = _csv_precheck(path)
+            table = Table.read(path, format="ascii.csv")
+            if len(table) != n_rows:
+                raise ValidationFailed(f"{path.name}: {n_rows} rows in the file but {len(table)} read",
+                                       {"file": "a row is malformed (quotes?): nothing was imported"})
+            return table
     except (ValueError, OSError, IndexError) as exc:
         raise ValidationFailed(f"{path.name}: cannot read the table", {"file": str(exc)})
     raise ValidationFailed(f"{path.name}: unknown format", {"file": "expected .csv, .xml, .vot or .votable"})
+
+
+def _csv_precheck(path: Path) -> int:
+    """Refuse what the table reader would silently change (a NUL cuts a name, an unterminated quote
+    swallows the rows after it); returns the number of data rows."""
+    data = path.read_bytes()
+    errors: dict[str, str] = {}
+    for number, line in enumerate(data.splitlines(), start=1):
+        if b"\x00" in line:
+            errors[f"line {number}"] = "contains a NUL character"
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValidationFailed(f"{path.name}: not UTF-8 text", {"file": str(exc)}) from None
+    reader = csv.reader(io.StringIO(text.replace("\x00", "")), strict=True)
+    rows = 0
+    try:
+        for row in reader:
+            if any("\n" in cell or "\r" in cell for cell in row):
+                errors[f"line {reader.line_num}"] = "a quoted field runs over the end of its line (unterminated quote?)"
+            if row and any(cell.strip() for cell in row) and not row[0].lstrip().startswith("#"):
+                rows += 1
+    except csv.Error as exc:
+        errors[f"line {reader.line_num}"] = f"unterminated quote or malformed row: {exc}"
+    if errors:
+        raise ValidationFailed(f"{path.name}: {len(errors)} malformed line(s): nothing was imported", errors)
+    return max(0, rows - 1)  # the header line
 
 
 def _cell(value: Any) -> Any:
@@ -113,6 +147,9 @@ def _store(rows: list[dict], upsert, label: str) -> ImportReport:
                     obj, created = upsert(name=name, ra_deg=ra, dec_deg=dec, **values)
             except ValidationFailed as exc:
                 errors[f"row {number} ({name or '?'})"] = exc.errors or exc.message
+                continue
+            except (IntegrityError, DataError) as exc:  # e.g. a duplicate catalog id, a number out of range
+                errors[f"row {number} ({name or '?'})"] = f"refused by the database: {str(exc).splitlines()[0]}"
                 continue
             (report.created if created else report.updated).append(obj.name)
         if errors:

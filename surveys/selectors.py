@@ -5,7 +5,17 @@ from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
 from surveys.embargo import ANONYMOUS, Decision, Grant, Viewer, can_read_proprietary
-from surveys.models import Delegation, Night, NightAllocation, Observation, Program, ProgramRole, SurveyGoal, Target
+from surveys.models import (
+    CalibratorFlag,
+    Delegation,
+    Night,
+    NightAllocation,
+    Observation,
+    Program,
+    ProgramRole,
+    SurveyGoal,
+    Target,
+)
 from surveys.progress import GoalRow
 
 
@@ -54,14 +64,37 @@ def programs_with_role(*, user, roles: tuple[str, ...]) -> QuerySet[Program]:
 
 
 def programs_visible_to(*, user) -> QuerySet[Program]:
-    """Programs whose progress a user follows: staff all; members, PIs and delegates theirs."""
+    """Programs whose whole progress a user follows: staff all; members and PIs theirs, plus the
+    programs of a live program-wide delegation. An ended delegation shows nothing; a per-target one
+    opens that target's pages, not the program's dashboard rows."""
     if user is None or not user.is_authenticated:
         return Program.objects.none()
     if user.is_staff:
         return Program.objects.all()
     viewer = viewer_for(user)
-    ids = set(viewer.program_ids) | {g.program_id for g in viewer.grants}
+    now = timezone.now()
+    ids = set(viewer.program_ids) | {g.program_id for g in viewer.grants
+                                     if g.target_id is None and (g.ends is None or now < g.ends)}
     return Program.objects.filter(pk__in=ids)
+
+
+def visible_rows_q(*, user, program: str = "program", target: str = "target") -> Q:
+    """Filter for rows of proprietary program data (OBs, observations, raw files) `user` may list:
+    staff everything; members their programs; live delegations their program or their target.
+    `program` / `target` name the lookups to the row's program and target."""
+    viewer = viewer_for(user)
+    if viewer.staff:
+        return Q()
+    now = timezone.now()
+    q = Q(**{f"{program}__in": list(viewer.program_ids)})
+    for grant in viewer.grants:
+        if grant.ends is not None and now >= grant.ends:
+            continue
+        scope = Q(**{program: grant.program_id})
+        if grant.target_id is not None:
+            scope &= Q(**{target: grant.target_id})
+        q |= scope
+    return q
 
 
 def _valid_observation() -> Q:
@@ -97,9 +130,12 @@ def goal_rows(*, programs: QuerySet[Program], targets: QuerySet[Target] | None =
     ]
 
 
-def target_rows(*, targets: QuerySet[Target]) -> list[dict]:
-    """Identity columns of the status table plus executed-observation count and last date."""
+def target_rows(*, targets: QuerySet[Target], programs: QuerySet[Program] | None = None) -> list[dict]:
+    """Identity columns of the status table plus executed-observation count and last date
+    (counting only the observations of `programs` when given)."""
     executed = Q(observations__status=Observation.Status.EXECUTED)
+    if programs is not None:
+        executed &= Q(observations__program__in=programs)
     return list(
         targets.order_by().values("id", "name", "ra_deg", "dec_deg", "mag_v", "spectral_type", "priority")
         .annotate(n_obs=Count("observations", filter=executed, distinct=True),
@@ -148,6 +184,20 @@ def target_products(*, user, target: Target) -> list[dict]:
                                    t_max_mjd=product.t_max)
         rows.append({"product": product, "version": product.current_version, "decision": decision})
     return rows
+
+
+def calibrator_flags_by_name(names: list[str]) -> dict[str, list[str]]:
+    """Active catalogue flags of calibrators by OB name ("HD 218470" or "HD_218470"), as short texts."""
+    found: dict[str, list[str]] = {}
+    for name in names:
+        variants = {name, name.replace("_", " "), name.replace(" ", "_")}
+        flags = CalibratorFlag.objects.filter(active=True).filter(
+            Q(calibrator__name__in=variants) | Q(calibrator__identifiers__icontains=name.replace("_", " "))
+        ).order_by("declared_at")
+        reasons = [f"{f.get_kind_display()}" + (f" ({f.comment})" if f.comment else "") for f in flags]
+        if reasons:
+            found[name] = reasons
+    return found
 
 
 def programs_by_code(*, codes) -> dict[str, Program]:

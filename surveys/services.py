@@ -1,4 +1,4 @@
-"""Write-side of surveys/: targets, calibrators and calibrator flags.
+"""Write-side of surveys/: targets, calibrators, calibrator flags, nights, observations, program pauses.
 
 Every write validates its input first and raises ValidationFailed with one
 reason per field, so an import or a form never stores half a star.
@@ -13,7 +13,17 @@ from django.utils import timezone
 
 from issp_portal.exceptions import PermissionRefused, ValidationFailed
 from surveys.coords import CoordinateError, dec_to_deg, ra_to_deg
-from surveys.models import Calibrator, CalibratorFlag, Observation, Program, ProgramRole, Target
+from surveys.models import (
+    Calibrator,
+    CalibratorFlag,
+    Delegation,
+    Night,
+    Observation,
+    Program,
+    ProgramRole,
+    SurveyGoal,
+    Target,
+)
 
 FLOAT_FIELDS = ("pm_ra", "pm_dec", "parallax", "mag_v", "mag_r", "mag_i", "mag_j", "mag_h", "mag_k")
 TEXT_FIELDS = {"identifiers": 10_000, "spectral_type": 40, "object_types": 200}
@@ -198,3 +208,57 @@ def calibrator_flag_withdraw(*, flag: CalibratorFlag, by) -> CalibratorFlag:
     flag.evidence = {**flag.evidence, "withdrawn_by": by.username}
     flag.save(update_fields=["active", "evidence"])
     return flag
+
+
+# --- links other apps record here (surveys owns Night, Observation and Program) -----------------
+def night_get_or_create(*, date, status: str = Night.Status.OBSERVED, instruments: list[str] | None = None) -> Night:
+    """The Night of a date, created (as observed, by default) when nobody planned it."""
+    defaults = {"status": status, **({"instruments": instruments} if instruments is not None else {})}
+    night, _ = Night.objects.get_or_create(date=date, defaults=defaults)
+    return night
+
+
+def target_for_program(*, program: Program, name: str, **fields) -> Target:
+    """The Target of that name, now observed by `program`; created from `fields` when unknown
+    (an existing target keeps the catalogue's values)."""
+    existing = Target.objects.filter(name=name).first()
+    if existing is not None:
+        existing.programs.add(program)
+        return existing
+    target, _ = target_upsert(name=name, programs=[program], **fields)
+    return target
+
+
+def observation_record(*, ob, night_date, program: Program, target: Target, instrument: str, mode: str,
+                       stations: str, start, end, status: str, comment: str,
+                       calibrator_names: list[str]) -> Observation:
+    """Create or update the Observation of one OB execution on one night (the OB server reports it)."""
+    night = night_get_or_create(date=night_date)
+    values = dict(program=program, target=target, instrument=instrument, mode=mode, stations=stations,
+                  start=start, end=end, status=status, comment=comment)
+    obs, _ = Observation.objects.update_or_create(ob=ob, night=night, defaults=values)
+    names = set(calibrator_names) | {n.replace("_", " ") for n in calibrator_names}
+    obs.calibrators.set(Calibrator.objects.filter(name__in=names))
+    return obs
+
+
+def program_pause_set(*, program: Program, paused: bool) -> Program:
+    """Pause or resume a program (the OB server checks who may, and stops serving its OBs)."""
+    Program.objects.filter(pk=program.pk).update(paused=paused)
+    program.refresh_from_db()
+    return program
+
+
+def survey_goal_set(*, target: Target, program: Program, instrument: str, mode: str,
+                    required_observations: int) -> SurveyGoal:
+    """The goal of observing `target` in (instrument, mode) for `program` (the JMMC sync sets it)."""
+    goal, _ = SurveyGoal.objects.update_or_create(target=target, program=program, instrument=instrument, mode=mode,
+                                                  defaults={"required_observations": required_observations})
+    return goal
+
+
+def delegation_get_or_create(*, program: Program, target: Target | None, grantee,
+                             granted_by) -> tuple[Delegation, bool]:
+    """A delegation of `program`'s data on `target` (None: the whole program) to `grantee`, created once."""
+    return Delegation.objects.get_or_create(program=program, target=target, grantee=grantee,
+                                            defaults={"granted_by": granted_by})

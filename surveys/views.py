@@ -16,6 +16,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from domain.site import night_date
+from issp_portal import csvsafe
 from issp_portal.exceptions import ApplicationError
 from surveys import dashboard as dash
 from surveys import naming, plots, selectors, services
@@ -65,7 +66,7 @@ def _export(rows: list[dict], fmt: str) -> HttpResponse:
     response["Content-Disposition"] = 'attachment; filename="issp-target-status.csv"'
     writer = csv.DictWriter(response, fieldnames=EXPORT_COLUMNS + ["ra_deg", "dec_deg"], extrasaction="ignore")
     writer.writeheader()
-    writer.writerows(records)
+    writer.writerows(csvsafe.row(r) for r in records)  # a name like "=HYPERLINK(...)" is not run
     return response
 
 
@@ -243,22 +244,25 @@ def night_detail(request, date: str):
         from pipelines import selectors as pipeline_selectors
         from pipelines.models import RawFile
 
-        obs = (ObservingBlock.objects.filter(night=night, program__in=selectors.programs_visible_to(
-            user=request.user)).select_related("program", "target").order_by("-priority", "submitted_at"))
+        visible = selectors.visible_rows_q(user=request.user)  # members, live delegations (program or target)
+        obs = (ObservingBlock.objects.filter(visible, night=night).select_related("program", "target")
+               .order_by("-priority", "submitted_at"))
         context["obs"], _, _ = naming.sort_rows(list(obs), request.GET.get("obsort"), {
             "name": lambda o: o.name, "program": lambda o: o.program.code,
             "target": lambda o: o.target.name if o.target else None, "state": lambda o: o.state,
             "priority": lambda o: o.priority, "instrument": lambda o: f"{o.instrument} {o.mode}"}, "-priority")
-        observations = (night.observations.select_related("program", "target", "ob")
+        observations = (night.observations.filter(visible).select_related("program", "target", "ob")
                         .prefetch_related("calibrators").order_by("start"))
         context["observations"], _, _ = naming.sort_rows(list(observations), request.GET.get("osort"), {
             "start": lambda o: o.start.timestamp(), "program": lambda o: o.program.code,
             "target": lambda o: o.target.name, "outcome": lambda o: o.status, "r0": lambda o: o.r0,
             "tau0": lambda o: o.tau0, "instrument": lambda o: f"{o.instrument} {o.mode}"}, "start")
         context["default_sorts"] = {"obsort": "-priority", "osort": "start"}
-        context["ingest_issues"] = pipeline_selectors.night_consolidation_issues(night=night)
+        files = selectors.visible_rows_q(user=request.user, program="observation__program",
+                                         target="observation__target")
+        context["ingest_issues"] = pipeline_selectors.night_consolidation_issues(night=night, visible=files)
         context["links"] = selectors.night_links(user=request.user, night=night)
-        context["quarantined"] = RawFile.objects.filter(night=night, status=RawFile.Status.QUARANTINED)
+        context["quarantined"] = RawFile.objects.filter(files, night=night, status=RawFile.Status.QUARANTINED)
     return render(request, "surveys/night_detail.html", context)
 
 

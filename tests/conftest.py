@@ -156,15 +156,47 @@ def celery_worker_process(django_db_setup, django_db_blocker, _session_storage):
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    """Users (the demo creates seven) get cheaply hashed passwords: logins still check them."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _in_process_reducer(request, settings):
+    """The stand-in reduction runs in this process (tests.fakes) unless the test is about the
+    subprocess (`subprocess_reducer` marker) or sends tasks to a real worker (`celery_live`)."""
+    if request.node.get_closest_marker("subprocess_reducer") or "celery_live" in request.fixturenames:
+        return
+    settings.PIPELINES_REDUCTION_RUNNERS = {
+        key: "tests.fakes.InProcessStandInRunner" if path == "pipelines.reduction.standin.StandInRunner" else path
+        for key, path in settings.PIPELINES_REDUCTION_RUNNERS.items()}
+
+
+@pytest.fixture(autouse=True)
 def _tasks_in_process_by_default(request):
-    """Tasks run in-process unless the test asks for the broker (`celery_live`): a test
-    that queues a task never waits for a worker that is not there, even when CI sets a broker."""
+    """The one eager-mode switch: tasks run in-process unless the test asks for the broker
+    (`celery_live`), so a test that queues a task never waits for a worker that is not there,
+    even when CI sets a broker."""
     from issp_portal.celery import app
 
     live = "celery_live" in request.fixturenames
     app.conf.task_always_eager = not live
     yield
     app.conf.task_always_eager = True
+
+
+@pytest.fixture(autouse=True)
+def _fresh_shared_cache():
+    """Each test starts with an empty shared cache (login throttling, queue cache). The database cache
+    is emptied by each test's rollback; Redis outlives tests, so our keys (and only ours) are deleted."""
+    from django.core.cache import cache
+    from django.core.cache.backends.redis import RedisCache
+
+    if isinstance(cache, RedisCache):
+        client = cache._cache.get_client(write=True)
+        for key in client.scan_iter(f"{cache.key_prefix}:*"):
+            client.delete(key)
+    yield
 
 
 @pytest.fixture

@@ -8,6 +8,8 @@ from astropy import units as u
 from astropy.io.votable import from_table
 from astropy.table import MaskedColumn, Table
 
+from issp_portal import csvsafe
+
 COLUMNS = [
     # name, unit, description, getter
     ("target", None, "Target name", lambda r: r.target.name),
@@ -39,6 +41,7 @@ COLUMNS = [
 ]
 
 
+
 def diameters_table(rows) -> Table:
     """Readable rows only (the caller filters them through the access policy)."""
     table = Table(meta={"description": "ISSP portal: L3 survey diameters"})
@@ -55,6 +58,11 @@ def diameters_table(rows) -> Table:
 
 
 def to_csv(table: Table) -> bytes:
+    """CSV of the table; text cells that would start a spreadsheet formula are defused."""
+    table = table.copy()
+    for name in table.colnames:
+        if table[name].dtype.kind in "US":
+            table[name] = [csvsafe.cell(str(v)) for v in table[name]]
     buf = io.StringIO()
     table.write(buf, format="ascii.csv")
     return buf.getvalue().encode()

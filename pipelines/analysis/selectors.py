@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import ExpressionWrapper, F, FloatField, Q, QuerySet
+from django.db.models import Case, ExpressionWrapper, F, FloatField, IntegerField, Q, QuerySet, Value, When
 
 from archive.models import Product, ProductVersion
 from pipelines.analysis.models import DiameterResult
@@ -118,6 +118,46 @@ def diameter_rows(*, q: str = "", instrument: str = "", program: str = "", flag:
     field = SORTS.get(sort, "target__name")
     order = F(field).desc(nulls_last=True) if descending else F(field).asc(nulls_last=True)
     return qs.order_by(order, "target__name", "instrument")
+
+
+# Sort keys on what anyone may see (the target's identity and photometry); every other key sorts a
+# value that stays hidden while the row is proprietary.
+PUBLIC_SORTS = {"target", "instrument", "v", "vk"}
+
+
+def readable_result_ids(*, user) -> set[int]:
+    """Ids of the diameter results `user` may read (the policy decides per row; one query)."""
+    from surveys.models import Program
+
+    months = dict(Program.objects.values_list("pk", "embargo_months"))
+    rows = DiameterResult.objects.values_list("pk", "program_id", "target_id", "t_max")
+    return {pk for pk, program_id, target_id, t_max in rows
+            if access_decision(user=user, program=program_id, target_id=target_id, t_max_mjd=t_max,
+                               embargo_months=months.get(program_id))}
+
+
+def policy_rows(*, user, q: str = "", instrument: str = "", program: str = "", flag: str = "", status: str = "",
+                sort: str = "target", descending: bool = False) -> QuerySet[DiameterResult]:
+    """The table's rows for `user`: filters and sorts on hidden values see only the rows they may read.
+
+    A flag or status filter lists readable rows only; a sort on a hidden value orders the readable
+    rows and puts the others after them by name, so no count or order depends on a hidden value.
+    """
+    hidden_sort = sort not in PUBLIC_SORTS
+    if not (flag or status or hidden_sort):
+        return diameter_rows(q=q, instrument=instrument, program=program, sort=sort, descending=descending)
+    readable = readable_result_ids(user=user)
+    qs = diameter_rows(q=q, instrument=instrument, program=program, flag=flag, status=status)
+    if flag or status:
+        qs = qs.filter(pk__in=readable)
+    if not hidden_sort:
+        field = SORTS.get(sort, "target__name")
+        return qs.order_by(F(field).desc(nulls_last=True) if descending else F(field).asc(nulls_last=True),
+                           "target__name", "instrument")
+    value = Case(When(pk__in=readable, then=F(SORTS[sort])), default=None)
+    qs = qs.annotate(shown=Case(When(pk__in=readable, then=Value(0)), default=Value(1), output_field=IntegerField()))
+    order = value.desc(nulls_last=True) if descending else value.asc(nulls_last=True)
+    return qs.order_by("shown", order, "target__name", "instrument")
 
 
 def rows_with_access(*, user, rows) -> list[tuple[DiameterResult, object]]:

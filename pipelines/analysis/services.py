@@ -14,8 +14,7 @@ import logging
 import numpy as np
 
 from django.db import transaction
-from django.db.models import Count, F, Q
-from django.utils import timezone
+from django.db.models import Count, Q
 
 from archive.services import product_key, product_version_create
 from archive.storage import absolute_path
@@ -28,6 +27,7 @@ from pipelines.analysis.limb_darkening import band_of, coefficients_for
 from pipelines.analysis.models import DiameterResult
 from pipelines.analysis.oifits_io import OifitsReadError, read_oifits
 from pipelines.models import PipelineRun
+from pipelines.runs import run_advance, run_complete, run_create
 from surveys.models import Program, Target
 
 log = logging.getLogger(__name__)
@@ -127,7 +127,7 @@ def target_l3_refresh_later(target_id: int) -> None:
     """Queue a refit of the target once the caller's transaction has committed."""
     from pipelines.analysis.tasks import analysis_target_fit_task
 
-    transaction.on_commit(lambda: analysis_target_fit_task.apply_async(args=[target_id], queue="analysis"))
+    transaction.on_commit(lambda: analysis_target_fit_task.delay(target_id))
 
 
 def stale_refresh() -> int:
@@ -147,20 +147,16 @@ def survey_run_start(*, user, force: bool = False) -> PipelineRun:
     target_ids = selectors.targets_with_l2(program_ids)
     if not target_ids:
         raise ValidationFailed("No target has current L2 data to fit.", {"targets": "none with current L2"})
-    run = PipelineRun.objects.create(
-        kind=PipelineRun.Kind.L3, phase=PipelineRun.Phase.PENDING, requested_by=user if user.is_authenticated
+    run = run_create(
+        kind=PipelineRun.Kind.L3, requested_by=user if user.is_authenticated
         else None, processing="manual", total=len(target_ids),
         parameters={"target_ids": target_ids, "force": force, "settings": selectors.fit_settings_signature()})
     from pipelines.analysis.tasks import analysis_survey_dispatch_task
 
-    transaction.on_commit(lambda: analysis_survey_dispatch_task.apply_async(args=[str(run.pk)], queue="analysis"))
+    transaction.on_commit(lambda: analysis_survey_dispatch_task.delay(str(run.pk)))
     return run
 
 
-def survey_run_mark_started(*, run_id) -> PipelineRun:
-    PipelineRun.objects.filter(pk=run_id, phase=PipelineRun.Phase.PENDING).update(
-        phase=PipelineRun.Phase.RUNNING, started=timezone.now())
-    return PipelineRun.objects.get(pk=run_id)
 
 
 def run_target_fit(*, target_id: int, run_id=None, force: bool = False) -> None:
@@ -177,20 +173,12 @@ def run_target_fit(*, target_id: int, run_id=None, force: bool = False) -> None:
 
 
 def _advance(run_id) -> None:
-    PipelineRun.objects.filter(pk=run_id).update(done=F("done") + 1)
-    finished = PipelineRun.objects.filter(pk=run_id, done__gte=F("total")).exclude(
-        phase__in=[PipelineRun.Phase.COMPLETED, PipelineRun.Phase.FAILED]).update(
-        phase=PipelineRun.Phase.COMPLETED, finished=timezone.now())
-    if finished:
+    run_advance(run_id=run_id, step=1)
+    if run_complete(run_id=run_id, when_done=True):
         counts = DiameterResult.objects.filter(run_id=run_id).aggregate(
             fitted=Count("pk", filter=Q(status="ok")), failed=Count("pk", filter=Q(status="failed")),
             not_single_disk=Count("pk", filter=Q(flags__contains="not_single_disk")))
-        PipelineRun.objects.filter(pk=run_id).update(report=counts)
-
-
-def survey_run_fail(*, run_id, error: str) -> None:
-    PipelineRun.objects.filter(pk=run_id).update(phase=PipelineRun.Phase.FAILED, finished=timezone.now(),
-                                                 error_summary=error[:4000])
+        run_advance(run_id=run_id, report=counts)
 
 
 # --- a person's model fit with a chosen engine ------------------------------------------------------

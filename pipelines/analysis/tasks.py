@@ -1,4 +1,4 @@
-"""Celery tasks of L3 analyses (queue "analysis"): thin wrappers around services."""
+"""Celery tasks of L3 analyses (queue "analysis", CELERY_TASK_ROUTES): thin wrappers around services."""
 from __future__ import annotations
 
 import logging
@@ -6,6 +6,7 @@ import logging
 from celery import shared_task
 
 from pipelines.analysis import selectors, services
+from pipelines.runs import RunTask, run_start
 
 log = logging.getLogger(__name__)
 
@@ -17,18 +18,14 @@ def analysis_target_fit_task(target_id: int, run_id: str | None = None, force: b
     services.run_target_fit(target_id=target_id, run_id=run_id, force=force)
 
 
-@shared_task(bind=True, name="analysis.survey_dispatch")
+@shared_task(bind=True, base=RunTask, name="analysis.survey_dispatch")
 def analysis_survey_dispatch_task(self, run_id: str) -> int:
     """Send one task per target, in chunks (one message per chunk keeps the broker light at 2,000 targets)."""
-    try:
-        run = services.survey_run_mark_started(run_id=run_id)
-        items = [(tid, str(run.pk), bool(run.parameters.get("force"))) for tid in run.parameters["target_ids"]]
-        size = max(1, int(selectors.settings_value("CHUNK_SIZE")))
-        analysis_target_fit_task.chunks(items, size).apply_async(queue="analysis")
-        return len(items)
-    except Exception as exc:
-        services.survey_run_fail(run_id=run_id, error=f"dispatch failed: {exc}")
-        raise
+    run = run_start(run_id=run_id)
+    items = [(tid, str(run.pk), bool(run.parameters.get("force"))) for tid in run.parameters["target_ids"]]
+    size = max(1, int(selectors.settings_value("CHUNK_SIZE")))
+    analysis_target_fit_task.chunks(items, size).apply_async()
+    return len(items)
 
 
 @shared_task(name="analysis.sweep_stale")

@@ -45,7 +45,7 @@ def diameter_table(request):
     except ValueError:
         per_page = 100
     per_page = per_page if per_page in PER_PAGE else 100
-    page = Paginator(selectors.diameter_rows(**filters), per_page).get_page(request.GET.get("page"))
+    page = Paginator(selectors.policy_rows(user=request.user, **filters), per_page).get_page(request.GET.get("page"))
     rows = selectors.rows_with_access(user=request.user, rows=page.object_list)
     query = request.GET.copy()
     query.pop("page", None)

@@ -64,14 +64,13 @@ def target_fit(request, target_id: int):
     from pipelines.analysis.tasks import analysis_model_fit_task, analysis_target_fit_task
 
     if engine == "scipy":
-        transaction.on_commit(lambda: analysis_target_fit_task.apply_async(
-            args=[target_id], kwargs={"force": True}, queue="analysis"))
+        transaction.on_commit(lambda: analysis_target_fit_task.delay(target_id, force=True))
         messages.success(request, "Refit queued; reload in a moment.")
     else:
         if model not in services.engine_for(engine).models:
             messages.error(request, f"Engine {engine} has no model {model!r}.")
             return redirect("analysis:target-detail", target_id=target_id)
-        transaction.on_commit(lambda: analysis_model_fit_task.apply_async(
-            args=[target_id, row.program_id, row.instrument, engine, model, request.user.pk], queue="analysis"))
+        transaction.on_commit(lambda: analysis_model_fit_task.delay(
+            target_id, row.program_id, row.instrument, engine, model, request.user.pk))
         messages.success(request, f"{engine} {model} fit queued (MCMC: allow a minute); reload to see it.")
     return redirect("analysis:target-detail", target_id=target_id)

@@ -27,12 +27,13 @@ def register_synthetic_night(folder: Path, *, date: dt.date = SHOWCASE_DATE, n_f
     calibrators absent from it are not in the catalog. Default: all, with their true diameter.
     """
     from archive.services import product_version_create
-    from surveys.models import Calibrator, Night, Program, Target
+    from surveys.models import Calibrator, Program, Target
+    from surveys.services import night_get_or_create
 
     sim = syn.simulate_night(folder, n_files=n_files, calibrators=calibrators, science=science, seed=seed)
     program = Program.objects.filter(kind="survey").first() or Program.objects.get_or_create(
         code="ISSP", defaults={"title": "ISSP survey", "kind": "survey"})[0]
-    night, _ = Night.objects.get_or_create(date=date, defaults={"status": "observed", "instruments": ["SPICA"]})
+    night = night_get_or_create(date=date, status="observed", instruments=["SPICA"])
     catalog = catalog if catalog is not None else {
         s.name: (s.diameter, s.diameter_err) for s in sim.stars.values() if not s.science}
     for star in sim.stars.values():

@@ -10,7 +10,7 @@ from archive.storage import archive_root
 from obs_server.models import ObservingBlock
 from pipelines.models import PipelineRun
 from surveys.models import Calibrator, CalibratorFlag, Night, ProgramRole
-from surveys.selectors import viewer_for
+from surveys.selectors import viewer_for, visible_rows_q
 
 EXCLUDING_FLAGS = (CalibratorFlag.Kind.BE_STAR, CalibratorFlag.Kind.BADCAL, CalibratorFlag.Kind.BAD_BINARY,
                    CalibratorFlag.Kind.SUSPECT)
@@ -119,13 +119,34 @@ def calibration_runs() -> QuerySet[PipelineRun]:
 
 
 def calibration_runs_visible_to(*, user) -> QuerySet[PipelineRun]:
-    """Staff see every run; others the runs of nights allocated to, or holding data of, one of their programs."""
+    """Staff see every run. Others see a run that made L2 products of data they may list (their
+    programs, live delegations), or one that made none yet on a night shared with their program:
+    on a split night, the other program's run stays hidden."""
     runs = calibration_runs()
     viewer = viewer_for(user)
     if viewer.staff:
         return runs
+    l2 = ProductVersion.objects.filter(product__calib_level=2, provenance__has_key="run")
+    mine = l2.filter(visible_rows_q(user=user, program="product__program", target="product__target"))
+    producing = {str(r) for r in l2.values_list("provenance__run", flat=True)}
+    readable = {str(r) for r in mine.values_list("provenance__run", flat=True)}
     ids = viewer.program_ids
-    return runs.filter(Q(night__allocations__program_id__in=ids) | Q(night__products__program_id__in=ids)).distinct()
+    idle = runs.filter(Q(night__allocations__program_id__in=ids) | Q(night__products__program_id__in=ids)
+                       ).exclude(pk__in=producing)
+    return runs.filter(Q(pk__in=readable) | Q(pk__in=idle.values("pk"))).distinct()
+
+
+def science_visible_to(*, user, run: PipelineRun) -> tuple[list[dict], bool]:
+    """The run's science rows `user` may list, and whether that is all of them (else the TF plot,
+    which names every science star, is not shown)."""
+    science = (run.report or {}).get("science", [])
+    if viewer_for(user).staff:
+        return science, True
+    ids = set(ProductVersion.objects.filter(
+        visible_rows_q(user=user, program="product__program", target="product__target"),
+        pk__in=[s.get("version_id") for s in science]).values_list("pk", flat=True))
+    shown = [s for s in science if s.get("version_id") in ids]
+    return shown, len(shown) == len(science)
 
 
 def runs_for_night(*, night: Night) -> QuerySet[PipelineRun]:

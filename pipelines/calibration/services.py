@@ -7,11 +7,9 @@ import tempfile
 from pathlib import Path
 
 from django.db import transaction
-from django.db.models import F
-from django.utils import timezone
 
 from archive.services import product_key, product_version_create
-from issp_portal.exceptions import ConflictError, ValidationFailed
+from issp_portal.exceptions import ValidationFailed
 from pipelines.analysis.services import target_l3_refresh_later
 from pipelines.calibration import selectors
 from pipelines.calibration.engine import SOFTWARE, CalParams, Diameter, SetupResult, calibrate_setup
@@ -20,6 +18,7 @@ from pipelines.calibration.grouping import group_by_setup
 from pipelines.calibration.oifits_io import L1File, L1ReadError, read_l1, write_l2
 from pipelines.instruments import get_instrument
 from pipelines.models import PipelineRun
+from pipelines.runs import run_advance, run_complete, run_create, run_fail, run_start
 from surveys.models import Calibrator, CalibratorFlag, Night
 from surveys.services import calibrator_flag_create
 
@@ -61,7 +60,7 @@ def calibration_runs_start(*, night: Night, parameters: dict | None = None, proc
     with transaction.atomic():
         for key, files in setups.items():
             n_sci = sum(1 for f in files if f.role == "SCIENCE")
-            runs.append(PipelineRun.objects.create(
+            runs.append(run_create(
                 kind=PipelineRun.Kind.L2, night=night, setup=key, processing=processing, requested_by=requested_by,
                 parameters={**params.as_dict(), "only_target_ids": sorted(only_target_ids or [])}, total=n_sci))
         ids = [str(r.pk) for r in runs]
@@ -92,7 +91,7 @@ def _queue(run_ids: list[str]) -> None:
 
     from pipelines.calibration.tasks import calibrate_setup_task
 
-    group(calibrate_setup_task.s(rid).set(queue="calibrate") for rid in run_ids).apply_async()
+    group(calibrate_setup_task.s(rid) for rid in run_ids).apply_async()
 
 
 def night_calibrate_if_complete(*, night: Night) -> list[PipelineRun]:
@@ -114,24 +113,19 @@ def night_calibrate_if_complete(*, night: Night) -> list[PipelineRun]:
 
 
 def calibration_run_execute(*, run_id) -> PipelineRun:
-    """Run one (night, setup). Idempotent: same inputs and parameters reuse the archived versions."""
-    with transaction.atomic():
-        run = PipelineRun.objects.select_for_update().get(pk=run_id)
-        if run.phase == PipelineRun.Phase.RUNNING and run.started and \
-                (timezone.now() - run.started).total_seconds() < 600:
-            raise ConflictError(f"run {run.pk} is already running")
-        run.phase, run.started, run.done, run.error_summary = PipelineRun.Phase.RUNNING, timezone.now(), 0, ""
-        run.save(update_fields=["phase", "started", "done", "error_summary"])
+    """Run one (night, setup). Idempotent: same inputs and parameters reuse the archived versions.
+
+    ConflictError while another live attempt runs it; any other error fails the run (pipelines.runs)
+    and propagates to the task.
+    """
+    run = run_start(run_id=run_id, restart=True, exclusive=True)
     try:
         report = _execute(run)
-    except Exception as exc:  # recorded on the run, never lost
+    except Exception as exc:
         log.exception("L2 run %s failed", run.pk)
-        PipelineRun.objects.filter(pk=run.pk).update(phase=PipelineRun.Phase.FAILED, finished=timezone.now(),
-                                                     error_summary=f"{type(exc).__name__}: {exc}")
-        run.refresh_from_db()
-        return run
-    PipelineRun.objects.filter(pk=run.pk).update(phase=PipelineRun.Phase.COMPLETED, finished=timezone.now(),
-                                                 report=report)
+        run_fail(run_id=run.pk, error=exc)
+        raise
+    run_complete(run_id=run.pk, report=report)
     run.refresh_from_db()
     return run
 
@@ -173,7 +167,7 @@ def _execute(run: PipelineRun) -> dict:
     only = set(run.parameters.get("only_target_ids") or [])
     science_paths = {f.path for f in files if f.role == "SCIENCE"
                      and (not only or by_path[f.path].product.target_id in only)}
-    PipelineRun.objects.filter(pk=run.pk).update(total=len(science_paths))
+    run_advance(run_id=run.pk, total=len(science_paths))
     result = calibrate_setup(files, diameters, flagged, params, science_paths)
     science = _store(run, result, by_path, cal_rows, params, files)
     suspects = _flag_suspects(run, result, cal_rows)
@@ -211,7 +205,7 @@ def _store(run: PipelineRun, result: SetupResult, by_path: dict, cal_rows: dict,
                         "product_key": key})
             if created:  # the target's current L2 changed: its L3 diameters are refitted
                 target_l3_refresh_later(product.target_id)
-            PipelineRun.objects.filter(pk=run.pk).update(done=F("done") + 1)
+            run_advance(run_id=run.pk, step=1)
     return out
 
 

@@ -1,13 +1,12 @@
 """Pages of L2 calibration: runs with progress and report, TF diagnostic plot per night and setup."""
 from __future__ import annotations
 
-import datetime as dt
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponseForbidden, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
+from issp_portal.dates import day_or_none
 from issp_portal.exceptions import ValidationFailed
 from pipelines.calibration import selectors, services
 from pipelines.calibration.forms import NightRerunForm
@@ -35,11 +34,16 @@ def run_list(request):
 @login_required
 def run_detail(request, pk):
     run = _visible_run(request, pk)
+    science, all_shown = selectors.science_visible_to(user=request.user, run=run)
+    shown = {s.get("version_id") for s in science}
     report = dict(run.report or {})
-    report["science"] = selectors.run_science_rows(run=run, user=request.user)
+    report["science"] = [r for r in selectors.run_science_rows(run=run, user=request.user)
+                         if r.get("version_id") in shown]
+    if not all_shown:  # the TF plot names every science star of the run
+        report.pop("tf_plot", None)
     return render(request, "calibration/run_detail.html", {
         "run": run, "can_rerun": selectors.can_rerun_l2(user=request.user, night=run.night),
-        "report": report, "versions": selectors.l2_versions_of_run(run=run),
+        "report": report, "versions": selectors.l2_versions_of_run(run=run).filter(pk__in=shown),
         "calibrator_ids": selectors.calibrator_ids(names=[c.get("name") for c in report.get("calibrators", [])]),
         "percent": int(100 * run.done / run.total) if run.total else (100 if run.phase == "completed" else 0),
     })
@@ -65,10 +69,9 @@ def night_runs(request, date):
 
 
 def _night_or_404(date: str) -> Night:
-    try:
-        day = dt.date.fromisoformat(date)
-    except ValueError:
-        raise Http404(f"not a date: {date!r} (expected YYYY-MM-DD)") from None
+    day = day_or_none(date)
+    if day is None:
+        raise Http404(f"not a date: {date[:40]!r} (expected YYYY-MM-DD)")
     return get_object_or_404(Night, date=day)
 
 

@@ -7,6 +7,8 @@ import io
 from astropy.io.votable import from_table, writeto
 from astropy.table import Table
 
+from issp_portal import csvsafe
+
 PARAM_COLUMNS = ["instrument", "mode", "n_points", "zp", "zp_err", "sigma_read", "sigma_read_err", "beta",
                  "beta_err", "chi2_reduced", "scatter_dex", "limiting_mag", "t_exp", "tau0", "n_frames"]
 BIN_COLUMNS = ["instrument", "mode", "mag_min", "mag_max", "n", "snr_median", "snr_p16", "snr_p84", "sample_ids",
@@ -15,12 +17,13 @@ UNITS = {"zp": "mag", "zp_err": "mag", "limiting_mag": "mag", "t_exp": "s", "tau
          "mag_max": "mag"}
 
 
+
 def to_csv(rows: list[dict], columns: list[str]) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore")
     writer.writeheader()
     for row in rows:
-        writer.writerow({c: row.get(c, "") for c in columns})
+        writer.writerow({c: csvsafe.cell(row.get(c, "")) for c in columns})
     return out.getvalue()
 
 

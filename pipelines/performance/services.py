@@ -23,11 +23,25 @@ def band_magnitude(target, instrument: str) -> float | None:
     return getattr(target, f"mag_{band}", None)
 
 
-def samples_refresh(*, versions=None) -> dict:
-    """Extract samples from current L1 versions that have none yet (idempotent)."""
+def samples_refresh_later(version_ids: list[int]) -> None:
+    """Queue the sample extraction of new L1 versions once the caller's transaction has committed
+    (the L1 step calls this, so the noise model follows the data without anyone pressing a button)."""
+    if not version_ids:
+        return
+    from pipelines.performance.tasks import samples_refresh_task
+
+    ids = sorted(set(version_ids))
+    transaction.on_commit(lambda: samples_refresh_task.delay(ids))
+
+
+def samples_refresh(*, versions=None, version_ids: list[int] | None = None) -> dict:
+    """Extract samples from L1 versions that have none yet (idempotent): the given ones (`versions`
+    queryset or `version_ids`), else every current L1 version."""
+    if versions is None and version_ids is not None:
+        versions = ProductVersion.objects.filter(pk__in=version_ids, product__calib_level=1)
     if versions is None:
         versions = ProductVersion.objects.filter(product__calib_level=1, product__current_version__isnull=False)
-        versions = versions.exclude(snr_samples__isnull=False)
+    versions = versions.exclude(snr_samples__isnull=False)
     created, failed = 0, []
     for version in versions.select_related("product", "product__target", "product__observation"):
         product = version.product

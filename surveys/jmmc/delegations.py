@@ -23,6 +23,7 @@ from surveys.jmmc.models import CatalogRow
 from surveys.jmmc.services import SyncResult, catalog_sync, sync_program
 from surveys.jmmc.sync import normalize_delegations
 from surveys.models import Delegation
+from surveys.services import delegation_get_or_create
 
 logger = logging.getLogger(__name__)
 
@@ -79,9 +80,8 @@ def delegations_import(*, client: CatalogApiClient | None = None,
         if _live(Delegation.objects.filter(program=program, grantee=grantee, target__isnull=True)).exists():
             continue  # a program-wide delegation already covers every row
         for row in rows_by_pi.get(pi, []):
-            _, created = Delegation.objects.get_or_create(
-                program=program, target=row.target, grantee=grantee, defaults={"granted_by": granter}
-            )
+            _, created = delegation_get_or_create(program=program, target=row.target, grantee=grantee,
+                                                  granted_by=granter)
             if created:
                 report.created.append(f"{pi} -> {coi} on {row.target}")
     return report

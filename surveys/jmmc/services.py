@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from domain.runs import error_text, stale_cutoff, stale_reason
 from issp_portal.exceptions import (
     ApplicationError,
     ConflictError,
@@ -25,9 +26,9 @@ from issp_portal.exceptions import (
 from surveys.jmmc.clients import CatalogApiClient, TapCatalogReader, jmmc_settings
 from surveys.jmmc.models import CatalogRow, SyncRun
 from surveys.jmmc.sync import Change, Known, SyncPlan, diff_rows, normalize_row
-from surveys.models import Program, SurveyGoal, Target
+from surveys.models import Program, Target
 from surveys.selectors import programs_with_role
-from surveys.services import target_upsert
+from surveys.services import survey_goal_set, target_upsert
 
 logger = logging.getLogger(__name__)
 PRIORITY_RANGE = (1, 99)
@@ -69,7 +70,7 @@ def catalog_sync(*, dry_run: bool = False, rows: list[dict] | None = None) -> Sy
         remote = rows if rows is not None else TapCatalogReader().rows()
     except ApplicationError as exc:
         if run is not None:
-            run.phase, run.ended, run.error_summary = SyncRun.Phase.FAILED, timezone.now(), exc.message
+            run.phase, run.ended, run.error_summary = SyncRun.Phase.FAILED, timezone.now(), error_text(exc.message)
             run.save()
         raise
     plan = diff_rows(remote, known_rows(catalog))
@@ -100,10 +101,8 @@ def _target_fields(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _goal(target: Target, program: Program, row: dict[str, Any]) -> None:
-    SurveyGoal.objects.update_or_create(
-        target=target, program=program, instrument=row["instrument"] or "SPICA", mode=row["mode"] or "",
-        defaults={"required_observations": row["nb_obs"] or 1},
-    )
+    survey_goal_set(target=target, program=program, instrument=row["instrument"] or "SPICA", mode=row["mode"] or "",
+                    required_observations=row["nb_obs"] or 1)
 
 
 def _apply(change: Change, *, catalog: str, program: Program, now) -> str:
@@ -203,3 +202,17 @@ def priority_write_back(*, target: Target, user, priority: Any, expected_remote:
     state.save(update_fields=["values", "last_read"])
     logger.info("priority of %s set to %s in %s by %s", target, wanted, catalog, user)
     return state
+
+
+def sync_runs_sweep_stale() -> list[str]:
+    """Mark FAILED the syncs whose worker died: the one stale-run rule of domain.runs (as for pipeline runs)."""
+    limit = float(settings.RUNS_STALE_S)
+    now = timezone.now()
+    stale = SyncRun.objects.filter(phase=SyncRun.Phase.RUNNING, started__lt=stale_cutoff(now, limit))
+    failed = []
+    for run in stale.only("pk", "started"):
+        if SyncRun.objects.filter(pk=run.pk, phase=SyncRun.Phase.RUNNING).update(
+                phase=SyncRun.Phase.FAILED, ended=now, error_summary=error_text(stale_reason(limit, run.started))):
+            logger.warning("JMMC sync %s marked failed: no sign of life for %.0f s", run.pk, limit)
+            failed.append(str(run.pk))
+    return failed

@@ -8,7 +8,7 @@ from django.conf import settings
 from issp_portal.exceptions import ServiceUnavailable
 
 
-@shared_task(bind=True, name="surveys.jmmc.tasks.jmmc_catalog_sync_task", max_retries=3, default_retry_delay=300)
+@shared_task(bind=True, name="jmmc.catalog_sync", max_retries=3, default_retry_delay=300)
 def jmmc_catalog_sync_task(self, force: bool = False) -> dict:
     """Beat entry: sync rows and delegations; skipped unless JMMC_SYNC_ENABLED (or forced)."""
     if not (force or getattr(settings, "JMMC_SYNC_ENABLED", False)):
@@ -22,7 +22,7 @@ def jmmc_catalog_sync_task(self, force: bool = False) -> dict:
     return {"run": str(result.run.pk), **result.run.counts}
 
 
-@shared_task(bind=True, name="surveys.jmmc.tasks.jmmc_delegations_push_task", max_retries=3, default_retry_delay=60)
+@shared_task(bind=True, name="jmmc.delegations_push", max_retries=3, default_retry_delay=60)
 def jmmc_delegations_push_task(self) -> dict:
     """Push the portal's new delegations to the catalog (queue after a delegation is created)."""
     from surveys.jmmc.delegations import delegations_push

@@ -16,7 +16,6 @@ Observability constraints (kept simple on purpose, see `Constraints`):
 from __future__ import annotations
 
 import datetime as dt
-from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -25,7 +24,9 @@ import erfa
 import numpy as np
 from astropy.coordinates import AltAz, EarthLocation, get_body, get_sun
 from astropy.time import Time
-from astropy.utils import iers
+
+from domain import observability as domain_observability
+from domain import site
 
 TWILIGHT_SUN_ALT_DEG = -18.0
 
@@ -41,7 +42,7 @@ class Site:
         return EarthLocation.from_geodetic(self.lon_deg * u.deg, self.lat_deg * u.deg, self.height_m * u.m)
 
 
-CHARA = Site("CHARA", 34.2244, -118.0572, 1742.0)
+CHARA = Site(site.NAME, site.LAT_DEG, site.LON_DEG, site.HEIGHT_M)
 
 
 @dataclass(frozen=True)
@@ -53,11 +54,7 @@ class Constraints:
     step_minutes: int = 10
 
 
-@contextmanager
-def offline_iers():
-    """Never download IERS tables (no network here); predictive values are good to arcseconds."""
-    with iers.conf.set_temp("auto_download", False), iers.conf.set_temp("auto_max_age", None):
-        yield
+offline_iers = domain_observability.offline_iers  # process-wide, no set_temp (not thread-safe)
 
 
 @lru_cache(maxsize=64)

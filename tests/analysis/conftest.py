@@ -27,15 +27,3 @@ def l2_target(issp):
     target = issp.targets.order_by("name").first()
     version = l2_synthetic_create(target=target, program=issp, theta_mas=1.3, mjd=59000.3, seed=11)
     return target, version
-
-
-@pytest.fixture
-def eager(settings):
-    """Run tasks in-process even when a broker is configured (tests that check the whole chain at once)."""
-    from issp_portal.celery import app
-
-    previous = app.conf.task_always_eager
-    settings.CELERY_TASK_ALWAYS_EAGER = True
-    app.conf.task_always_eager = True
-    yield app
-    app.conf.task_always_eager = previous

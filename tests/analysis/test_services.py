@@ -46,7 +46,7 @@ def test_refresh_is_a_no_op_when_nothing_changed_and_refits_on_a_new_current_l2(
     assert selectors.stale_target_ids() == []
 
 
-def test_refresh_later_queues_the_task_after_commit(l2_target, django_capture_on_commit_callbacks, eager):
+def test_refresh_later_queues_the_task_after_commit(l2_target, django_capture_on_commit_callbacks):
     target, _ = l2_target
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         services.target_l3_refresh_later(target.pk)
@@ -65,7 +65,7 @@ def test_unreadable_l2_gives_a_failed_row_and_no_l3_product(issp):
     assert not ProductVersion.objects.filter(product__calib_level=3).exists()
 
 
-def test_survey_run_fits_every_target_and_reports_progress(issp, demo, django_capture_on_commit_callbacks, eager):
+def test_survey_run_fits_every_target_and_reports_progress(issp, demo, django_capture_on_commit_callbacks):
     targets = list(issp.targets.order_by("name")[:6])
     for i, t in enumerate(targets):
         l2_synthetic_create(target=t, program=issp, theta_mas=0.5 + 0.3 * i, mjd=59000.3, seed=i, n_times=2)

@@ -85,7 +85,7 @@ def test_target_page_shows_fit_and_plot_data(client, demo, l2_target):
     assert "Kervella" in plots and target.name in plots
 
 
-def test_buttons_need_a_role_and_refit_works(client, demo, l2_target, django_capture_on_commit_callbacks, eager):
+def test_buttons_need_a_role_and_refit_works(client, demo, l2_target, django_capture_on_commit_callbacks):
     target, _ = l2_target
     [row] = services.target_l3_refresh(target=target)
     client.force_login(demo["operator"])

@@ -7,13 +7,9 @@ from archive.standins.oidb import OidbStandin
 def oidb(settings):
     """A stand-in OiDB on loopback with basic auth, configured as the push destination.
 
-    Delivery runs in-process here (also when a broker is configured); the real-worker
+    Delivery runs in-process here (tests/conftest.py's default); the real-worker
     path is covered by test_outbox_worker.py.
     """
-    from issp_portal.celery import app
-
-    settings.CELERY_TASK_ALWAYS_EAGER = True
-    app.conf.task_always_eager = True
     server = OidbStandin(users={"issp": "s3cret"}).start()
     settings.ARCHIVE_PUSH_ENABLED = True
     settings.ARCHIVE_OIDB_URL = server.url
@@ -21,7 +17,6 @@ def oidb(settings):
     settings.ARCHIVE_OIDB_TAP_URL = server.tap_url
     yield server
     server.stop()
-    app.conf.task_always_eager = settings.CELERY_BROKER_URL is None
 
 
 @pytest.fixture

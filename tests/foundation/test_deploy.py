@@ -23,6 +23,7 @@ def test_check_deploy_is_clean_with_production_env():
         "SECRET_KEY": "x" * 20 + "-production-like-secret-key-with-enough-entropy-0123456789",
         "ALLOWED_HOSTS": "issp.example.org",
         "DATABASE_URL": "sqlite:////tmp/issp-deploy-check.sqlite3",
+        "EMAIL_HOST": "smtp.example.org",
     }
     proc = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)

@@ -2,8 +2,9 @@
 
 The list of routes comes from the URL resolver, so a new route is covered (or the
 test fails asking for a parameter value) without anyone editing this file. Each
-route is fetched as an anonymous user, as the PI of another program and as a
-user whose delegation on the embargoed program has ended. A refusal (redirect to
+route is fetched as an anonymous user, as the PI of another program, as a user
+whose delegation on the embargoed program has ended, as a delegate for another
+target of that program and as a user with no program. A refusal (redirect to
 login, 401, 403, 404, 405) passes; a page that answers 200 must not contain any
 of the canary strings planted in the embargoed product, its review and its OB.
 POSTs by outsiders must change nothing and never answer 5xx. The program's PI
@@ -28,7 +29,8 @@ pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 CANARY_FILE = b"CANARY-FILE-CONTENT"
-CANARIES = ["CANARY-L2-FILENAME", "CANARY-REVIEW-COMMENT", "CANARY-OB-NAME", CANARY_FILE.decode()]
+CANARIES = ["CANARY-L2-FILENAME", "CANARY-REVIEW-COMMENT", "CANARY-OB-NAME", CANARY_FILE.decode(),
+            "CANARY-NIGHT-OB", "CANARY-OBS-COMMENT"]
 # Routes anyone may read: they carry no proprietary data (checked for canaries all the same).
 PUBLIC = {"healthz", "api-schema", "api-docs", "api-redoc", "surveys:home"}
 REFUSED = {301, 302, 303, 401, 403, 404, 405}
@@ -50,7 +52,7 @@ def world(demo, settings):
     from obs_server.ob_format import obxml_to_dict
     from obs_server.services import ob_receive
     from pipelines.models import PipelineRun
-    from surveys.models import Delegation, Night, Program
+    from surveys.models import Delegation, Night, Observation, Program
 
     issp = Program.objects.get(code="issp")
     target = issp.targets.order_by("pk").first()
@@ -65,13 +67,23 @@ def world(demo, settings):
     payload = obxml_to_dict((DATA / "obxml" / "issp-spica-hd219080.obxml").read_text())
     payload["name"] = "CANARY-OB-NAME"
     ob, _, _ = ob_receive(payload=payload, program=issp, submitted_by=demo["pi_issp"])
+    payload = {**payload, "name": "CANARY-NIGHT-OB"}  # queued for the sweep's night: seen on the night pages
+    night_ob, _, _ = ob_receive(payload=payload, program=issp, submitted_by=demo["pi_issp"], night=night)
+    Observation.objects.create(program=issp, night=night, target=target, instrument="SPICA", mode="MR720",
+                               start=timezone.now() - dt.timedelta(days=10), comment="CANARY-OBS-COMMENT")
     run = PipelineRun.objects.create(kind="l2", night=night, setup="SPICA MR720")
-    ended = get_user_model().objects.create_user("old_delegate", password="x-old-delegate-1")
+    users = get_user_model().objects
+    ended = users.create_user("old_delegate", password="x-old-delegate-1")
     Delegation.objects.create(program=issp, grantee=ended, granted_by=demo["pi_issp"],
                               ends=timezone.now() - dt.timedelta(days=1))
+    other_target = issp.targets.exclude(pk=target.pk).order_by("pk").first()
+    per_target = users.create_user("target_delegate", password="x-target-delegate-1")
+    Delegation.objects.create(program=issp, grantee=per_target, granted_by=demo["pi_issp"], target=other_target)
+    nobody = users.create_user("no_program", password="x-no-program-1")
     plan_pk = _plan_pk(issp)
     return {"program": issp, "target": target, "night": night, "version": version, "product": version.product,
-            "ob": ob, "run": run, "plan": plan_pk, "ended_delegate": ended}
+            "ob": ob, "night_ob": night_ob, "run": run, "plan": plan_pk, "ended_delegate": ended,
+            "target_delegate": per_target, "no_program": nobody, "other_target": other_target}
 
 
 def _plan_pk(program) -> int:
@@ -117,8 +129,12 @@ def _urls(world) -> list[tuple[str, str]]:
     return out
 
 
+OUTSIDERS = ["anonymous", "other-program PI", "ended delegate", "per-target delegate", "no program"]
+
+
 def _users(world, demo):
-    return {"anonymous": None, "other-program PI": demo["pi_ext"], "ended delegate": world["ended_delegate"]}
+    return {"anonymous": None, "other-program PI": demo["pi_ext"], "ended delegate": world["ended_delegate"],
+            "per-target delegate": world["target_delegate"], "no program": world["no_program"]}
 
 
 def _counts():
@@ -139,7 +155,8 @@ def test_the_program_pi_sees_the_canaries(client, world, demo):
                 reverse("archive:version-download", args=[world["version"].pk]),
                 reverse("archive:product-detail", args=[world["product"].pk]),
                 reverse("obs_server:ob-detail", args=[world["ob"].pk]),
-                reverse("obs_server:ob-page", args=[world["ob"].pk]), reverse("surveys:desk")]:
+                reverse("obs_server:ob-page", args=[world["ob"].pk]), reverse("surveys:desk"),
+                reverse("surveys:night-detail", args=[world["night"].date.isoformat()])]:
         response = client.get(url)
         assert response.status_code == 200, url
         body = b"".join(response.streaming_content) if response.streaming else response.content
@@ -147,7 +164,7 @@ def test_the_program_pi_sees_the_canaries(client, world, demo):
     assert seen == set(CANARIES)
 
 
-@pytest.mark.parametrize("who", ["anonymous", "other-program PI", "ended delegate"])
+@pytest.mark.parametrize("who", OUTSIDERS)
 def test_outsiders_are_refused_everywhere(client, world, demo, who):
     user = _users(world, demo)[who]
     if user is not None:

@@ -135,12 +135,6 @@ def test_body_over_the_upload_limit_is_413_before_parsing(submitter, settings):
     assert _snapshot() == before
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """The demo creates 7 users: hash their passwords cheaply here."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def test_json_body_between_memory_and_upload_limits_gets_a_json_413(submitter):
     """6 MB of JSON: over DATA_UPLOAD_MAX_MEMORY_SIZE (5 MB), under the 20 MB upload limit: a JSON 413
     naming the limit (was a bare HTML 'Bad Request (400)' from RequestDataTooBig)."""

@@ -52,7 +52,6 @@ def test_live_server_logs_never_contain_token_or_key(demo, live_server, caplog, 
 
     from surveys.models import Program
 
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     user = demo["pi_issp"]
     token = Token.objects.create(user=user).key
     raw, raw_revoked = _keys(user, Program.objects.get(code="issp"))

@@ -50,7 +50,6 @@ def jmmc(jmmc_store, settings):
 def people(db, settings):
     from django.contrib.auth import get_user_model
 
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast fixtures only
     from surveys.models import Program, ProgramRole
 
     User = get_user_model()

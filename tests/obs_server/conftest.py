@@ -62,9 +62,3 @@ def make_ob(program_code: str, payload: dict, *, user=None, name: str | None = N
     program = Program.objects.get(code=program_code)
     ob, _, _ = services.ob_receive(payload=payload, program=program, submitted_by=user or program.pi, night=night)
     return ob
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """The demo creates 7 users: hash their passwords cheaply in these tests."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -20,6 +20,7 @@ def _ingest_and_reduce(paths):
     return run
 
 
+@pytest.mark.subprocess_reducer  # the one in-process chain test that starts the stand-in as a real program
 def test_a_night_is_ingested_consolidated_extracted_and_reduced_once(tmp_path):
     setup = make_survey_night()
     files = write_landing(tmp_path / "landing", setup["visits"])

@@ -28,9 +28,3 @@ def issp_plan(split_night, demo):
 
     return services.plan_create(night=split_night, program=Program.objects.get(code="issp"), instrument="SPICA",
                                 mode="MR720", user=demo["pi_issp"], max_calibrator_distance_deg=WIDE)
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """The demo creates seven users: a fast hasher keeps these tests quick (login still checks it)."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

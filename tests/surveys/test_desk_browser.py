@@ -18,7 +18,7 @@ def test_each_role_lands_on_its_desk(browser_login, page, live_server, artifacts
     browser_login(username, "")
     page.wait_for_url(f"{live_server.url}/desk/")
     expect(page.locator("#desk-tonight")).to_contain_text(live["today"].isoformat())
-    expect(page.locator("#desk-past")).to_contain_text("Observed")
+    expect(page.locator("#desk-past")).to_contain_text("observed", ignore_case=True)
     for block in BLOCKS[username]:
         expect(page.locator(block)).to_be_visible()
     if username == "coi_issp":

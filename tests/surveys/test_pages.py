@@ -72,9 +72,12 @@ def test_night_pages(client, demo):
     url = reverse("surveys:night-detail", args=[night.date.isoformat()])
     anonymous = client.get(url)
     assert anonymous.status_code == 200 and "observations" not in anonymous.context
-    client.force_login(demo["operator"])
+    client.force_login(demo["admin"])  # staff see every program's observations of the night
     response = client.get(url)
     assert list(response.context["observations"]) == list(night.observations.order_by("start"))
+    client.force_login(demo["operator"])  # an ISSP operator sees ISSP's only (the access policy)
+    mine = list(client.get(url).context["observations"])
+    assert mine == list(night.observations.filter(program__code="issp").order_by("start"))
     assert client.get(reverse("surveys:night-detail", args=["2024-13-45"])).status_code == 404
     assert client.get(reverse("surveys:night-detail", args=["1999-01-01"])).status_code == 404
     assert Night.objects.count() == 37
@@ -104,7 +107,7 @@ def test_night_page_shows_queue_and_ingest_inconsistencies(client, demo):
                            consolidation_report={"inconsistent": [], "missing": [], "derived": []})
     RawFile.objects.create(sha256="d" * 64, size=10, original_name="SPICA_0044.fits", path="z", night=night,
                            status="quarantined", quarantine_reason="truncated FITS")
-    client.force_login(demo["operator"])
+    client.force_login(demo["admin"])  # staff: files with no observation are listed to staff only
     html = client.get(reverse("surveys:night-detail", args=[night.date.isoformat()])).content.decode()
     assert "ISSP_QUEUED" in html
     assert "SPICA_0042.fits" in html and "<b>OBJECT</b>: &#x27;HD 1&#x27; but the log says" in html

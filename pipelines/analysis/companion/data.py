@@ -149,6 +149,8 @@ def _read_one(path: Path, first_record: int) -> tuple[list[dict], list[dict], in
                 names = h.columns.names
                 part["err_stat"] = (_table(h, "VIS2ERR_STAT").ravel() if "VIS2ERR_STAT" in names
                                     else np.full(rows * nch, np.nan))
+                if "VIS2ERR_VISIT" in names:  # the TF-jitter term, taken here as independent like the rest
+                    part["err_stat"] = np.hypot(part["err_stat"], _table(h, "VIS2ERR_VISIT").ravel())
                 part["cal"] = {cal_names.get(k, f"{path.name}:{k}"): _table(h, f"VIS2ERR_CAL{k}").ravel()
                                for k in range(1, 100) if f"VIS2ERR_CAL{k}" in names}
             else:
