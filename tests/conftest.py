@@ -220,3 +220,24 @@ def _session_storage(tmp_path_factory):
     settings.ARCHIVE_ROOT.mkdir()
     settings.RAW_ROOT.mkdir()
     yield base
+
+
+@pytest.fixture(autouse=True)
+def _fresh_shared_cache():
+    """Each test starts with an empty shared cache (login throttling counters, the queue cache).
+
+    With Redis the cache shares the broker's database, so only the cache's own keys are removed
+    (never flushdb: a session's Celery worker keeps its queues there). The database cache lives in the
+    test database and goes with each test's transaction.
+    """
+    from django.conf import settings
+
+    conf = settings.CACHES["default"]
+    if "redis" in conf["BACKEND"].lower():
+        import redis
+
+        client = redis.Redis.from_url(conf["LOCATION"], socket_connect_timeout=1)
+        keys = list(client.scan_iter(f"{conf.get('KEY_PREFIX', '')}:*", count=1000))
+        if keys:
+            client.delete(*keys)
+    yield

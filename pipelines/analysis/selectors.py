@@ -154,6 +154,8 @@ def policy_rows(*, user, q: str = "", instrument: str = "", program: str = "", f
         field = SORTS.get(sort, "target__name")
         return qs.order_by(F(field).desc(nulls_last=True) if descending else F(field).asc(nulls_last=True),
                            "target__name", "instrument")
+    if not readable:  # nothing readable: the name order alone (a constant NULL key is invalid SQL on PostgreSQL)
+        return qs.order_by("target__name", "instrument")
     value = Case(When(pk__in=readable, then=F(SORTS[sort])), default=None)
     qs = qs.annotate(shown=Case(When(pk__in=readable, then=Value(0)), default=Value(1), output_field=IntegerField()))
     order = value.desc(nulls_last=True) if descending else value.asc(nulls_last=True)

@@ -67,7 +67,7 @@ def test_a_review_landing_between_the_check_and_the_commit_loses(demo, l2_versio
 
     monkeypatch.setattr(validation, "stamp_validation", stamp_while_someone_else_validates)
     with pytest.raises(ConflictError, match="no longer the current one"):
-        validation.version_validate(version=l2_version, reviewer=demo["pi_issp"], flag=0, comment="mine")
+        validation.version_validate(version=l2_version, reviewer=demo["pi_issp"], flag=1, comment="mine")
     versions = ProductVersion.objects.filter(product=l2_version.product).order_by("number")
     assert [v.number for v in versions] == [1, 2] and versions[1].quality_flag == 3
 
@@ -81,7 +81,7 @@ def test_six_simultaneous_reviews_one_wins(demo, l2_version):
         try:
             start.wait()
             results[flag] = validation.version_validate(version=l2_version, reviewer=demo["datamanager"],
-                                                        flag=flag % 4, comment=f"reviewer {flag}").number
+                                                        flag=1 + flag % 5, comment=f"reviewer {flag}").number
         except ConflictError as exc:
             results[flag] = exc
         finally:
