@@ -55,7 +55,7 @@ def _normalize_extra(block: dict) -> None:
     for kind in ("parameter", "field"):
         if kind in block:
             items = block[kind]
-            fields += [items] if isinstance(items, dict) else list(items)
+            fields += items if isinstance(items, list) else [items]  # an empty <parameter/> is None: refused below
     for item in fields:
         if not isinstance(item, dict) or not isinstance(item.get("name"), str) or "value" not in item:
             raise ObXmlError("EXTRA_INFORMATIONS: every <parameter>/<field> needs a name and a value attribute")
