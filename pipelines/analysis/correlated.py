@@ -15,7 +15,6 @@ from pipelines.analysis.fitting import COEFF_BOUNDS, DiskFit, _coeff_range, vis2
 def fit_with_calibration(sf, vis2, err, terms, theta0, model, law, coeff0, fit_coeff) -> DiskFit:
     """θ (and the LD coefficient) with one N(0, 1) nuisance per calibration term (see module docstring)."""
     n, ncal = terms.shape
-    lo, hi = COEFF_BOUNDS.get(law, (0.0, 1.0))
     nmod = 2 if fit_coeff else 1
 
     def model_v2(p):
@@ -43,23 +42,8 @@ def fit_with_calibration(sf, vis2, err, terms, theta0, model, law, coeff0, fit_c
         j[n:, nmod:] = np.eye(ncal)
         return j
 
-    x0 = np.concatenate([[theta0], [coeff0] if fit_coeff else [], np.zeros(ncal)])
-    lower = np.concatenate([[1e-4], [lo] if fit_coeff else [], np.full(ncal, -np.inf)])
-    upper = np.concatenate([[500.0], [hi] if fit_coeff else [], np.full(ncal, np.inf)])
-    sol = least_squares(residuals, x0, jac=jac, bounds=(lower, upper), x_scale="jac")
-    dof = max(n - nmod, 1)
-    chi2_red = float(2.0 * sol.cost / dof)
-    try:
-        cov = np.linalg.inv(sol.jac.T @ sol.jac) * max(chi2_red, 1.0)
-        errs = np.sqrt(np.clip(np.diag(cov), 0, None))
-    except np.linalg.LinAlgError:
-        errs = np.full(sol.x.size, np.nan)
-    return DiskFit(
-        model=model, theta=float(sol.x[0]), err_formal=float(errs[0]), chi2_red=chi2_red, n_points=n,
-        law=law if model == "ld" else "", coeff=(float(sol.x[1]) if fit_coeff else float(np.mean(coeff0)))
-        if model == "ld" else None, coeff_err=float(errs[1]) if fit_coeff else None, coeff_fitted=fit_coeff,
-        coeff_range=_coeff_range(model, coeff0),
-    )
+    return _solve(residuals, jac=jac, n=n, ncal=ncal, theta0=theta0, model=model, law=law, coeff0=coeff0,
+                  fit_coeff=fit_coeff)
 
 
 def fit_with_visits(sf, vis2, err, terms, visit, group, theta0, model, law, coeff0, fit_coeff) -> DiskFit:
@@ -71,7 +55,6 @@ def fit_with_visits(sf, vis2, err, terms, visit, group, theta0, model, law, coef
     """
     n, ncal = terms.shape
     ngroup = int(group.max()) + 1
-    lo, hi = COEFF_BOUNDS.get(law, (0.0, 1.0))
     nmod = 2 if fit_coeff else 1
 
     def residuals(p):
@@ -85,10 +68,18 @@ def fit_with_visits(sf, vis2, err, terms, visit, group, theta0, model, law, coef
         eta = np.bincount(group, a * b, ngroup) / (1.0 + np.bincount(group, a * a, ngroup))
         return np.concatenate([a * eta[group] - b, eps, eta])
 
+    return _solve(residuals, jac="2-point", n=n, ncal=ncal, theta0=theta0, model=model, law=law, coeff0=coeff0,
+                  fit_coeff=fit_coeff)
+
+
+def _solve(residuals, *, jac, n, ncal, theta0, model, law, coeff0, fit_coeff) -> DiskFit:
+    """Bounded least squares over (θ[, coefficient], ε...) and the DiskFit with errors never shrunk for χ²ᵣ < 1."""
+    lo, hi = COEFF_BOUNDS.get(law, (0.0, 1.0))
+    nmod = 2 if fit_coeff else 1
     x0 = np.concatenate([[theta0], [coeff0] if fit_coeff else [], np.zeros(ncal)])
     lower = np.concatenate([[1e-4], [lo] if fit_coeff else [], np.full(ncal, -np.inf)])
     upper = np.concatenate([[500.0], [hi] if fit_coeff else [], np.full(ncal, np.inf)])
-    sol = least_squares(residuals, x0, bounds=(lower, upper), x_scale="jac")
+    sol = least_squares(residuals, x0, jac=jac, bounds=(lower, upper), x_scale="jac")
     dof = max(n - nmod, 1)
     chi2_red = float(2.0 * sol.cost / dof)
     try:
