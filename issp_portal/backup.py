@@ -15,7 +15,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import connection, transaction
 
-from issp_portal.exceptions import ValidationFailed
+from domain.errors import ValidationFailed
 from issp_portal.files import sha256_of
 
 MANIFEST = "manifest.json"

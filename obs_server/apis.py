@@ -24,8 +24,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 import issp_portal
+from domain.errors import NotFoundError, PermissionRefused, ValidationFailed
 from issp_portal.dates import day_or_none
-from issp_portal.exceptions import NotFoundError, PermissionRefused, ValidationFailed
 from obs_server import observability, selectors, services
 from obs_server.auth import PollTokenAuthentication
 from obs_server.models import ObservingBlock

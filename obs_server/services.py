@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from issp_portal.exceptions import ConflictError, NotFoundError, PermissionRefused, ValidationFailed
+from domain.errors import ConflictError, NotFoundError, PermissionRefused, ValidationFailed
 from obs_server import observability as obsv
 from obs_server import selectors
 from obs_server.models import ObservingBlock, ObSubmitKey, ObTransition

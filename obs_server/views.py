@@ -12,8 +12,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from rest_framework.authtoken.models import Token
 
+from domain.errors import ApplicationError
 from issp_portal.dates import day_or_none
-from issp_portal.exceptions import ApplicationError
 from obs_server import observability, selectors, services
 from obs_server.models import ObservingBlock, ObSubmitKey
 from obs_server.ob_format import ObFormatError, ObXmlError, obxml_to_dict

@@ -81,7 +81,7 @@ class CalibratorFlagAdmin(admin.ModelAdmin):
 
     @admin.action(description="Confirm the selected proposals (exclude the star on every night)")
     def confirm(self, request, queryset):
-        from issp_portal.exceptions import PermissionRefused, ValidationFailed
+        from domain.errors import PermissionRefused, ValidationFailed
         from surveys.services import calibrator_flag_confirm
 
         done = 0

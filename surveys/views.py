@@ -15,9 +15,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from domain.errors import ApplicationError
 from domain.site import night_date
 from issp_portal import csvsafe
-from issp_portal.exceptions import ApplicationError
 from surveys import dashboard as dash
 from surveys import naming, plots, selectors, services
 from surveys.coords import (

@@ -18,7 +18,7 @@ from django.db.models import Count, Q
 
 from archive.services import product_key, product_version_create
 from archive.storage import absolute_path
-from issp_portal.exceptions import NotFoundError, PermissionRefused, ValidationFailed
+from domain.errors import NotFoundError, PermissionRefused, ValidationFailed
 from issp_portal.plugins import load_plugin
 from pipelines.analysis import selectors
 from pipelines.analysis.engines import EngineError

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from archive.models import Product
-from issp_portal.exceptions import ValidationFailed
+from domain.errors import ValidationFailed
 from pipelines.calibration import services
 from pipelines.calibration.forms import RerunForm
 from pipelines.calibration.models import CalibrationRun

@@ -6,8 +6,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponseForbidden, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
+from domain.errors import ValidationFailed
 from issp_portal.dates import day_or_none
-from issp_portal.exceptions import ValidationFailed
 from pipelines.calibration import selectors, services
 from pipelines.calibration.forms import NightRerunForm
 from surveys.models import Night

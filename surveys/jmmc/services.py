@@ -15,14 +15,14 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from domain.runs import error_text, stale_cutoff, stale_reason
-from issp_portal.exceptions import (
+from domain.errors import (
     ApplicationError,
     ConflictError,
     PermissionRefused,
     ServiceUnavailable,
     ValidationFailed,
 )
+from domain.runs import error_text, stale_cutoff, stale_reason
 from surveys.jmmc.clients import CatalogApiClient, TapCatalogReader, jmmc_settings
 from surveys.jmmc.models import CatalogRow, SyncRun
 from surveys.jmmc.sync import Change, Known, SyncPlan, diff_rows, normalize_row
