@@ -105,10 +105,9 @@ def _submit(request, user, key=None) -> Response:
 
 
 def _night(text: str):
-    from surveys.models import Night
+    from surveys.selectors import night_on
 
-    date = day_or_none(text)
-    night = Night.objects.filter(date=date).first() if date else None
+    night = night_on(date=day_or_none(text))
     if night is None:
         raise ValidationFailed("unknown night", {"night": f"no scheduled night {text!r} (YYYY-MM-DD)"})
     return night

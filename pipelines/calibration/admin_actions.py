@@ -16,19 +16,18 @@ from django.utils.html import format_html, format_html_join
 from domain.errors import ValidationFailed
 from pipelines.calibration import selectors, services
 from pipelines.calibration.forms import RerunForm
-from surveys.models import Night, Observation, Target
 
 
-def _targets_by_night(queryset) -> dict[Night, list[int] | None]:
+def _targets_by_night(queryset) -> dict:
     """Nights to re-run, each with the science targets to restrict to (None = every target)."""
-    model = queryset.model
-    if model is Night:
+    model = queryset.model._meta.label  # the surveys ModelAdmins that list this action
+    if model == "surveys.Night":
         return {n: None for n in queryset}
-    out: dict[Night, set[int]] = defaultdict(set)
-    if model is Observation:
+    out: dict = defaultdict(set)
+    if model == "surveys.Observation":
         for obs in queryset.select_related("night"):
             out[obs.night].add(obs.target_id)
-    elif model is Target:
+    elif model == "surveys.Target":
         for night, target_id in selectors.l1_nights_of_targets(targets=queryset):
             out[night].add(target_id)
     return {n: sorted(ids) for n, ids in out.items()}

@@ -9,6 +9,7 @@ from __future__ import annotations
 import shutil
 import uuid
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -19,7 +20,10 @@ from pipelines.instruments import get_instrument
 from pipelines.models import PipelineRun, RawFile, ReductionOutput
 from pipelines.reduction.base import BaseReductionRunner
 from pipelines.reduction.checks import check_l1
-from surveys.models import Program, Target
+from surveys.selectors import program_by_code, target_named
+
+if TYPE_CHECKING:
+    from surveys.models import Program, Target
 
 LOG_LIMIT = 20000
 
@@ -40,9 +44,8 @@ def _program_and_target(raw: RawFile) -> tuple[Program | None, Target | None]:
     l0 = getattr(raw, "l0", None)
     if l0 is None:
         return None, None
-    program = Program.objects.filter(code=l0.program_code).first()
-    names = {l0.target_name, l0.target_name.replace("_", " ")}
-    target = Target.objects.filter(name__in=names).first()
+    program = program_by_code(code=l0.program_code)
+    target = target_named(names={l0.target_name, l0.target_name.replace("_", " ")})
     return program, target
 
 
