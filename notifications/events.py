@@ -71,7 +71,7 @@ def _l2_awaits(object_id: int, tag: str) -> Event | None:
     def lines_for(user) -> list[str] | None:
         if not product_access(user=user, product=product).allowed:
             return None
-        setup = " ".join(x for x in (product.instrument, product.setup) if x)
+        setup = product.setup or product.instrument  # the setup key starts with the instrument
         return [f"A new L2 version awaits your validation: {product.target.name}, night {night}, {setup}.",
                 f"Program {product.program.code}; file {version.filename} (version {version.number}, "
                 f"{version.get_processing_display().lower()} processing)."]
