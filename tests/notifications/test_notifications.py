@@ -221,3 +221,20 @@ def test_unknown_kind_is_refused_by_name(world):
 @pytest.fixture
 def spica_payload_p1() -> dict:
     return a2p2_dict(SPICA_OBXML)
+
+
+def test_a_mail_server_error_records_nothing_so_a_retry_sends(world, django_capture_on_commit_callbacks,
+                                                              monkeypatch):
+    """The Delivery row and the send are one transaction: a refused send leaves no 'sent' record behind."""
+    import smtplib
+
+    from django.core.mail.backends.locmem import EmailBackend
+
+    real = EmailBackend.send_messages
+    monkeypatch.setattr(EmailBackend, "send_messages", lambda self, msgs: (_ for _ in ()).throw(
+        smtplib.SMTPServerDisconnected("gone")))
+    version = _l2(world, django_capture_on_commit_callbacks)  # in-process mode: logged, the hand-off goes on
+    assert mail.outbox == [] and not Delivery.objects.exists()
+    monkeypatch.setattr(EmailBackend, "send_messages", real)
+    notification_send_task.apply(args=[L2, version.pk, ""])  # what the worker's retry does
+    assert _to(mail.outbox) == ["dm", "pi"]
