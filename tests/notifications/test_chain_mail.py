@@ -35,3 +35,29 @@ def test_demo_night_mails_reviewers_and_members_never_outsiders(demo, django_cap
         assert sorted(m.to[0] for m in mails) == ["datamanager@example.org", "pi_issp@example.org"]
         assert all(v.product.target.name in m.subject for m in mails)
     assert Delivery.objects.filter(sent_at__isnull=False).count() == len(mail.outbox)
+
+
+@pytest.mark.django_db
+def test_a_suspect_calibrator_from_l2_calibration_mails_who_decides_once(django_capture_on_commit_callbacks):
+    """The showcase night's binary calibrator becomes a proposed flag (_flag_suspects): staff and data
+    managers are told once, even when the night is calibrated again; a co-I is not told."""
+    from django.contrib.auth import get_user_model
+
+    from pipelines.calibration import demo
+    from surveys.models import CalibratorFlag, Program, ProgramRole
+
+    User = get_user_model()
+    other = Program.objects.create(code="other", title="Other")
+    ProgramRole.objects.create(user=User.objects.create_user("dm", email="dm@example.org"), program=other,
+                               role="data_manager")
+    ProgramRole.objects.create(user=User.objects.create_user("coi", email="coi@example.org"), program=other,
+                               role="member")
+    User.objects.create_user("boss", email="boss@example.org", is_staff=True)
+    for _ in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            demo.load()
+    flag = CalibratorFlag.objects.get(calibrator__name="HD_200004", kind="suspect")
+    suspects = [m for m in mail.outbox if m.subject.startswith("[ISSP] Suspect calibrator proposed")]
+    assert sorted(m.to[0] for m in suspects) == ["boss@example.org", "dm@example.org"]
+    assert all("HD_200004" in m.subject and f"/calibrators/{flag.calibrator_id}/" in m.body for m in suspects)
+    assert not [m for m in mail.outbox if m.to == ["coi@example.org"]]
