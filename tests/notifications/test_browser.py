@@ -54,3 +54,9 @@ def test_settings_page_from_the_menu_and_one_click_unsubscribe(browser_login, pa
     assert Preference.objects.get(user=dm, kind=EventKind.OB_OUTCOME).enabled is False
     page.reload()
     expect(page.locator(f"#kind_{EventKind.OB_OUTCOME}")).not_to_be_checked()
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone: the form fits the screen
+    page.reload()
+    width = page.evaluate("() => document.querySelector('main').scrollWidth")
+    assert width <= 390, f"the settings page is {width} px wide on a 390 px phone"
+    expect(page.locator(f"#kind_{EventKind.NIGHT_REDUCED}")).to_be_visible()
+    assert page.evaluate("window.__csp") == []
