@@ -73,6 +73,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "issp_portal.middleware.PrivateNoStoreMiddleware",
     "issp_portal.middleware.DatabaseUnavailableMiddleware",
+    "issp_portal.middleware.DiskFullMiddleware",
 ]
 
 ROOT_URLCONF = "issp_portal.urls"

@@ -3,10 +3,12 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
 from issp_portal.health import healthz
+from issp_portal.orcid import throttled_urlpatterns as throttled_orcid_urls
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("accounts/", include(throttled_orcid_urls())),  # before allauth's own: the same paths, throttled
     path("accounts/", include("allauth.urls")),
     path("account/notifications/", include("notifications.urls")),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
