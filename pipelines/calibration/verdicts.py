@@ -6,13 +6,15 @@ Two pieces of evidence, each with the catalogue diameter errors inside the stati
   a single disk). The instrumental part is smooth in wavelength, so per visit and triangle a
   quadratic in λ₀/λ is fitted and the residual χ²ᵣ tested: a companion adds a chromatic
   modulation the smooth term cannot follow. This needs no second calibrator and names the star.
-- **Pair consistency.** Calibrator A divided by the TF of calibrator B (interpolated at A's times)
-  must look like a uniform disk: ρ = s_(visit, baseline) · V²_UD(θ_A) · V²_UD(θ_B,cat) / V²_UD(θ_B),
-  with one free achromatic scale per visit and baseline (TF drift and jitter), θ_A and θ_B free
-  but tied to their catalogue values by priors (θ − θ_cat)/σ_cat. A diameter off by its quoted
-  error costs ~1 in χ²; a companion's chromatic modulation costs thousands (χ²ᵣ test), a
-  diameter far outside its error shows as a tension between the priors and the data (Δχ² test,
-  threshold 25 = 5σ). A bad pair alone cannot say which star is at fault.
+- **Pair consistency.** Both calibrators' V² are fitted together as uniform disks seen through one
+  instrument: ln V²_k = ln s_(k, baseline) + ln T_(baseline, λ) + ln V²_UD(f_k, θ_star(k)), with a
+  free achromatic scale per visit and baseline (TF drift and jitter), a free chromatic TF shape per
+  baseline shared by the two stars, and θ_A, θ_B free but tied to their catalogue values by priors
+  (θ − θ_cat)/σ_cat. Each measurement enters once at its own spatial frequencies (dividing A by B's
+  TF interpolated at A's times counted B's noise once per A visit). A diameter off by its quoted
+  error costs ~1 in χ²; a companion's chromatic modulation costs thousands (χ²ᵣ test), a diameter
+  far outside its error shows as a tension between the priors and the data (Δχ² ~ χ²(≤ 2) for an
+  honest catalogue, threshold 25 = 5σ). A bad pair alone cannot say which star is at fault.
 
 Verdict: a star with bad own closure phases is named suspect; with ≥ 3 stars, a star that is
 inconsistent with every other while those agree among themselves is named; a bad pair left
