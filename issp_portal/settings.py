@@ -49,7 +49,7 @@ INSTALLED_APPS = [
     "obs_server",
     "pipelines",
     "archive",
-    "surveys.planning",
+    "planner",
     "surveys.jmmc",
     "pipelines.calibration",
     "pipelines.analysis",
@@ -365,7 +365,7 @@ if JMMC_SYNC_ENABLED:
         "schedule": env.int("JMMC_SYNC_INTERVAL_SECONDS", default=3600),
     }
 
-# Night planner (surveys.planning): observability limits, block durations, calibrator search.
+# Night planner (planner): observability limits, block durations, calibrator search.
 PLANNING_MIN_ALTITUDE_DEG = env.float("PLANNING_MIN_ALTITUDE_DEG", default=30.0)
 PLANNING_MAX_AIRMASS = env.float("PLANNING_MAX_AIRMASS", default=2.0)
 PLANNING_MAX_HOUR_ANGLE_H = env.float("PLANNING_MAX_HOUR_ANGLE_H", default=4.0)

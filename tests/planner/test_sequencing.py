@@ -5,7 +5,7 @@ import datetime as dt
 
 import numpy as np
 
-from surveys.planning import sequencing
+from planner import sequencing
 
 T0 = dt.datetime(2024, 6, 16, 5, tzinfo=dt.UTC)
 

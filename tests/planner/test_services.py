@@ -6,10 +6,10 @@ import datetime as dt
 import pytest
 
 from issp_portal.exceptions import ConflictError, PermissionRefused, ValidationFailed
+from planner import selectors, services
+from planner.models import NightPlan
 from surveys.models import CalibratorFlag, Observation, Program, SurveyGoal, Target
-from surveys.planning import selectors, services
-from surveys.planning.models import NightPlan
-from tests.planning.conftest import WIDE
+from tests.planner.conftest import WIDE
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ import pytest
 from astroplan import Observer
 from astropy.time import Time
 
-from surveys.planning.observability import CHARA, Constraints, night_window, offline_iers, time_grid, visibility
+from planner.observability import CHARA, Constraints, night_window, offline_iers, time_grid, visibility
 
 NIGHT = dt.date(2024, 6, 15)
 VEGA = (279.23473, 38.78369)

@@ -1,4 +1,4 @@
-"""Planner pages: thin views over planning.selectors (reads) and planning.services (writes)."""
+"""Planner pages: thin views over planner.selectors (reads) and planner.services (writes)."""
 from __future__ import annotations
 
 import io
@@ -14,10 +14,10 @@ from django.views.decorators.http import require_POST
 from issp_portal.exceptions import ApplicationError
 from pipelines.instruments import get_instrument
 from pipelines.performance.selectors import snr_predictor
+from planner import selectors, services, timeline
+from planner.forms import EditForm, PlanForm
+from planner.models import NightPlan
 from surveys.models import Calibrator, Target
-from surveys.planning import selectors, services, timeline
-from surveys.planning.forms import EditForm, PlanForm
-from surveys.planning.models import NightPlan
 
 CANDIDATES_SHOWN = 60
 
@@ -57,7 +57,7 @@ def planner(request):
         night = selectors.next_scheduled_night()
         form = PlanForm(programs=programs, initial={"night": night, "instrument": "SPICA", "mode": "MR720"})
     plans = selectors.plans_visible_to(user=request.user)[:20]
-    return render(request, "planning/planner.html", {"form": form, "plans": plans}, status=status)
+    return render(request, "planner/planner.html", {"form": form, "plans": plans}, status=status)
 
 
 def _add_expected_snr(plan: NightPlan, candidates: list[dict]) -> None:
@@ -103,7 +103,7 @@ def _detail(request, plan: NightPlan, *, status: int = 200, error: str = ""):
         "can_edit": plan.status == NightPlan.Status.DRAFT and selectors.can_plan(user=request.user,
                                                                                 program=plan.program),
     }
-    return render(request, "planning/plan_detail.html", context, status=status)
+    return render(request, "planner/plan_detail.html", context, status=status)
 
 
 @login_required

@@ -8,9 +8,9 @@ import pytest
 
 from django.urls import reverse
 
+from planner.models import NightPlan
 from surveys.models import Program
-from surveys.planning.models import NightPlan
-from tests.planning.conftest import WIDE
+from tests.planner.conftest import WIDE
 
 pytestmark = pytest.mark.django_db
 

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 
+from planner import selectors, services
+from planner.models import NightPlan
+from planner.scoring import DEFAULT_MODE
 from surveys.models import NightAllocation
-from surveys.planning import selectors, services
-from surveys.planning.models import NightPlan
-from surveys.planning.scoring import DEFAULT_MODE
 
 # The demo catalogue has few calibrators spread over the whole sky: search wider than the default.
 DEMO_MAX_CALIBRATOR_DISTANCE_DEG = 25.0

@@ -10,10 +10,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from issp_portal.exceptions import ConflictError, PermissionRefused, ValidationFailed
+from planner import engine, pairing, scoring, selectors, sequencing
+from planner.models import NightPlan, NightPlanItem
+from planner.observability import Constraints, night_window, time_grid, visibility
 from surveys.models import Calibrator, Night, Program, Target
-from surveys.planning import pairing, planner, scoring, selectors, sequencing
-from surveys.planning.models import NightPlan, NightPlanItem
-from surveys.planning.observability import Constraints, night_window, time_grid, visibility
 
 
 def planning_config(**overrides) -> dict:
@@ -75,12 +75,12 @@ def plan_create(*, night: Night, program: Program, instrument: str, mode: str, u
     band, _, ft_band, _ = scoring.mode_limits(instrument, mode)
     cands = selectors.goal_candidates(program=program, instrument=instrument, mode=mode)
     catalog, cal_ids = selectors.calibrator_catalog(band=band, ft_band=ft_band)
-    req = planner.Request(instrument=instrument, mode=mode, program_priority=program.priority,
+    req = engine.Request(instrument=instrument, mode=mode, program_priority=program.priority,
                           night_start=night_start, night_end=night_end, share_start=share_start,
                           share_end=share_end, constraints=constraints, durations=durations,
                           max_calibrator_distance_deg=config["max_calibrator_distance_deg"],
                           calibrators_per_target=config["calibrators_per_target"])
-    result = planner.plan(cands, catalog, req)
+    result = engine.plan(cands, catalog, req)
     rows = [{"target_id": int(cands.ids[r.index]), "name": cands.names[r.index],
              "score": None if np.isnan(r.score) else round(r.score, 1),
              "components": {k: round(v, 3) for k, v in r.components.items()},

@@ -23,8 +23,8 @@ def split_night(demo):
 
 @pytest.fixture
 def issp_plan(split_night, demo):
+    from planner import services
     from surveys.models import Program
-    from surveys.planning import services
 
     return services.plan_create(night=split_night, program=Program.objects.get(code="issp"), instrument="SPICA",
                                 mode="MR720", user=demo["pi_issp"], max_calibrator_distance_deg=WIDE)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from surveys.planning import pairing
+from planner import pairing
 
 
 def catalog(ra, dec, flagged, diameter=None, mag=None):

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from surveys.planning import pairing, scoring, sequencing
-from surveys.planning.observability import CHARA, Constraints, Site, time_grid, visibility
+from planner import pairing, scoring, sequencing
+from planner.observability import CHARA, Constraints, Site, time_grid, visibility
 
 PAIRING_POOL = 300  # calibrators are searched for the best-ranked observable candidates only
 

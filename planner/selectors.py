@@ -8,11 +8,11 @@ import numpy as np
 from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from planner import ob_payload, pairing, scoring
+from planner.engine import Candidates
+from planner.models import NightPlan, NightPlanItem
+from planner.observability import Constraints, time_grid, visibility
 from surveys.models import Calibrator, CalibratorFlag, Night, NightAllocation, Observation, Program, SurveyGoal
-from surveys.planning import ob_payload, pairing, scoring
-from surveys.planning.models import NightPlan, NightPlanItem
-from surveys.planning.observability import Constraints, time_grid, visibility
-from surveys.planning.planner import Candidates
 from surveys.selectors import programs_with_role
 
 PLAN_ROLES = ("pi", "operator")

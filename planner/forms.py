@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from django import forms
 
+from planner.scoring import LIMITING_MAGNITUDES
 from surveys.models import Night, Program, Target
-from surveys.planning.scoring import LIMITING_MAGNITUDES
 
 INSTRUMENTS = sorted({inst for inst, _ in LIMITING_MAGNITUDES})
 MODE_CHOICES = [(inst, [(m, m) for i, m in LIMITING_MAGNITUDES if i == inst]) for inst in INSTRUMENTS]

@@ -6,8 +6,8 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from surveys.planning import pairing, planner, sequencing
-from surveys.planning.observability import night_window
+from planner import engine, pairing, sequencing
+from planner.observability import night_window
 
 NIGHT = dt.date(2024, 6, 15)
 MAX_DIST = 8.0
@@ -17,7 +17,7 @@ MAX_DIST = 8.0
 def survey():
     rng = np.random.default_rng(7)
     n, nc = 400, 600
-    cands = planner.Candidates(
+    cands = engine.Candidates(
         ids=np.arange(n), names=[f"T{i}" for i in range(n)], ra_deg=rng.uniform(0, 360, n),
         dec_deg=np.r_[rng.uniform(-20, 80, n - 20), np.full(20, -65.0)],  # last 20: never above the limit
         mag_sci=rng.uniform(2, 6.5, n), mag_ft=rng.uniform(1, 6, n), done=rng.integers(0, 2, n),
@@ -32,11 +32,11 @@ def survey():
 def run(cands, catalog, fraction_start=0.0, fraction=1.0):
     start, end = night_window(NIGHT)
     length = end - start
-    req = planner.Request(instrument="SPICA", mode="MR720", program_priority=1, night_start=start, night_end=end,
+    req = engine.Request(instrument="SPICA", mode="MR720", program_priority=1, night_start=start, night_end=end,
                           share_start=start + length * fraction_start,
                           share_end=start + length * (fraction_start + fraction),
                           max_calibrator_distance_deg=MAX_DIST)
-    return req, planner.plan(cands, catalog, req)
+    return req, engine.plan(cands, catalog, req)
 
 
 def test_targets_below_the_altitude_limit_all_night_are_never_proposed(survey):
@@ -59,7 +59,7 @@ def test_plan_fits_the_allocation_and_each_block_is_observable(survey, start, fr
     assert all(req.share_start <= b.start and b.end <= req.share_end for b in result.blocks)
     assert all(a.end <= b.start for a, b in zip(result.blocks, result.blocks[1:], strict=False))
     # each science target observable (altitude, HA, Moon) at every sample of its block
-    from surveys.planning.observability import time_grid, visibility
+    from planner.observability import time_grid, visibility
 
     for b in result.blocks:
         times = time_grid(b.start, b.end, req.constraints.step_minutes)
