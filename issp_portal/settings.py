@@ -375,6 +375,10 @@ PLANNING_SCIENCE_MINUTES = env.int("PLANNING_SCIENCE_MINUTES", default=20)
 PLANNING_CALIBRATOR_MINUTES = env.int("PLANNING_CALIBRATOR_MINUTES", default=10)
 PLANNING_MAX_CALIBRATOR_DISTANCE_DEG = env.float("PLANNING_MAX_CALIBRATOR_DISTANCE_DEG", default=10.0)
 PLANNING_CALIBRATORS_PER_TARGET = env.int("PLANNING_CALIBRATORS_PER_TARGET", default=2)
+# A calibrator resolved at the longest baseline is a poor one: its diameter error reaches the calibrated V²
+# multiplied by |dln V²/dln θ| (1.5 at V² = 0.5, 0.6 at 0.8). Calibrators whose uniform-disk V² at the
+# longest baseline of the array, in the mode's band, falls below this are never chosen (the plan page says so).
+PLANNING_MIN_CALIBRATOR_V2 = env.float("PLANNING_MIN_CALIBRATOR_V2", default=0.5)
 
 # L3 analyses (pipelines.analysis): fit engines by name, LD law, bootstrap size, closure-phase test.
 ANALYSIS_ENGINES = {

@@ -26,6 +26,8 @@ class PlanForm(forms.Form):
     max_calibrator_distance_deg = forms.FloatField(required=False, min_value=0.5, max_value=45.0,
                                                    label="Max calibrator distance (°)")
     min_altitude_deg = forms.FloatField(required=False, min_value=10.0, max_value=85.0, label="Min altitude (°)")
+    min_calibrator_v2 = forms.FloatField(required=False, min_value=0.05, max_value=0.99,
+                                         label="Min calibrator V² (longest baseline)")
 
     def __init__(self, *args, programs=None, **kwargs):
         super().__init__(*args, **kwargs)
