@@ -19,6 +19,7 @@ from django.db import IntegrityError, InterfaceError, OperationalError, transact
 
 from archive.publishing import l0_publish
 from domain import site
+from domain.storage import DiskFull
 from pipelines import consolidation, fitsfiles, l0
 from pipelines.instruments import UnknownInstrument, get_instrument
 from pipelines.models import L0Record, PipelineRun, RawFile
@@ -171,6 +172,9 @@ def raw_file_ingest(path: Path, *, run: PipelineRun | None = None) -> tuple[RawF
         return _quarantine(path, sha, size, str(exc), run)
     except (OperationalError, InterfaceError):
         raise  # the database is away: nothing to say about the file, the run fails and is retried
+    except DiskFull:  # nothing wrong with the file: the run fails with the reason, no copy is left
+        _remove_copies(sha, path)
+        raise
     except Exception as exc:  # noqa: BLE001 - one file's unforeseen fault must never stop the run
         log.exception("ingest of %s failed", path)
         _remove_copies(sha, path)

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from archive.services import product_key, product_version_create
+from domain.storage import DiskFull
 from issp_portal.plugins import load_plugin
 from pipelines.instruments import get_instrument
 from pipelines.models import PipelineRun, RawFile, ReductionOutput
@@ -73,8 +74,12 @@ def raw_file_reduce(*, raw: RawFile, runner: BaseReductionRunner, run: PipelineR
         if not problems and (program is None or target is None):
             problems.append("no program/target known for this file (no executed OB, unknown star): not registered")
         if not problems:
-            version = _register(raw=raw, output=output, program=program, target=target, software=software,
-                                role=role, object_name=object_name, run=run, validation=validation)
+            try:
+                version = _register(raw=raw, output=output, program=program, target=target, software=software,
+                                    role=role, object_name=object_name, run=run, validation=validation)
+            except DiskFull:  # the run fails with the reason; the work folder goes too
+                shutil.rmtree(workdir, ignore_errors=True)
+                raise
     fields = dict(product_version=version, run=run, role=role or "", object_name=object_name,
                   exit_status=result.exit_status, log=result.log[-LOG_LIMIT:], problems=problems)
     try:
