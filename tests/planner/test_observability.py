@@ -9,7 +9,7 @@ import pytest
 from astroplan import Observer
 from astropy.time import Time
 
-from surveys.planning.observability import CHARA, Constraints, night_window, offline_iers, time_grid, visibility
+from planner.observability import CHARA, Constraints, night_window, offline_iers, time_grid, visibility
 
 NIGHT = dt.date(2024, 6, 15)
 VEGA = (279.23473, 38.78369)
@@ -75,3 +75,30 @@ def test_hour_angle_and_moon_limits_remove_samples():
                                                  .total_seconds()))
     assert vis.moon_up[k] and vis.moon_distance[0, k] < 2
     assert not vis.observable[0, k]
+
+
+def astropy_crossing(near: dt.datetime, sun_alt_deg: float) -> dt.datetime:
+    """Independent: the Sun's AltAz from astropy every 10 s within ±30 min of `near`, at Mount Wilson."""
+    from astropy.coordinates import AltAz, EarthLocation, get_sun
+
+    mount_wilson = EarthLocation.from_geodetic(-118.0572 * u.deg, 34.2244 * u.deg, 1742 * u.m)
+    t = Time(near) + np.arange(-1800, 1801, 10) * u.s
+    with offline_iers():
+        alt = get_sun(t).transform_to(AltAz(obstime=t, location=mount_wilson)).alt.deg
+    k = int(np.flatnonzero(np.diff(np.sign(alt - sun_alt_deg)) != 0)[0])
+    return t[k].to_datetime(dt.UTC)
+
+
+@pytest.mark.parametrize("night", [dt.date(2024, 6, 15), dt.date(2024, 12, 21), dt.date(2025, 3, 20)])
+def test_twilight_times_match_the_suns_altitude_from_astropy(night):
+    from domain.observability import twilight
+
+    tw = twilight(night)
+    for when, alt in [(tw.nautical_end, -12), (tw.astronomical_end, -18), (tw.astronomical_start, -18),
+                      (tw.nautical_start, -12), (tw.civil_end, -6), (tw.civil_start, -6)]:
+        assert abs((when - astropy_crossing(when, alt)).total_seconds()) < 120, (when, alt)
+    assert tw.civil_end < tw.nautical_end < tw.astronomical_end < tw.astronomical_start < tw.nautical_start
+    # The planner's night is the astronomical night, to the whole minute inside it.
+    start, end = night_window(night)
+    assert dt.timedelta(0) <= start - tw.astronomical_end < dt.timedelta(minutes=1)
+    assert dt.timedelta(0) <= tw.astronomical_start - end < dt.timedelta(minutes=1)

@@ -22,13 +22,13 @@ from functools import lru_cache
 import astropy.units as u
 import erfa
 import numpy as np
-from astropy.coordinates import AltAz, EarthLocation, get_body, get_sun
+from astropy.coordinates import AltAz, EarthLocation, get_body
 from astropy.time import Time
 
 from domain import observability as domain_observability
 from domain import site
 
-TWILIGHT_SUN_ALT_DEG = -18.0
+TWILIGHT_SUN_ALT_DEG = domain_observability.ASTRONOMICAL_SUN_ALT_DEG
 
 
 @dataclass(frozen=True)
@@ -61,30 +61,15 @@ offline_iers = domain_observability.offline_iers  # process-wide, no set_temp (n
 def night_window(date: dt.date, site: Site = CHARA) -> tuple[dt.datetime, dt.datetime]:
     """UTC start/end of astronomical night starting on the local evening of `date`.
 
-    The Sun's altitude is sampled every 10 minutes from local noon to the next
-    local noon and the -18 deg crossings are interpolated linearly (error < 30 s).
-    Cached per (date, site): it never changes.
+    The Sun's -18 deg crossings come from domain.observability (the one home of the
+    night boundary), rounded to whole minutes inside the night: ceil the start, floor the end.
     """
-    local_noon_utc = dt.datetime.combine(date, dt.time(12), tzinfo=dt.UTC) - dt.timedelta(hours=site.lon_deg / 15)
-    minutes = np.arange(0, 24 * 60 + 1, 10)
-    times = Time(local_noon_utc) + minutes * u.min
-    with offline_iers():
-        alt = get_sun(times).transform_to(AltAz(obstime=times, location=site.location())).alt.deg
-    below = alt < TWILIGHT_SUN_ALT_DEG
-    if not below.any():
-        raise ValueError(f"no astronomical night at {site.name} on {date}")
-    first, last = int(np.argmax(below)), int(len(below) - 1 - np.argmax(below[::-1]))
-
-    def crossing(i0: int, i1: int) -> float:
-        a0, a1 = alt[i0], alt[i1]
-        return minutes[i0] + (TWILIGHT_SUN_ALT_DEG - a0) / (a1 - a0) * (minutes[i1] - minutes[i0])
-
-    start = crossing(first - 1, first) if first > 0 else minutes[0]
-    end = crossing(last, last + 1) if last < len(minutes) - 1 else minutes[-1]
-    # Whole minutes inside the night: ceil the start, floor the end.
-    begin = local_noon_utc + dt.timedelta(minutes=float(np.ceil(start)))
-    finish = local_noon_utc + dt.timedelta(minutes=float(np.floor(end)))
-    return begin.replace(second=0, microsecond=0), finish.replace(second=0, microsecond=0)
+    if site != CHARA:
+        raise ValueError(f"the night boundary is known for CHARA only, not {site.name}")
+    start, end = domain_observability.sun_crossings(date, TWILIGHT_SUN_ALT_DEG)
+    begin = start.replace(second=0, microsecond=0) + (dt.timedelta(minutes=1) if start.second or start.microsecond
+                                                      else dt.timedelta(0))
+    return begin, end.replace(second=0, microsecond=0)
 
 
 def time_grid(start: dt.datetime, end: dt.datetime, step_minutes: int) -> list[dt.datetime]:

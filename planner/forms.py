@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from django import forms
 
+from planner.scoring import LIMITING_MAGNITUDES
 from surveys.models import Night, Program, Target
-from surveys.planning.scoring import LIMITING_MAGNITUDES
 
 INSTRUMENTS = sorted({inst for inst, _ in LIMITING_MAGNITUDES})
 MODE_CHOICES = [(inst, [(m, m) for i, m in LIMITING_MAGNITUDES if i == inst]) for inst in INSTRUMENTS]
@@ -26,6 +26,8 @@ class PlanForm(forms.Form):
     max_calibrator_distance_deg = forms.FloatField(required=False, min_value=0.5, max_value=45.0,
                                                    label="Max calibrator distance (°)")
     min_altitude_deg = forms.FloatField(required=False, min_value=10.0, max_value=85.0, label="Min altitude (°)")
+    min_calibrator_v2 = forms.FloatField(required=False, min_value=0.05, max_value=0.99,
+                                         label="Min calibrator V² (longest baseline)")
 
     def __init__(self, *args, programs=None, **kwargs):
         super().__init__(*args, **kwargs)

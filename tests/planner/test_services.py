@@ -5,11 +5,11 @@ import datetime as dt
 
 import pytest
 
-from issp_portal.exceptions import ConflictError, PermissionRefused, ValidationFailed
+from domain.errors import ConflictError, PermissionRefused, ValidationFailed
+from planner import selectors, services
+from planner.models import NightPlan
 from surveys.models import CalibratorFlag, Observation, Program, SurveyGoal, Target
-from surveys.planning import selectors, services
-from surveys.planning.models import NightPlan
-from tests.planning.conftest import WIDE
+from tests.planner.conftest import DEMO_V2, WIDE
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +32,8 @@ def test_plan_uses_only_the_programs_goals_and_fits_its_share(issp_plan, split_n
 def test_split_night_plans_each_share_separately(issp_plan, split_night, demo):
     ext = Program.objects.get(code="ext-spica-binaries")
     ext_plan = services.plan_create(night=split_night, program=ext, instrument="SPICA", mode="MR720",
-                                    user=demo["pi_ext2"], max_calibrator_distance_deg=WIDE)
+                                    user=demo["pi_ext2"], max_calibrator_distance_deg=WIDE,
+                                    min_calibrator_v2=DEMO_V2)
     assert ext_plan.share_start == issp_plan.share_end  # ISSP (priority 1) first
     ext_goals = set(SurveyGoal.objects.filter(program=ext).values_list("target_id", flat=True))
     assert {i.target_id for i in ext_plan.items.all()} <= ext_goals

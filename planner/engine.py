@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from surveys.planning import pairing, scoring, sequencing
-from surveys.planning.observability import CHARA, Constraints, Site, time_grid, visibility
+from planner import pairing, scoring, sequencing
+from planner.observability import CHARA, Constraints, Site, time_grid, visibility
 
 PAIRING_POOL = 300  # calibrators are searched for the best-ranked observable candidates only
 
@@ -48,6 +48,9 @@ class Request:
     durations: sequencing.Durations = field(default_factory=sequencing.Durations)
     max_calibrator_distance_deg: float = 10.0
     calibrators_per_target: int = 2
+    min_calibrator_v2: float = pairing.DEFAULT_MIN_V2
+    baseline_m: float = pairing.LONGEST_BASELINE_M
+    excluded: dict[int, str] = field(default_factory=dict)  # candidate index -> reason (e.g. duplicate)
     site: Site = CHARA
 
 
@@ -58,7 +61,8 @@ class CandidateRow:
     components: dict[str, float]
     hours_observable: float
     max_altitude: float
-    reason: str  # "" when eligible and observable in the share
+    reason: str  # "" when placed; otherwise why not (ineligible, or why the scheduler left it out)
+    placed: bool = False
 
 
 @dataclass
@@ -102,7 +106,7 @@ def plan(cands: Candidates, catalog: pairing.Catalog, req: Request) -> PlanResul
                       mag_sci=cands.mag_sci, mag_ft=cands.mag_ft, instrument=req.instrument, mode=req.mode)
     n_slots = req.durations.slots(req.constraints.step_minutes)
     longest_run = sequencing.runs(share_obs).max(axis=1) if len(times) else np.zeros(len(cands), int)
-    reasons = list(s.reasons)
+    reasons = [req.excluded.get(i) or r for i, r in enumerate(s.reasons)]
     max_alt = vis.max_altitude()
     for i in range(len(cands)):
         if reasons[i]:
@@ -121,11 +125,17 @@ def plan(cands: Candidates, catalog: pairing.Catalog, req: Request) -> PlanResul
         ra_deg=cands.ra_deg[pool], dec_deg=cands.dec_deg[pool], mag_sci=cands.mag_sci[pool],
         mag_ft=cands.mag_ft[pool], catalog=catalog, band=band, ft_band=ft_band,
         max_distance_deg=req.max_calibrator_distance_deg, per_target=req.calibrators_per_target,
+        baseline_m=req.baseline_m, min_v2=req.min_calibrator_v2,
     )
     calibrators = {i: c for i, c in zip(pool, choices_pool, strict=True)}
     uncal = [i for i in pool if not calibrators[i]]
     for i in uncal:
-        reasons[i] = pairing.uncalibratable_reason(max_distance_deg=req.max_calibrator_distance_deg)
+        reasons[i] = pairing.uncalibratable_reason(
+            max_distance_deg=req.max_calibrator_distance_deg, ra_deg=cands.ra_deg[i], dec_deg=cands.dec_deg[i],
+            catalog=catalog, band=band, baseline_m=req.baseline_m, min_v2=req.min_calibrator_v2)
+    for i in order[PAIRING_POOL:]:
+        if ok[i]:
+            reasons[i] = f"not searched: below the {PAIRING_POOL} best-scored observable candidates"
     used = sorted({c.index for row in choices_pool for c in row})
     cal_vis = visibility(catalog.ra_deg[used], catalog.dec_deg[used], times, req.constraints, req.site)
     cal_obs_full = np.zeros((len(catalog), len(times)), bool)
@@ -139,10 +149,36 @@ def plan(cands: Candidates, catalog: pairing.Catalog, req: Request) -> PlanResul
             placeable[i] = score[i]
             sci_obs[i] = share_obs[i]
             cal_obs[i] = calibrator_observable([calibrators[i]], cal_obs_full, len(times))[0]
-    placements = sequencing.greedy(scores=placeable, sci_observable=sci_obs, cal_observable=cal_obs,
-                                   first_slot=first, last_slot=last, n_slots=n_slots)
+    placements = sequencing.schedule(scores=placeable, sci_observable=sci_obs, cal_observable=cal_obs,
+                                     first_slot=first, last_slot=last, n_slots=n_slots)
     blocks = [PlannedBlock(p.key, times[p.start_slot], times[p.end_slot], calibrators[p.key]) for p in placements]
+    placed = {p.key for p in placements}
+    left_out = [i for i in pool if calibrators[i] and i not in placed]
+    fit = sequencing.fit_matrix(sci_obs, cal_obs, first, last, n_slots) if left_out else None
+    for i in left_out:
+        reasons[i] = left_out_reason(i, fit=fit, sci_obs=sci_obs, placements=placements, times=times,
+                                     names=cands.names, scores=score, first=first, last=last, n_slots=n_slots,
+                                     block_minutes=req.durations.block_minutes)
     rows = [CandidateRow(int(i), float(score[i]) if ok[i] else float("nan"),
                          {k: float(v[i]) for k, v in s.components.items()}, float(hours[i]), float(max_alt[i]),
-                         reasons[i]) for i in order]
+                         reasons[i], int(i) in placed) for i in order]
     return PlanResult(times, rows, blocks, uncal, calibrators)
+
+
+def left_out_reason(i: int, *, fit: np.ndarray, sci_obs: np.ndarray, placements: list[sequencing.Placement],
+                    times: list[dt.datetime], names: list[str], scores: np.ndarray, first: int, last: int,
+                    n_slots: int, block_minutes: int) -> str:
+    """Why the scheduler left an eligible, calibrated candidate out of the plan."""
+    if not fit[i].any():
+        return f"no calibrator observable with it for a whole {block_minutes}-min block"
+    free = (last - first) - sum(p.end_slot - p.start_slot for p in placements)
+    occ = np.full(len(times), -1, int)
+    for p in placements:
+        occ[p.start_slot:p.end_slot] = p.key
+    starts = np.flatnonzero(fit[i])
+    window = f"{times[starts[0]]:%H:%M}–{times[min(starts[-1] + n_slots, len(times) - 1)]:%H:%M} UT"
+    if free < n_slots:
+        return f"night share used: its window {window} is within a share with no {block_minutes}-min room left"
+    in_way = sorted({int(k) for s in starts for k in occ[s:s + n_slots] if k >= 0}, key=lambda k: -scores[k])
+    others = ", ".join(f"{names[k]} ({scores[k]:.0f})" for k in in_way[:3]) + (" …" if len(in_way) > 3 else "")
+    return f"conflicts with planned blocks: its window {window} is taken by {others}"

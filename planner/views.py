@@ -1,4 +1,4 @@
-"""Planner pages: thin views over planning.selectors (reads) and planning.services (writes)."""
+"""Planner pages: thin views over planner.selectors (reads) and planner.services (writes)."""
 from __future__ import annotations
 
 import io
@@ -11,15 +11,17 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from issp_portal.exceptions import ApplicationError
+from domain.errors import ApplicationError
+from domain.observability import twilight
 from pipelines.instruments import get_instrument
 from pipelines.performance.selectors import snr_predictor
+from planner import pairing, scoring, selectors, services, timeline
+from planner.forms import EditForm, PlanForm
+from planner.models import NightPlan
 from surveys.models import Calibrator, Target
-from surveys.planning import selectors, services, timeline
-from surveys.planning.forms import EditForm, PlanForm
-from surveys.planning.models import NightPlan
 
 CANDIDATES_SHOWN = 60
+LEFT_OUT_SHOWN = 15
 
 
 def _error_text(exc: ApplicationError) -> str:
@@ -41,7 +43,7 @@ def planner(request):
                     night=d["night"], program=d["program"], instrument=d["instrument"], mode=d["mode"],
                     user=request.user, fraction=d["fraction"],
                     max_calibrator_distance_deg=d["max_calibrator_distance_deg"],
-                    min_altitude_deg=d["min_altitude_deg"])
+                    min_altitude_deg=d["min_altitude_deg"], min_calibrator_v2=d["min_calibrator_v2"])
             except ApplicationError as exc:
                 for field, reason in (exc.errors.items() if isinstance(exc.errors, dict) else []):
                     form.add_error(field if field in form.fields else None, str(reason))
@@ -57,7 +59,7 @@ def planner(request):
         night = selectors.next_scheduled_night()
         form = PlanForm(programs=programs, initial={"night": night, "instrument": "SPICA", "mode": "MR720"})
     plans = selectors.plans_visible_to(user=request.user)[:20]
-    return render(request, "planning/planner.html", {"form": form, "plans": plans}, status=status)
+    return render(request, "planner/planner.html", {"form": form, "plans": plans}, status=status)
 
 
 def _add_expected_snr(plan: NightPlan, candidates: list[dict]) -> None:
@@ -79,14 +81,36 @@ def _plan_for(request, pk: int) -> NightPlan:
     return plan
 
 
+def _timeline(plan: NightPlan, items: list) -> tuple[dict | None, dict]:
+    """The altitude figure (when there are blocks) and the sequence strip, both with the night's twilight."""
+    tw = twilight(plan.night.date)
+    durations = plan.params.get("durations", {})
+    strip = timeline.strip(
+        twilight=tw, share=(plan.share_start, plan.share_end),
+        blocks=[(i.start, (i.calibrator.name, i.target.name, (i.calibrator_2 or i.calibrator).name)) for i in items],
+        calibrator_minutes=durations.get("calibrator_minutes", 10),
+        science_minutes=durations.get("science_minutes", 20))
+    if not items:
+        return None, strip
+    curves = selectors.plan_curves(plan=plan, items=items, start=tw.civil_end, end=tw.civil_start)
+    figure = timeline.figure(times=curves["vis"].times, altitude=curves["vis"].altitude,
+                             names=[i.target.name for i in items], blocks=[(i.start, i.end) for i in items],
+                             share=(plan.share_start, plan.share_end), min_altitude=curves["min_altitude"],
+                             twilight=tw)
+    return figure, strip
+
+
+def _left_out(plan: NightPlan, planned: set[int]) -> list[dict]:
+    """The best-scored candidates not in the plan, each with why (as found when the night was planned)."""
+    rows = [r for r in plan.candidates if r["target_id"] not in planned and r["score"] is not None]
+    rows.sort(key=lambda r: -r["score"])
+    return [{**r, "reason": r["reason"] or ("removed by an edit" if r.get("placed") else "not placed")}
+            for r in rows[:LEFT_OUT_SHOWN]]
+
+
 def _detail(request, plan: NightPlan, *, status: int = 200, error: str = ""):
     items = selectors.plan_items(plan=plan)
-    figure = None
-    if items:
-        curves = selectors.plan_curves(plan=plan, items=items)
-        figure = timeline.figure(times=curves["vis"].times, altitude=curves["vis"].altitude,
-                                 names=[i.target.name for i in items], blocks=[(i.start, i.end) for i in items],
-                                 share=(plan.share_start, plan.share_end), min_altitude=curves["min_altitude"])
+    figure, strip = _timeline(plan, items)
     cal_ids = {c["id"] for row in plan.candidates[:CANDIDATES_SHOWN] for c in row["calibrators"]}
     cal_names = dict(Calibrator.objects.filter(pk__in=cal_ids).values_list("pk", "name"))
     candidates = [{**row, "calibrators": [{**c, "name": cal_names.get(c["id"], "?")} for c in row["calibrators"]]}
@@ -97,13 +121,19 @@ def _detail(request, plan: NightPlan, *, status: int = 200, error: str = ""):
     used = sum((i.end - i.start).total_seconds() for i in items) / 3600
     share_hours = (plan.share_end - plan.share_start).total_seconds() / 3600
     context = {
-        "plan": plan, "items": items, "figure": figure, "candidates": candidates, "addable": addable,
+        "plan": plan, "items": items, "figure": figure, "strip": strip, "candidates": candidates,
+        "addable": addable, "left_out": _left_out(plan, planned),
+        "calibrator_rule": pairing.resolution_rule(  # plans made before the rule existed carry no limit
+            min_v2=plan.params["min_calibrator_v2"], band=scoring.mode_limits(plan.instrument, plan.mode)[0],
+            baseline_m=plan.params["baseline_m"], baseline_name=plan.params["baseline"],
+        ) if "min_calibrator_v2" in plan.params else "",
+        "fill": (used / share_hours) if share_hours else 0.0,
         "n_candidates": len(plan.candidates), "n_eligible": sum(1 for r in plan.candidates if not r["reason"]),
         "used_hours": used, "share_hours": share_hours, "error": error,
         "can_edit": plan.status == NightPlan.Status.DRAFT and selectors.can_plan(user=request.user,
                                                                                 program=plan.program),
     }
-    return render(request, "planning/plan_detail.html", context, status=status)
+    return render(request, "planner/plan_detail.html", context, status=status)
 
 
 @login_required

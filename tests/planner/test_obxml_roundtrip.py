@@ -5,7 +5,7 @@ import pytest
 from a2p2.ob import OB
 
 from obs_server import services as ob_services
-from surveys.planning import selectors, services
+from planner import selectors, services
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ import datetime as dt
 
 import numpy as np
 
-from surveys.planning import sequencing
+from planner import sequencing
 
 T0 = dt.datetime(2024, 6, 16, 5, tzinfo=dt.UTC)
 
@@ -50,3 +50,20 @@ def test_retime_keeps_the_order_and_reports_what_no_longer_fits():
 def test_runs_counts_consecutive_observable_samples():
     r = sequencing.runs(np.array([[True, True, False, True]]))
     assert r.tolist() == [[2, 1, 0, 1]]
+
+
+def test_repair_inserts_the_block_the_greedy_sweep_left_out():
+    # Two blocks of 4 slots fit the share [0, 8]. A (best) is observable all night; B only at the start.
+    # The sweep takes A at slot 0 and B no longer fits; the repair moves A later and puts B first.
+    m = 10
+    sci = np.zeros((2, m), bool)
+    sci[0, :] = True
+    sci[1, :5] = True
+    cal = np.ones((2, m), bool)
+    scores = np.array([90.0, 50.0])
+    args = dict(scores=scores, sci_observable=sci, cal_observable=cal, first_slot=0, last_slot=8, n_slots=4)
+    assert [p.key for p in sequencing.greedy(**args)] == [0]
+    placed = sequencing.schedule(**args)
+    assert [(p.key, p.start_slot, p.end_slot) for p in placed] == [(1, 0, 4), (0, 4, 8)]
+    # every block still observable at all its samples
+    assert all(sci[p.key, p.start_slot:p.end_slot + 1].all() for p in placed)

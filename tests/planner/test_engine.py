@@ -6,8 +6,8 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from surveys.planning import pairing, planner, sequencing
-from surveys.planning.observability import night_window
+from planner import engine, pairing, sequencing
+from planner.observability import night_window
 
 NIGHT = dt.date(2024, 6, 15)
 MAX_DIST = 8.0
@@ -17,7 +17,7 @@ MAX_DIST = 8.0
 def survey():
     rng = np.random.default_rng(7)
     n, nc = 400, 600
-    cands = planner.Candidates(
+    cands = engine.Candidates(
         ids=np.arange(n), names=[f"T{i}" for i in range(n)], ra_deg=rng.uniform(0, 360, n),
         dec_deg=np.r_[rng.uniform(-20, 80, n - 20), np.full(20, -65.0)],  # last 20: never above the limit
         mag_sci=rng.uniform(2, 6.5, n), mag_ft=rng.uniform(1, 6, n), done=rng.integers(0, 2, n),
@@ -32,11 +32,11 @@ def survey():
 def run(cands, catalog, fraction_start=0.0, fraction=1.0):
     start, end = night_window(NIGHT)
     length = end - start
-    req = planner.Request(instrument="SPICA", mode="MR720", program_priority=1, night_start=start, night_end=end,
+    req = engine.Request(instrument="SPICA", mode="MR720", program_priority=1, night_start=start, night_end=end,
                           share_start=start + length * fraction_start,
                           share_end=start + length * (fraction_start + fraction),
                           max_calibrator_distance_deg=MAX_DIST)
-    return req, planner.plan(cands, catalog, req)
+    return req, engine.plan(cands, catalog, req)
 
 
 def test_targets_below_the_altitude_limit_all_night_are_never_proposed(survey):
@@ -59,7 +59,7 @@ def test_plan_fits_the_allocation_and_each_block_is_observable(survey, start, fr
     assert all(req.share_start <= b.start and b.end <= req.share_end for b in result.blocks)
     assert all(a.end <= b.start for a, b in zip(result.blocks, result.blocks[1:], strict=False))
     # each science target observable (altitude, HA, Moon) at every sample of its block
-    from surveys.planning.observability import time_grid, visibility
+    from planner.observability import time_grid, visibility
 
     for b in result.blocks:
         times = time_grid(b.start, b.end, req.constraints.step_minutes)
@@ -75,7 +75,7 @@ def test_no_flagged_calibrator_and_every_target_calibrated_within_distance_or_re
         if not choices:
             assert i in result.uncalibratable
             row = next(r for r in result.rows if r.index == i)
-            assert row.reason.startswith("uncalibratable")
+            assert row.reason.startswith("no calibrator available")
         for c in choices:
             assert not catalog.flagged[c.index]
             assert c.distance_deg <= MAX_DIST
@@ -92,3 +92,43 @@ def test_split_night_shares_do_not_overlap(survey):
     _, ra = run(cands, catalog, 0.0, 0.6)
     _, rb = run(cands, catalog, 0.6, 0.4)
     assert all(x.end <= a[1] for x in ra.blocks) and all(x.start >= b[0] for x in rb.blocks)
+
+
+LEFT_OUT_KINDS = ("night share used", "conflicts with planned blocks", "no calibrator available",
+                  "no calibrator observable with it", "never observable in the share",
+                  "observable less than one", "duplicate")
+
+
+@pytest.mark.parametrize("start,fraction", [(0.0, 1.0), (0.0, 0.4), (0.4, 0.6), (0.5, 0.5)])
+def test_the_share_is_filled_and_each_best_candidate_left_out_says_why(survey, start, fraction):
+    cands, catalog = survey
+    req, result = run(cands, catalog, start, fraction)
+    used = sum((b.end - b.start).total_seconds() for b in result.blocks)
+    share = (req.share_end - req.share_start).total_seconds()
+    # Hundreds of observable, calibrated candidates: the share is (almost) full. Measured: 99 %, 83 %, 92 %, 88 %.
+    assert used / share >= 0.70
+    left = [r for r in result.rows if not r.placed][:20]
+    assert all(r.reason.startswith(LEFT_OUT_KINDS) for r in left), [r.reason for r in left]
+    assert all(r.reason == "" for r in result.rows if r.placed)
+
+
+def test_a_target_already_sent_for_the_night_is_a_duplicate(survey):
+    cands, catalog = survey
+    _, first = run(cands, catalog)
+    best = first.blocks[0].index
+    start, end = night_window(NIGHT)
+    req = engine.Request(instrument="SPICA", mode="MR720", program_priority=1, night_start=start, night_end=end,
+                         share_start=start, share_end=end, max_calibrator_distance_deg=MAX_DIST,
+                         excluded={best: "duplicate: already sent to the queue for this night (plan #1, issp)"})
+    again = engine.plan(cands, catalog, req)
+    assert best not in {b.index for b in again.blocks}
+    assert next(r for r in again.rows if r.index == best).reason.startswith("duplicate: already sent")
+
+
+def test_no_chosen_calibrator_is_resolved_at_the_longest_baseline(survey):
+    cands, catalog = survey
+    req, result = run(cands, catalog)
+    v2 = pairing.calibrator_v2(catalog.diameter_mas, pairing.LONGEST_BASELINE_M, 0.70)
+    chosen = {c.index for b in result.blocks for c in b.calibrators}
+    assert chosen and all(v2[j] >= req.min_calibrator_v2 for j in chosen)
+    assert (v2 < req.min_calibrator_v2).sum() > 100  # the rule had resolved stars to refuse

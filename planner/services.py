@@ -9,11 +9,11 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from issp_portal.exceptions import ConflictError, PermissionRefused, ValidationFailed
+from domain.errors import ConflictError, PermissionRefused, ValidationFailed
+from planner import engine, pairing, scoring, selectors, sequencing
+from planner.models import NightPlan, NightPlanItem
+from planner.observability import Constraints, night_window, time_grid, visibility
 from surveys.models import Calibrator, Night, Program, Target
-from surveys.planning import pairing, planner, scoring, selectors, sequencing
-from surveys.planning.models import NightPlan, NightPlanItem
-from surveys.planning.observability import Constraints, night_window, time_grid, visibility
 
 
 def planning_config(**overrides) -> dict:
@@ -28,6 +28,9 @@ def planning_config(**overrides) -> dict:
                       "calibrator_minutes": settings.PLANNING_CALIBRATOR_MINUTES},
         "max_calibrator_distance_deg": settings.PLANNING_MAX_CALIBRATOR_DISTANCE_DEG,
         "calibrators_per_target": settings.PLANNING_CALIBRATORS_PER_TARGET,
+        "min_calibrator_v2": settings.PLANNING_MIN_CALIBRATOR_V2,
+        "baseline_m": round(pairing.LONGEST_BASELINE_M, 1),
+        "baseline": pairing.LONGEST_BASELINE_NAME,
     }
     for key, value in overrides.items():
         if value is None:
@@ -75,28 +78,32 @@ def plan_create(*, night: Night, program: Program, instrument: str, mode: str, u
     band, _, ft_band, _ = scoring.mode_limits(instrument, mode)
     cands = selectors.goal_candidates(program=program, instrument=instrument, mode=mode)
     catalog, cal_ids = selectors.calibrator_catalog(band=band, ft_band=ft_band)
-    req = planner.Request(instrument=instrument, mode=mode, program_priority=program.priority,
-                          night_start=night_start, night_end=night_end, share_start=share_start,
-                          share_end=share_end, constraints=constraints, durations=durations,
-                          max_calibrator_distance_deg=config["max_calibrator_distance_deg"],
-                          calibrators_per_target=config["calibrators_per_target"])
-    result = planner.plan(cands, catalog, req)
+    sent = selectors.targets_sent_for_night(night=night)
+    excluded = {k: sent[int(t)] for k, t in enumerate(cands.ids) if int(t) in sent}
+    req = engine.Request(instrument=instrument, mode=mode, program_priority=program.priority,
+                         night_start=night_start, night_end=night_end, share_start=share_start,
+                         share_end=share_end, constraints=constraints, durations=durations,
+                         max_calibrator_distance_deg=config["max_calibrator_distance_deg"],
+                         calibrators_per_target=config["calibrators_per_target"],
+                         min_calibrator_v2=config["min_calibrator_v2"], baseline_m=config["baseline_m"],
+                         excluded=excluded)
+    result = engine.plan(cands, catalog, req)
     rows = [{"target_id": int(cands.ids[r.index]), "name": cands.names[r.index],
              "score": None if np.isnan(r.score) else round(r.score, 1),
              "components": {k: round(v, 3) for k, v in r.components.items()},
              "done": int(cands.done[r.index]), "required": int(cands.required[r.index]),
              "hours": r.hours_observable, "max_alt": round(r.max_altitude, 1), "reason": r.reason,
+             "placed": r.placed,
              "calibrators": [{"id": cal_ids[c.index], "reason": c.reason}
                              for c in result.calibrators.get(r.index, [])]}
             for r in result.rows]
+    reasons = {r.index: r.reason for r in result.rows}
     with transaction.atomic():
         plan = NightPlan.objects.create(
             night=night, program=program, instrument=instrument, mode=mode,
             fraction=(share_end - share_start) / (night_end - night_start), night_start=night_start,
             night_end=night_end, share_start=share_start, share_end=share_end, params=config, candidates=rows,
-            uncalibratable=[{"target_id": int(cands.ids[i]), "name": cands.names[i],
-                             "reason": pairing.uncalibratable_reason(
-                                 max_distance_deg=config["max_calibrator_distance_deg"])}
+            uncalibratable=[{"target_id": int(cands.ids[i]), "name": cands.names[i], "reason": reasons[i]}
                             for i in result.uncalibratable],
             created_by=user)
         scored = {r.index: r for r in result.rows}
@@ -177,15 +184,17 @@ def plan_item_add(*, plan: NightPlan, target: Target, user) -> None:
     band, _, ft_band, _ = scoring.mode_limits(plan.instrument, plan.mode)
     catalog, cal_ids = selectors.calibrator_catalog(band=band, ft_band=ft_band)
     mags = {b: getattr(target, selectors.MAG_FIELD[b]) for b in (band, ft_band)}
+    min_v2 = plan.params.get("min_calibrator_v2", pairing.DEFAULT_MIN_V2)
     choices = pairing.choose(
         ra_deg=np.array([target.ra_deg]), dec_deg=np.array([target.dec_deg]),
         mag_sci=np.array([np.nan if mags[band] is None else mags[band]]),
         mag_ft=np.array([np.nan if mags[ft_band] is None else mags[ft_band]]), catalog=catalog, band=band,
         ft_band=ft_band, max_distance_deg=plan.params["max_calibrator_distance_deg"],
-        per_target=plan.params.get("calibrators_per_target", 2))[0]
+        per_target=plan.params.get("calibrators_per_target", 2), min_v2=min_v2)[0]
     if not choices:
         raise ValidationFailed("Target refused.", {"target": f"{target.name}: " + pairing.uncalibratable_reason(
-            max_distance_deg=plan.params["max_calibrator_distance_deg"])})
+            max_distance_deg=plan.params["max_calibrator_distance_deg"], ra_deg=target.ra_deg,
+            dec_deg=target.dec_deg, catalog=catalog, band=band, min_v2=min_v2)})
     cals = Calibrator.objects.in_bulk([cal_ids[c.index] for c in choices])
     item = NightPlanItem(plan=plan, position=len(items), target=target, calibrator=cals[cal_ids[choices[0].index]],
                          calibrator_2=cals[cal_ids[choices[1].index]] if len(choices) > 1 else None,

@@ -8,16 +8,16 @@ import pytest
 
 from django.urls import reverse
 
+from planner.models import NightPlan
 from surveys.models import Program
-from surveys.planning.models import NightPlan
-from tests.planning.conftest import WIDE
+from tests.planner.conftest import DEMO_V2, WIDE
 
 pytestmark = pytest.mark.django_db
 
 
 def form_data(night, program, **extra):
     data = {"night": night.pk, "program": program.pk, "instrument": "SPICA", "mode": "MR720",
-            "max_calibrator_distance_deg": WIDE}
+            "max_calibrator_distance_deg": WIDE, "min_calibrator_v2": DEMO_V2}
     data.update(extra)
     return data
 

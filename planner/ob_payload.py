@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import astropy.units as u
 from astropy.coordinates import Angle
 
-from surveys.planning.scoring import ASPRO2_INSTRUMENT
+from planner.scoring import ASPRO2_INSTRUMENT
 
 SCHEMA_VERSION = "2017.7"
 STATIONS = "S1 S2 E1 E2 W1 W2"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from surveys.planning import views
+from planner import views
 
 app_name = "planning"
 urlpatterns = [

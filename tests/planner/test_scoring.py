@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from surveys.planning import scoring
+from planner import scoring
 
 
 def _score(**kw):

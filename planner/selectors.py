@@ -8,11 +8,11 @@ import numpy as np
 from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from planner import ob_payload, pairing, scoring
+from planner.engine import Candidates
+from planner.models import NightPlan, NightPlanItem
+from planner.observability import Constraints, time_grid, visibility
 from surveys.models import Calibrator, CalibratorFlag, Night, NightAllocation, Observation, Program, SurveyGoal
-from surveys.planning import ob_payload, pairing, scoring
-from surveys.planning.models import NightPlan, NightPlanItem
-from surveys.planning.observability import Constraints, time_grid, visibility
-from surveys.planning.planner import Candidates
 from surveys.selectors import programs_with_role
 
 PLAN_ROLES = ("pi", "operator")
@@ -90,6 +90,13 @@ def calibrator_catalog(*, band: str, ft_band: str) -> tuple[pairing.Catalog, lis
     return catalog, [r[0] for r in rows]
 
 
+def targets_sent_for_night(*, night: Night) -> dict[int, str]:
+    """Target id -> why it is a duplicate: already in a plan of this night that was sent to the queue."""
+    items = (NightPlanItem.objects.filter(plan__night=night, plan__status=NightPlan.Status.SENT)
+             .values_list("target_id", "plan_id", "plan__program__code"))
+    return {t: f"duplicate: already sent to the queue for this night (plan #{p}, {code})" for t, p, code in items}
+
+
 def plans_visible_to(*, user) -> QuerySet[NightPlan]:
     programs = programs_with_role(user=user, roles=VIEW_ROLES)
     return NightPlan.objects.filter(program__in=programs).select_related("night", "program")
@@ -104,10 +111,11 @@ def plan_constraints(plan: NightPlan) -> Constraints:
     return Constraints(**{k: v for k, v in plan.params.get("constraints", {}).items() if k in keys})
 
 
-def plan_curves(*, plan: NightPlan, items: list[NightPlanItem]) -> dict:
-    """Altitude vs time per science target over the whole night (for the timeline)."""
+def plan_curves(*, plan: NightPlan, items: list[NightPlanItem], start: dt.datetime | None = None,
+                end: dt.datetime | None = None) -> dict:
+    """Altitude vs time per science target from `start` to `end` (default: the astronomical night)."""
     constraints = plan_constraints(plan)
-    times = time_grid(plan.night_start, plan.night_end, constraints.step_minutes)
+    times = time_grid(start or plan.night_start, end or plan.night_end, constraints.step_minutes)
     vis = visibility(np.array([i.target.ra_deg for i in items]), np.array([i.target.dec_deg for i in items]),
                      times, constraints)
     return {"times": [t.isoformat() for t in times], "altitude": vis.altitude.round(2).tolist(),

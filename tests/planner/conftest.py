@@ -7,6 +7,7 @@ import pytest
 
 SPLIT_DATE = dt.date(2024, 9, 10)
 WIDE = 40.0  # the demo catalogue is sparse: search calibrators far enough to fill a plan
+DEMO_V2 = 0.2  # its diameters (0.2-0.6 mas) are larger than real SPICA calibrators': accept more resolved ones
 
 
 @pytest.fixture
@@ -23,8 +24,9 @@ def split_night(demo):
 
 @pytest.fixture
 def issp_plan(split_night, demo):
+    from planner import services
     from surveys.models import Program
-    from surveys.planning import services
 
     return services.plan_create(night=split_night, program=Program.objects.get(code="issp"), instrument="SPICA",
-                                mode="MR720", user=demo["pi_issp"], max_calibrator_distance_deg=WIDE)
+                                mode="MR720", user=demo["pi_issp"], max_calibrator_distance_deg=WIDE,
+                                min_calibrator_v2=DEMO_V2)
