@@ -1,0 +1,93 @@
+"""Sortable column headers on every table: one server-side mechanism (`sort_th` + `sort_table`, surveys.naming).
+
+Orders are asserted on real values; a sort on a value the access policy hides orders only readable rows.
+"""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from django.template import Context, Template
+from django.test import RequestFactory
+from django.urls import reverse
+
+from obs_server.models import ObservingBlock
+from pipelines.models import PipelineRun
+from surveys.naming import sort_rows
+from tests.surveys.test_desk import live  # noqa: F401 - the fixture: a semester around today
+
+pytestmark = pytest.mark.django_db
+
+
+def _column(html: str, table_id: str, cell: int) -> list[str]:
+    """Text of one column of a table (cell index among the row's <td>)."""
+    body = html.split(f'id="{table_id}"')[1].split("</table>")[0].split("<tbody>")[1]
+    rows = [r for r in body.split("<tr")[1:] if "<td" in r]
+    return [re.sub(r"<[^>]+>", "", r.split("<td")[cell + 1].split(">", 1)[1].split("</td>")[0]).strip()
+            for r in rows]
+
+
+def test_hidden_column_orders_only_readable_rows_the_rest_by_name():
+    rows = [{"name": "HD 10", "q": 1, "ok": False}, {"name": "HD 9", "q": 3, "ok": False},
+            {"name": "HD 219080", "q": 2, "ok": True}, {"name": "HD 1000", "q": 0, "ok": True}]
+    kwargs = {"hidden": {"q"}, "readable": lambda r: r["ok"], "name": lambda r: r["name"]}
+    columns = {"q": lambda r: r["q"], "name": lambda r: r["name"]}
+    up = sort_rows(rows, "q", columns, "name", **kwargs)[0]
+    down = sort_rows(rows, "-q", columns, "name", **kwargs)[0]
+    assert [r["name"] for r in up] == ["HD 1000", "HD 219080", "HD 9", "HD 10"]
+    assert [r["name"] for r in down] == ["HD 219080", "HD 1000", "HD 9", "HD 10"]  # hidden rows: same order
+    # Changing a hidden value changes nothing the user sees.
+    rows[0]["q"], rows[1]["q"] = 99, -5
+    assert [r["name"] for r in sort_rows(rows, "q", columns, "name", **kwargs)[0]] == [r["name"] for r in up]
+    # On a public column the hidden rows take their place among the others (HD numbers numerically).
+    assert [r["name"] for r in sort_rows(rows, "name", columns, "name", **kwargs)[0]] == [
+        "HD 9", "HD 10", "HD 1000", "HD 219080"]
+
+
+def test_sort_table_tag_sorts_by_the_query_parameter_with_lookups():
+    template = Template('{% load survey_tags %}'
+                        '{% sort_table rows "xsort" "star=target.name n=items|length" "star" as out %}'
+                        '{% for r in out %}{{ r.target.name }};{% endfor %}|{% sort_th "n" "N" param="xsort" %}')
+    rows = [{"target": {"name": n}, "items": [0] * k} for n, k in (("HD 10", 1), ("HD 9", 3), ("HD 100", 2))]
+    render = lambda query: template.render(Context({"rows": rows, "request": RequestFactory().get("/", query)}))  # noqa: E731
+    assert render({}).split("|")[0] == "HD 9;HD 10;HD 100;"
+    assert render({"xsort": "-star"}).split("|")[0] == "HD 100;HD 10;HD 9;"
+    out = render({"xsort": "n"})
+    assert out.split("|")[0] == "HD 10;HD 100;HD 9;" and 'href="?xsort=-n"' in out and 'aria-sort="ascending"' in out
+    assert render({"xsort": "nonsense"}).split("|")[0] == "HD 9;HD 10;HD 100;"  # unknown key: the default
+
+
+def test_desk_tables_sort_on_their_own_parameters(client, demo, live):  # noqa: F811
+    nights = live["nights"]
+    past = nights["past"]
+    for name in ("OB-10", "OB-9", "OB-100"):
+        ObservingBlock.objects.create(program=past.allocations.first().program, target=None, night=past, name=name,
+                                      instrument="SPICA", mode="MR720", payload={}, content_hash=name,
+                                      state="failed")
+    client.force_login(demo["operator"])
+    url = reverse("surveys:desk")
+    names = [n for n in _column(client.get(url, {"fsort": "ob"}).content.decode(), "desk-failed-obs", 0)
+             if n.startswith("OB-") and n[3:].isdigit()]
+    assert names == ["OB-9", "OB-10", "OB-100"]
+    html = client.get(url, {"fsort": "-ob"}).content.decode()
+    assert [n for n in _column(html, "desk-failed-obs", 0) if n[3:].isdigit()] == ["OB-100", "OB-10", "OB-9"]
+    assert 'href="?fsort=ob"' in html  # the active header reverses; other tables keep their own order
+    dates = _column(client.get(url, {"psort": "night"}).content.decode(), "desk-past", 0)
+    assert dates == sorted(dates) and len(dates) >= 2
+    assert _column(client.get(url).content.decode(), "desk-past", 0) == sorted(dates, reverse=True)  # default
+    PipelineRun.objects.create(kind="l1", night=past, phase="failed", error_summary="AAA first")
+    errors = _column(client.get(url, {"rsort": "error"}).content.decode(), "desk-failed-runs", 4)
+    assert errors[0] == "AAA first" and errors == sorted(errors)
+
+
+def test_night_allocations_and_ob_page_tables_sort(client, demo, live):  # noqa: F811
+    night = live["nights"]["past"]
+    client.force_login(demo["admin"])
+    url = reverse("surveys:night-detail", args=[night.date.isoformat()])
+    html = client.get(url, {"asort": "program"}).content.decode()
+    assert 'aria-sort="ascending"' in html and "asort=-program" in html
+    ob = ObservingBlock.objects.filter(night=night).first()
+    ob_url = reverse("obs_server:ob-page", args=[ob.pk])
+    for param in ("vsort", "hsort", "osort", "psort"):
+        assert client.get(ob_url, {param: "nonsense"}).status_code == 200  # bad values: the default order
