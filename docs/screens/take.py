@@ -23,7 +23,7 @@ SHOTS = {
     "operator": [("operator-desk", "/desk/", "#desk-failed-obs"), ("operator-queue", "/ob/queue/", "table.data")],
     "datamanager": [("datamanager-desk", "/desk/", "#desk-suspects"),
                     ("datamanager-calibration", "/calibration/", "table.data")],
-    "admin": [("admin-pipelines", "/pipelines/", "table.data"), ("admin-jmmc", "/jmmc/", "table.data")],
+    "admin": [("admin-desk", "/desk/", "#desk-failed-runs"), ("admin-pipelines", "/pipelines/", "table.data")],
     "pi_ext": [("external-desk", "/desk/", "#desk-past"), ("external-archive", "/archive/", "table.data")],
 }
 
