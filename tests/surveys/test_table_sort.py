@@ -91,3 +91,36 @@ def test_night_allocations_and_ob_page_tables_sort(client, demo, live):  # noqa:
     ob_url = reverse("obs_server:ob-page", args=[ob.pk])
     for param in ("vsort", "hsort", "osort", "psort"):
         assert client.get(ob_url, {param: "nonsense"}).status_code == 200  # bad values: the default order
+
+
+# Tables whose order is their content, or that are forms: not sortable, on purpose.
+UNSORTED = {("planning/plan_detail.html", "sequence"),  # the plan's order, edited with up/down
+            ("jmmc/sync_status.html", "-"),  # renamed and removed rows, two lists in one table
+            ("notifications/settings.html", "-"),  # a preferences form
+            ("jmmc/priority_edit.html", "-"),  # a form
+            ("analysis/diameter_table.html", "diameters")}  # sorted in the database, paginated (policy_rows)
+
+
+def test_every_table_with_headers_sorts_and_every_header_names_a_column():
+    from tests.conftest import ROOT
+
+    problems = []
+    for path in sorted((ROOT / "templates").rglob("*.html")):
+        name = str(path.relative_to(ROOT / "templates"))
+        text = path.read_text()
+        specs = {param: set(re.findall(r"(\w+)=", columns)) for param, columns in
+                 re.findall(r'{% sort_table \S+ "(\w+)" "([^"]*)"', text)}
+        for table in re.finditer(r"<table[^>]*>(.*?)</table>", text, re.S):
+            head = re.search(r"<thead>(.*?)</thead>", table.group(1), re.S)
+            table_id = (re.search(r'id="([^"]+)"', table.group(0)[:120]) or [None, "-"])[1]
+            if head is None or (name, table_id) in UNSORTED:
+                continue
+            headers = re.findall(r'{% sort_th "(\w+)" "[^"]*"(?: "[^"]*")?(?: param="(\w+)")?(?: "(\w+)")? %}',
+                                 head.group(1))
+            if not headers:
+                problems.append(f"{name} #{table_id}: no sortable header")
+            for key, param, positional in headers:
+                param = param or positional or "sort"
+                if param in specs and key not in specs[param]:
+                    problems.append(f"{name} #{table_id}: header {key!r} is no column of {param!r}")
+    assert not problems, "\n".join(problems)
