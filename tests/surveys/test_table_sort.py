@@ -4,6 +4,7 @@ Orders are asserted on real values; a sort on a value the access policy hides or
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -124,3 +125,36 @@ def test_every_table_with_headers_sorts_and_every_header_names_a_column():
                 if param in specs and key not in specs[param]:
                     problems.append(f"{name} #{table_id}: header {key!r} is no column of {param!r}")
     assert not problems, "\n".join(problems)
+
+
+def test_target_page_sort_on_quality_orders_readable_rows_only(client, demo):
+    from astropy.time import Time
+
+    from archive.models import ProductVersion
+    from archive.services import product_version_create
+    from surveys.models import Program, Target
+
+    issp = Program.objects.get(code="issp")
+    target = Target.objects.filter(programs=issp).order_by("name").first()
+    now = dt.datetime.now(dt.UTC)
+    old = (Time(dt.datetime(2021, 5, 1)).mjd, Time(dt.datetime(2021, 5, 2)).mjd)
+    fresh = (Time(now - dt.timedelta(days=31)).mjd, Time(now - dt.timedelta(days=30)).mjd)
+    versions = {}
+    for name, (t_min, t_max), flag in (("public_q1", old, 1), ("public_q3", old, 3), ("embargoed", fresh, 5)):
+        versions[name], _ = product_version_create(
+            calib_level=2, kind="oifits", program=issp, target=target, instrument="SPICA", setup=name,
+            filename=f"{name}.fits", content=name.encode(), t_min=t_min, t_max=t_max, quality_flag=flag,
+            key=f"test/{name}")
+    url = reverse("surveys:target-detail", args=[target.pk])
+
+    def setups(query: dict) -> list[str]:
+        body = client.get(url, query).content.decode().split('data-level="L2"')[1].split("</table>")[0]
+        return re.findall(r"<td>SPICA (\w+)</td>", body)
+
+    client.force_login(demo["pi_ext"])  # may read the two public products only
+    assert setups({"dsort": "quality"}) == ["public_q1", "public_q3", "embargoed"]
+    assert setups({"dsort": "-quality"}) == ["public_q3", "public_q1", "embargoed"]  # the hidden row stays last
+    ProductVersion.objects.filter(pk=versions["embargoed"].pk).update(quality_flag=0)
+    assert setups({"dsort": "quality"}) == ["public_q1", "public_q3", "embargoed"]  # its value changes nothing
+    client.force_login(demo["pi_issp"])  # a member reads all three: the value orders them
+    assert setups({"dsort": "quality"}) == ["embargoed", "public_q1", "public_q3"]
