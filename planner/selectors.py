@@ -8,6 +8,7 @@ import numpy as np
 from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from domain.site import night_date
 from planner import ob_payload, pairing, scoring
 from planner.engine import Candidates
 from planner.models import NightPlan, NightPlanItem
@@ -162,7 +163,7 @@ def plan_obxml_files(*, plan: NightPlan) -> dict[str, str]:
 
 
 def next_scheduled_night(*, today: dt.date | None = None) -> Night | None:
-    """The first scheduled night from today on, else the earliest scheduled one (demo semesters lie in the past)."""
-    today = today or timezone.localdate()
+    """The first scheduled night from tonight on (CHARA's noon-to-noon night, domain.site), else the earliest one."""
+    today = today or night_date(timezone.now())
     scheduled = Night.objects.filter(status=Night.Status.SCHEDULED)
     return scheduled.filter(date__gte=today).order_by("date").first() or scheduled.order_by("date").first()
