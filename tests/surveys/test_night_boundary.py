@@ -8,10 +8,10 @@ import pytest
 from django.utils import timezone
 
 from domain.site import night_date
+from planner.selectors import next_scheduled_night
 from surveys import demo
 from surveys.desk import desk_for
 from surveys.models import Night
-from planner.selectors import next_scheduled_night
 
 pytestmark = pytest.mark.django_db
 # 03:00 UTC on 5 December is 19:00 on 4 December at CHARA: the UTC date is already the next day.
