@@ -1,0 +1,179 @@
+"""Bulk download: the selection through the access policy, the zip, the curl script, signed links."""
+from __future__ import annotations
+
+import hashlib
+import io
+import zipfile
+
+import pytest
+from astropy.time import Time
+
+from django.contrib.auth.models import AnonymousUser
+from django.test import Client
+from rest_framework.authtoken.models import Token
+
+from archive.bulk import bulk_plan, selection_filters
+from archive.models import ProductVersion
+from domain import bulk as fmt
+from issp_portal.exceptions import ValidationFailed
+
+
+@pytest.fixture
+def target_products(demo):
+    """Three L2 files of one ISSP target: two nights under embargo, one night 3 years old (public)."""
+    from archive.oifits_write import synthetic_oifits2, to_bytes
+    from archive.services import product_version_create
+    from surveys.models import Night, Program
+
+    program = Program.objects.get(code="issp")
+    target = program.targets.order_by("name").first()
+    nights = list(Night.objects.order_by("date")[:3])
+    now = Time.now().mjd
+    versions = {}
+    for label, night, mjd in (("new1", nights[0], now - 10), ("new2", nights[1], now - 20),
+                              ("old", nights[2], now - 3 * 365)):
+        content = to_bytes(synthetic_oifits2(target=target.name.replace(" ", "_"), mjd=round(mjd, 3), n_wave=5))
+        versions[label], _ = product_version_create(
+            calib_level=2, kind="oifits", program=program, target=target, night=night, instrument="SPICA",
+            setup=f"MR720-{label}", filename="l2.fits", content=content, t_min=mjd, t_max=mjd + 0.01,
+            software="test", check=False)
+    return {"target": target, "versions": versions}
+
+
+def _zip(response) -> zipfile.ZipFile:
+    return zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+
+
+def test_plan_outsider_gets_public_only_and_a_count(target_products, demo):
+    target = target_products["target"]
+    plan = bulk_plan(user=demo["pi_ext"], filters={"target": str(target.pk)})
+    assert [i.version_id for i in plan.items] == [target_products["versions"]["old"].pk]
+    assert plan.withheld == 2 and plan.missing == 0
+    assert plan.public == {target_products["versions"]["old"].pk}
+    anonymous = bulk_plan(user=AnonymousUser(), filters={"target": str(target.pk)})
+    assert len(anonymous.items) == 1 and anonymous.withheld == 2
+
+
+def test_plan_pi_gets_all_with_unique_names(target_products, demo):
+    plan = bulk_plan(user=demo["pi_issp"], filters={"target": str(target_products["target"].pk)})
+    assert plan.withheld == 0 and len(plan.items) == 3
+    assert len({i.arcname for i in plan.items}) == 3  # same filename, three nights: three paths
+    assert all(i.arcname.endswith("/l2.fits") for i in plan.items)
+
+
+def test_plan_counts_a_missing_file(target_products, demo, settings):
+    version = target_products["versions"]["new1"]
+    (settings.ARCHIVE_ROOT / version.path).unlink()
+    plan = bulk_plan(user=demo["pi_issp"], filters={"target": str(target_products["target"].pk)})
+    assert len(plan.items) == 2 and plan.missing == 1
+
+
+def test_selection_filters_name_the_bad_field():
+    with pytest.raises(ValidationFailed) as info:
+        selection_filters({"night": "yesterday", "target": "12a"})
+    assert set(info.value.errors) == {"night", "target"}
+    assert selection_filters({"night": " 2026-05-01 ", "q": ""}) == {"night": "2026-05-01"}
+
+
+def test_zip_for_outsider_withholds_without_names(target_products, demo):
+    client = Client()
+    client.force_login(demo["pi_ext"])
+    response = client.get("/archive/bulk.zip", {"target": target_products["target"].pk})
+    assert response.status_code == 200 and response["Content-Type"] == "application/zip"
+    archive = _zip(response)
+    files = [n for n in archive.namelist() if n.endswith(".fits")]
+    old = target_products["versions"]["old"]
+    assert len(files) == 1 and archive.read(files[0]) == _abs(old).read_bytes()
+    readme = archive.read("README.txt").decode()
+    assert "2 files withheld (embargo)" in readme
+    for hidden in ("new1", "new2"):  # nothing of the withheld products appears
+        assert target_products["versions"][hidden].sha256 not in readme
+    assert archive.testzip() is None
+
+
+def _abs(version: ProductVersion):
+    from archive.storage import absolute_path
+
+    return absolute_path(version.path)
+
+
+def test_zip_for_pi_has_everything_and_checks(target_products, demo):
+    client = Client()
+    client.force_login(demo["pi_issp"])
+    archive = _zip(client.get("/archive/bulk.zip", {"target": target_products["target"].pk}))
+    sums = archive.read("SHA256SUMS").decode().splitlines()
+    assert len(sums) == 3
+    for line in sums:
+        digest, name = line.split("  ")
+        assert hashlib.sha256(archive.read(name)).hexdigest() == digest
+    assert "Nothing was left out." in archive.read("README.txt").decode()
+
+
+def test_zip_over_the_limit_points_to_the_script(target_products, demo, settings):
+    settings.BULK_ZIP_MAX_FILES = 2
+    client = Client()
+    client.force_login(demo["pi_issp"])
+    response = client.get("/archive/bulk.zip", {"target": target_products["target"].pk})
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert "3 files" in text and "at most 2 files" in text and "/archive/bulk.sh?target=" in text
+
+
+def test_bad_selection_is_refused_by_field(db):
+    response = Client().get("/archive/bulk.zip", {"night": "31/12/2026"})
+    assert response.status_code == 400 and "night" in response.json()["errors"]
+    assert Client().get("/archive/bulk.zip", {"night": "1999-01-01"}).status_code == 404
+
+
+def test_script_lists_each_download_url_and_checksum(target_products, demo):
+    client = Client()
+    client.force_login(demo["pi_issp"])
+    response = client.get("/archive/bulk.sh", {"target": target_products["target"].pk})
+    assert response["Content-Type"].startswith("text/x-shellscript")
+    text = response.content.decode()
+    for version in target_products["versions"].values():
+        assert f"/archive/versions/{version.pk}/download/" in text
+        assert version.sha256 in text
+    assert ': "${ISSP_TOKEN:?' in text  # proprietary files: the script asks for the token first
+
+
+def test_download_with_token_applies_the_policy(target_products, demo):
+    new = target_products["versions"]["new1"]
+    outsider = Token.objects.create(user=demo["pi_ext"])
+    pi = Token.objects.create(user=demo["pi_issp"])
+    url = f"/archive/versions/{new.pk}/download/"
+    assert Client(HTTP_AUTHORIZATION=f"Token {outsider.key}").get(url).status_code == 403
+    response = Client(HTTP_AUTHORIZATION=f"Token {pi.key}").get(url)
+    assert response.status_code == 200
+    assert hashlib.sha256(b"".join(response.streaming_content)).hexdigest() == new.sha256
+    assert Client(HTTP_AUTHORIZATION="Token nope").get(url).status_code == 401
+
+
+def test_signed_link_opens_only_its_file_and_expires(target_products, demo, settings):
+    new, other = target_products["versions"]["new1"], target_products["versions"]["new2"]
+    client = Client()
+    client.force_login(demo["pi_issp"])
+    link = client.get("/links/sign", {"path": f"/archive/versions/{new.pk}/download/"}).json()["url"]
+    hub = Client()  # no session: what a SAMP hub is
+    response = hub.get(link)
+    assert response.status_code == 200
+    assert hashlib.sha256(b"".join(response.streaming_content)).hexdigest() == new.sha256
+    moved = link.replace(f"/versions/{new.pk}/", f"/versions/{other.pk}/")
+    assert hub.get(moved).status_code == 403
+    assert hub.get(link[:-3] + "xyz").status_code == 403
+    settings.SIGNED_LINK_MAX_AGE = -1
+    assert "expired" in hub.get(link).content.decode()
+    assert client.get("/links/sign", {"path": "/admin/"}).status_code == 400
+
+
+def test_signed_link_of_an_outsider_still_meets_the_embargo(target_products, demo):
+    client = Client()
+    client.force_login(demo["pi_ext"])
+    new = target_products["versions"]["new1"]
+    link = client.get("/links/sign", {"path": f"/archive/versions/{new.pk}/download/"}).json()["url"]
+    assert Client().get(link).status_code == 403
+
+
+def test_unique_arcnames_and_safe_part():
+    assert fmt.unique_arcnames(["a/x.fits", "a/x.fits", "b"]) == ["a/x.fits", "a/x-2.fits", "b"]
+    assert fmt.safe_part("HD 1234/../$(rm)") == "HD_1234_.._rm"
