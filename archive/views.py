@@ -47,14 +47,18 @@ def product_list(request):
     g = request.GET
     products = selectors.product_list(user=request.user, level=g.get("level", ""), instrument=g.get("instrument", ""),
                                       q=g.get("q", "").strip(), flag=g.get("flag", ""),
-                                      night=g.get("night", "").strip(), target_id=g.get("target", "").strip())
+                                      night=g.get("night", "").strip(), target_id=g.get("target", "").strip(),
+                                      program=g.get("program", "").strip())
     products, _, _ = sort_rows(products, g.get("sort"), PRODUCT_COLUMNS, "-created")
     page = Paginator(products, 50).get_page(g.get("page"))
+    selection = g.copy()
+    for key in ("sort", "page"):
+        selection.pop(key, None)
     rows = [{"product": p, "flag": quality.label(p.current_version.quality_flag if p.current_version else None),
              "badge": quality.badge(p.current_version.quality_flag if p.current_version else None)} for p in page]
     return render(request, "archive/product_list.html", {
         "page": page, "rows": rows, "instruments": selectors.product_instruments(), "filters": g,
-        "flag_choices": quality.REVIEW_CHOICES, "default_sort": "-created"})
+        "flag_choices": quality.REVIEW_CHOICES, "default_sort": "-created", "bulk_query": selection.urlencode()})
 
 
 def product_detail(request, pk: int):
