@@ -103,7 +103,8 @@ def bulk_plan(*, user, filters: dict[str, str]) -> BulkPlan:
         readable.append((name, version, path))
         target_name = target_name or product.target.name
     names = unique_arcnames(n for n, _, _ in readable)
-    items = [BulkItem(arcname=a, size=v.size, sha256=v.sha256, version_id=v.pk, path=p)
+    items = [BulkItem(arcname=a, size=v.size, sha256=v.sha256, version_id=v.pk, path=p,
+                      created=v.created)
              for a, (_, v, p) in zip(names, readable, strict=True)]
     return BulkPlan(title=selection_title(filters, target_name), items=items, withheld=withheld, missing=missing,
                     public=public)

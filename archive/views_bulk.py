@@ -40,8 +40,7 @@ def bulk_zip(request):
         return HttpResponse(f"{refusal}\nCurl script: {request.build_absolute_uri(script)}\n", status=400,
                             content_type="text/plain; charset=utf-8")
     readme = fmt.readme(title=plan.title, items=plan.items, withheld=plan.withheld, missing=plan.missing,
-                        made_for=_made_for(request), when=timezone.now().strftime("%Y-%m-%d %H:%M UTC"),
-                        source_url=request.build_absolute_uri())
+                        made_for=_made_for(request), source_url=request.build_absolute_uri())
     response = StreamingHttpResponse(
         fmt.zip_chunks(plan.items, extra=[("README.txt", readme), ("SHA256SUMS", fmt.sha256sums(plan.items))]),
         content_type="application/zip")
@@ -60,7 +59,7 @@ def bulk_script(request):
     items = [(item, request.build_absolute_uri(reverse("archive:version-download", args=[item.version_id])))
              for item in plan.items]
     text = fmt.curl_script(title=plan.title, items=items, withheld=plan.withheld, missing=plan.missing,
-                           when=timezone.now().strftime("%Y-%m-%d %H:%M UTC"),
+                           when=timezone.now().isoformat(timespec="seconds"),
                            token_required=any(i.version_id not in plan.public for i in plan.items),
                            token_page=request.build_absolute_uri(reverse("obs_server:ob-upload-page")))
     response = HttpResponse(text, content_type="text/x-shellscript; charset=utf-8")

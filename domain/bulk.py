@@ -7,6 +7,7 @@ cannot seek, which every unzip tool reads.
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
 import shlex
 import zipfile
@@ -27,6 +28,7 @@ class BulkItem:
     sha256: str
     version_id: int
     path: Path
+    created: dt.datetime  # the zip entry's date: the same selection gives the same bytes
 
 
 def safe_part(text: str) -> str:
@@ -73,10 +75,10 @@ def withheld_lines(*, withheld: int, missing: int) -> list[str]:
     return lines
 
 
-def readme(*, title: str, items: list[BulkItem], withheld: int, missing: int, made_for: str, when: str,
+def readme(*, title: str, items: list[BulkItem], withheld: int, missing: int, made_for: str,
            source_url: str) -> str:
     total = sum(i.size for i in items)
-    lines = [f"ISSP portal bulk download: {title}", f"Made {when} for {made_for} from {source_url}", "",
+    lines = [f"ISSP portal bulk download: {title}", f"Made for {made_for} from {source_url}", "",
              f"{len(items)} file{'s' if len(items) != 1 else ''}, {human_size(total)}. "
              "Check them with: sha256sum -c SHA256SUMS", ""]
     lines += withheld_lines(withheld=withheld, missing=missing) or ["Nothing was left out."]
@@ -109,15 +111,28 @@ class _Sink:
         return data
 
 
-def zip_chunks(items: Iterable[BulkItem], extra: Iterable[tuple[str, str]] = ()) -> Iterator[bytes]:
-    """Yield a zip of `extra` (name, text) files then the items' files, one chunk at a time."""
+def _entry(name: str, when: dt.datetime) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, date_time=max(when.timetuple()[:6], (1980, 1, 1, 0, 0, 0)))
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = 0o644 << 16
+    return info
+
+
+def zip_chunks(items: list[BulkItem], extra: Iterable[tuple[str, str]] = ()) -> Iterator[bytes]:
+    """Yield a zip of `extra` (name, text) files then the items' files, one chunk at a time.
+
+    Entries are dated by their version (the extra files by the newest one), never by the clock:
+    the same selection read by the same user gives the same bytes.
+    """
     sink = _Sink()
-    with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
+    newest = max((i.created for i in items), default=dt.datetime(1980, 1, 1))
+    with zipfile.ZipFile(sink, "w") as archive:
         for name, text in extra:
-            archive.writestr(name, text)
+            archive.writestr(_entry(name, newest), text)
             yield sink.take()
         for item in items:
-            with open(item.path, "rb") as src, archive.open(item.arcname, "w", force_zip64=True) as dst:
+            with open(item.path, "rb") as src, archive.open(_entry(item.arcname, item.created), "w",
+                                                              force_zip64=True) as dst:
                 for block in iter(lambda src=src: src.read(CHUNK), b""):
                     dst.write(block)
                     if len(sink.buffer) >= CHUNK:

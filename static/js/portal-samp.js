@@ -62,7 +62,8 @@
           } else {
             pick(conn, ids, wanted, function (id) {
               if (id) { conn.notify([id, message], ok, fail); return; }
-              say(button, wanted + " is not connected to the SAMP hub: start it, then send again.", "bad");
+              say(button, wanted + " is not connected to the SAMP hub (or does not read " + mtype +
+                  "): start it, then send again.", "bad");
               conn.close();
             });
           }

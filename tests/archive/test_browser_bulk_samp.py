@@ -174,13 +174,13 @@ def samp_hub(tmp_path):
                         lockfile=str(tmp_path / "samp-hub"))
     hub.start()
     dialog.start()
-    received: dict[str, list] = {"OIFitsExplorer": [], "Aspro2": []}
+    reads = {"OIFitsExplorer": "table.load.fits", "Aspro2": "table.load.fits", "topcat": "table.load.votable"}
+    received: dict[str, list] = {name: [] for name in reads}
     clients = []
-    for name in received:
+    for name, mtype in reads.items():
         client = SAMPIntegratedClient(name=name, addr="127.0.0.1")
         client.connect(hub=hub)
-
-        client.bind_receive_notification("table.load.fits", _recorder(received[name]))
+        client.bind_receive_notification(mtype, _recorder(received[name]))
         clients.append(client)
     yield {"received": received, "dialog": dialog}
     for client in clients:
@@ -208,6 +208,27 @@ def test_samp_send_from_product_page(browser_login, csp_page, live_server, targe
     assert samp_hub["dialog"].asked[0][0]["samp.name"] == "ISSP portal"
     page.screenshot(path=str(artifacts_dir / "archive-samp-send.png"), full_page=True)
 
-    page.click("button[data-samp-client=topcat]")  # not running: a clear message, nothing sent
+    page.click("button[data-samp-client=topcat]")  # this TOPCAT reads no FITS: a clear message, nothing sent
     expect(page.locator(".samp-status")).to_contain_text("topcat is not connected to the SAMP hub")
-    assert len(received["OIFitsExplorer"]) == 1
+    assert len(received["OIFitsExplorer"]) == 1 and received["topcat"] == []
+
+
+def test_samp_send_votable_to_topcat(browser_login, csp_page, live_server, target_products, samp_hub):
+    from astropy.io.votable import parse_single_table
+
+    from pipelines.analysis.models import DiameterResult
+
+    page, target = csp_page, target_products["target"]
+    DiameterResult.objects.create(target=target, program=target_products["versions"]["old"].product.program,
+                                  instrument="SPICA", input_fingerprint="x", ud_mas=0.812, ud_err_formal=0.01,
+                                  ud_chi2=1.0, ld_mas=0.85, n_v2=120, t_max=40000.0)  # long public
+    browser_login("pi_ext", "/analysis/?q=" + target.name.replace(" ", "+"))
+    expect(page.locator("h1")).to_have_text("Survey diameters (L3)", timeout=30_000)
+    page.click("button[data-samp-client=topcat]")
+    expect(page.locator(".samp-status")).to_have_text("Sent to topcat (table.load.votable).", timeout=15_000)
+    _wait_for(lambda: samp_hub["received"]["topcat"])
+    mtype, params = samp_hub["received"]["topcat"][0]
+    assert mtype == "table.load.votable" and "/analysis/diameters.vot?" in params["url"] and "signed=" in params["url"]
+    with urllib.request.urlopen(params["url"], timeout=30) as response:
+        table = parse_single_table(io.BytesIO(response.read())).to_table()
+    assert list(table["target"]) == [target.name] and abs(float(table["ud"][0]) - 0.812) < 1e-9

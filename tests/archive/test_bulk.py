@@ -155,3 +155,12 @@ def test_signed_link_of_an_outsider_still_meets_the_embargo(target_products, dem
 def test_unique_arcnames_and_safe_part():
     assert fmt.unique_arcnames(["a/x.fits", "a/x.fits", "b"]) == ["a/x.fits", "a/x-2.fits", "b"]
     assert fmt.safe_part("HD 1234/../$(rm)") == "HD_1234_.._rm"
+
+
+def test_same_selection_same_bytes(target_products, demo):
+    """No clock in the zip: a leak sweep comparing two answers sees only what the policy lets through."""
+    client = Client()
+    client.force_login(demo["pi_ext"])
+    url = f"/archive/bulk.zip?target={target_products['target'].pk}"
+    first = b"".join(client.get(url).streaming_content)
+    assert b"".join(client.get(url).streaming_content) == first
