@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 CHUNK = 1024 * 1024
+COMPRESSLEVEL = 1  # deflate's fastest level: FITS binary tables gain little from more, and time is the limit
 _UNSAFE = re.compile(r"[^A-Za-z0-9._+-]+")
 
 
@@ -114,6 +115,7 @@ class _Sink:
 def _entry(name: str, when: dt.datetime) -> zipfile.ZipInfo:
     info = zipfile.ZipInfo(name, date_time=max(when.timetuple()[:6], (1980, 1, 1, 0, 0, 0)))
     info.compress_type = zipfile.ZIP_DEFLATED
+    info._compresslevel = COMPRESSLEVEL  # ZipInfo.compress_level from Python 3.13; the slot exists since 3.7
     info.external_attr = 0o644 << 16
     return info
 

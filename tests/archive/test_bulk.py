@@ -164,3 +164,14 @@ def test_same_selection_same_bytes(target_products, demo):
     url = f"/archive/bulk.zip?target={target_products['target'].pk}"
     first = b"".join(client.get(url).streaming_content)
     assert b"".join(client.get(url).streaming_content) == first
+
+
+def test_csp_lets_the_page_reach_only_the_local_samp_hub(target_products, demo):
+    client = Client()
+    client.force_login(demo["pi_issp"])
+    response = client.get(f"/archive/products/{target_products['versions']['new1'].product_id}/")
+    directives = dict(d.strip().split(" ", 1) for d in response["Content-Security-Policy"].split(";") if d.strip())
+    assert directives["connect-src"] == "'self' http://localhost:21012"
+    assert "'unsafe-eval'" not in directives["script-src"]
+    html = response.content.decode()
+    assert 'data-samp-mtype="table.load.fits"' in html and "/static/js/samp.js" in html
