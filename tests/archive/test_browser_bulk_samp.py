@@ -53,10 +53,11 @@ def _content(version) -> bytes:
     return absolute_path(version.path).read_bytes()
 
 
-def test_target_zip_outsider_and_pi(browser_login, csp_page, live_server, target_products, context):
+def test_target_zip_outsider_and_pi(browser_login, csp_page, live_server, target_products, context, artifacts_dir):
     page, target, versions = csp_page, target_products["target"], target_products["versions"]
     browser_login("pi_ext", f"/targets/{target.pk}/")
     expect(page.locator("#bulk-zip")).to_be_visible(timeout=30_000)
+    page.screenshot(path=str(artifacts_dir / "archive-bulk-target.png"), full_page=True)
     archive = _download_zip(page, "#bulk-zip")
     assert list(_fits(archive).values()) == [_content(versions["old"])]
     readme = archive.read("README.txt").decode()
