@@ -16,6 +16,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from issp_portal.exceptions import ConflictError, NotFoundError, PermissionRefused, ValidationFailed
+from notifications.models import EventKind
+from notifications.services import notify_later
 from obs_server import observability as obsv
 from obs_server import selectors
 from obs_server.models import ObservingBlock, ObSubmitKey, ObTransition
@@ -208,10 +210,11 @@ def _observation_for(ob: ObservingBlock, to_state: str, now: dt.datetime, commen
     started = ob.transitions.filter(to_state=S.EXECUTING).order_by("-at").values_list("at", flat=True).first()
     start = started or ob.claimed_at or now
     night_date = ob.night.date if ob.night_id else obsv.night_date(start)
-    surveys_services.observation_record(
+    observation = surveys_services.observation_record(
         ob=ob, night_date=night_date, program=ob.program, target=ob.target, mode=ob.mode, stations=ob.stations,
         instrument=survey_instruments(ob.instrument, ob.mode)[0], start=start, end=now, status=OUTCOME[to_state],
         comment=comment, calibrator_names=[c.name for c in definition.calibrators])
+    notify_later(kind=EventKind.OB_OUTCOME, object_id=observation.pk)  # PI and co-Is, after commit
 
 
 def _science_target(definition: ObDefinition, program: Program) -> Target:

@@ -12,6 +12,8 @@ from pathlib import Path
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, transaction
 
+from notifications.models import EventKind
+from notifications.services import notify_later
 from pipelines.ingest import internal_root, landing_files, raw_file_ingest
 from pipelines.models import PipelineRun, RawFile
 from pipelines.performance.services import samples_refresh_later
@@ -139,6 +141,8 @@ def l1_run_execute(*, run: PipelineRun) -> PipelineRun:
                  error_summary="\n".join(f"{k}: {v}" for k, v in failed.items()))
     run.refresh_from_db()
     samples_refresh_later(registered)  # the noise model follows the new L1 products
+    if run.night_id:
+        _notify_when_reduced(run)
     if settings.PIPELINES_AUTO_L2 and run.night_id:
         _calibrate_when_complete(run.night_id)
     return run
@@ -150,6 +154,13 @@ def _calibrate_when_complete(night_id: int) -> None:
     from surveys.models import Night
 
     transaction.on_commit(lambda: night_calibrate_if_complete(night=Night.objects.get(pk=night_id)))
+
+
+def _notify_when_reduced(run: PipelineRun) -> None:
+    """The night is reduced when no L1 run of it is left to run: its programs are told (notifications)."""
+    if not PipelineRun.objects.filter(night_id=run.night_id, kind=PipelineRun.Kind.L1, phase__in=[
+            PipelineRun.Phase.PENDING, PipelineRun.Phase.RUNNING]).exclude(pk=run.pk).exists():
+        notify_later(kind=EventKind.NIGHT_REDUCED, object_id=run.night_id, tag=str(run.pk))
 
 
 def sweep_stale_partials(root: Path, *, older_than_s: float = 3600) -> int:

@@ -126,6 +126,10 @@ def celery_worker_process(django_db_setup, django_db_blocker, _session_storage):
         env["DATABASE_URL"] = f"sqlite:///{connection.settings_dict['NAME']}"
     env["ARCHIVE_ROOT"] = str(settings.ARCHIVE_ROOT)
     env["RAW_ROOT"] = str(settings.RAW_ROOT)
+    # The worker's e-mails go to files the tests read (a test worker never reaches a mail server).
+    mail_dir = _session_storage / "worker-mail"
+    env["EMAIL_BACKEND"] = "django.core.mail.backends.filebased.EmailBackend"
+    env["EMAIL_FILE_PATH"] = str(mail_dir)
     log = ROOT / "test-artifacts" / "celery-worker.log"
     log.parent.mkdir(exist_ok=True)
     hostname = f"test-worker-{os.getpid()}@localhost"
@@ -147,7 +151,7 @@ def celery_worker_process(django_db_setup, django_db_blocker, _session_storage):
     else:
         proc.terminate()
         pytest.fail("celery worker did not answer ping within 60 s")
-    yield {"process": proc, "hostname": hostname, "log": log, "env": env}
+    yield {"process": proc, "hostname": hostname, "log": log, "env": env, "mail_dir": mail_dir}
     proc.terminate()
     try:
         proc.wait(timeout=20)
