@@ -175,3 +175,18 @@ def test_csp_lets_the_page_reach_only_the_local_samp_hub(target_products, demo):
     assert "'unsafe-eval'" not in directives["script-src"]
     html = response.content.decode()
     assert 'data-samp-mtype="table.load.fits"' in html and "/static/js/samp.js" in html
+
+
+def test_signed_link_to_a_login_only_votable_export(demo):
+    """The noise-law VOTable needs a login; the hub has none: the signed link stands for the user."""
+    from django.urls import reverse
+
+    path = reverse("performance:export", args=["parameters", "vot"])
+    assert Client().get(path).status_code == 302  # no session, no link: the login page
+    client = Client()
+    client.force_login(demo["coi_issp"])
+    assert 'data-samp-mtype="table.load.votable"' in client.get(reverse("performance:overview")).content.decode()
+    link = client.get("/links/sign", {"path": path}).json()["url"]
+    response = Client().get(link)
+    assert response.status_code == 200 and response["Content-Type"] == "application/x-votable+xml"
+    assert b"<VOTABLE" in response.content
