@@ -44,7 +44,7 @@ def bulk_zip(request):
     response = StreamingHttpResponse(
         fmt.zip_chunks(plan.items, extra=[("README.txt", readme), ("SHA256SUMS", fmt.sha256sums(plan.items))]),
         content_type="application/zip")
-    response["Content-Disposition"] = f'attachment; filename="issp-{fmt.safe_part(plan.title)}.zip"'
+    response["Content-Disposition"] = f'attachment; filename="issp-{fmt.safe_part(plan.title)[:80]}.zip"'
     response["X-Files-Withheld"] = str(plan.withheld)
     return response
 
@@ -63,5 +63,5 @@ def bulk_script(request):
                            token_required=any(i.version_id not in plan.public for i in plan.items),
                            token_page=request.build_absolute_uri(reverse("obs_server:ob-upload-page")))
     response = HttpResponse(text, content_type="text/x-shellscript; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="issp-{fmt.safe_part(plan.title)}.sh"'
+    response["Content-Disposition"] = f'attachment; filename="issp-{fmt.safe_part(plan.title)[:80]}.sh"'
     return response

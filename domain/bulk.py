@@ -147,6 +147,7 @@ def curl_script(*, title: str, items: list[tuple[BulkItem, str]], withheld: int,
                 token_required: bool, token_page: str) -> str:
     """A bash script: one curl line per file (its own download URL) and the checksums to verify them."""
     total = sum(i.size for i, _ in items)
+    title = " ".join(title.split())  # a newline in a filter value (q=...) must not start a command line
     out = ["#!/usr/bin/env bash", f"# ISSP portal bulk download: {title}",
            f"# {len(items)} files, {human_size(total)}; script made {when}.",
            "# Each URL is the file's own download link: the portal asks the access policy again for every file.",

@@ -190,3 +190,10 @@ def test_signed_link_to_a_login_only_votable_export(demo):
     response = Client().get(link)
     assert response.status_code == 200 and response["Content-Type"] == "application/x-votable+xml"
     assert b"<VOTABLE" in response.content
+
+
+def test_script_title_cannot_inject_a_command():
+    text = fmt.curl_script(title="q HD\ntouch /tmp/pwned\r\n#", items=[], withheld=0, missing=0, when="now",
+                           token_required=False, token_page="http://x/ob/upload/")
+    assert not any(line.startswith("touch") for line in text.splitlines())
+    assert text.splitlines()[1] == "# ISSP portal bulk download: q HD touch /tmp/pwned #"
