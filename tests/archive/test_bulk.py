@@ -197,3 +197,14 @@ def test_script_title_cannot_inject_a_command():
                            token_required=False, token_page="http://x/ob/upload/")
     assert not any(line.startswith("touch") for line in text.splitlines())
     assert text.splitlines()[1] == "# ISSP portal bulk download: q HD touch /tmp/pwned #"
+
+
+def test_night_and_program_pages_link_their_selection(target_products, demo):
+    client = Client()
+    client.force_login(demo["pi_issp"])
+    day = target_products["nights"][0].date.isoformat()
+    assert f'href="/archive/bulk.zip?night={day}"' in client.get(f"/nights/{day}/").content.decode()
+    dashboard = client.get("/dashboard/").content.decode()
+    assert 'href="/archive/bulk.zip?program=issp"' in dashboard
+    archive = _zip(client.get("/archive/bulk.zip", {"program": "issp", "night": day}))
+    assert len([n for n in archive.namelist() if n.endswith(".fits")]) == 2  # the two targets of that night
