@@ -17,7 +17,7 @@ from django.contrib.auth.models import AnonymousUser
 from archive import selectors
 from archive.storage import absolute_path
 from domain.bulk import BulkItem, human_size, safe_part, unique_arcnames
-from issp_portal.exceptions import ValidationFailed
+from domain.errors import ValidationFailed
 
 FILTERS = ("level", "instrument", "q", "flag", "night", "target", "program")
 

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET
 
 from archive.bulk import bulk_plan, selection_filters
 from domain import bulk as fmt
-from issp_portal.exceptions import ValidationFailed
+from domain.errors import ValidationFailed
 from issp_portal.signed_links import download_auth
 
 

@@ -3,12 +3,14 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
 from issp_portal.health import healthz
+from issp_portal.orcid import throttled_urlpatterns as throttled_orcid_urls
 from issp_portal.signed_links import sign_view
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("links/sign", sign_view, name="signed-link"),
+    path("accounts/", include(throttled_orcid_urls())),  # before allauth's own: the same paths, throttled
     path("accounts/", include("allauth.urls")),
     path("account/notifications/", include("notifications.urls")),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -19,7 +21,7 @@ urlpatterns = [
     path("calibration/", include("pipelines.calibration.urls")),
     path("analysis/", include("pipelines.analysis.urls")),
     path("performance/", include("pipelines.performance.urls")),
-    path("planner/", include("surveys.planning.urls")),
+    path("planner/", include("planner.urls")),
     path("jmmc/", include("surveys.jmmc.urls")),
     path("archive/", include("archive.urls")),
     path("", include("surveys.urls")),

@@ -12,6 +12,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, transaction
 
+from domain.storage import DiskFull
 from notifications.models import EventKind
 from notifications.services import notify_later
 from pipelines.ingest import internal_root, landing_files, raw_file_ingest
@@ -66,7 +67,7 @@ def _ingest_one(path: Path, run: PipelineRun, errors: list[str]) -> str:
     """The outcome of one landing file; a file-system fault is reported, never raised."""
     try:
         raw, outcome = raw_file_ingest(path, run=run)
-    except (OperationalError, InterfaceError):
+    except (OperationalError, InterfaceError, DiskFull):  # the run fails with the reason, files stay in landing
         raise
     except Exception as exc:  # noqa: BLE001 - vanished, unreadable, or even quarantine failed: report, go on
         log.exception("ingest of %s failed", path)

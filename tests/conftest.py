@@ -189,18 +189,36 @@ def _tasks_in_process_by_default(request):
     app.conf.task_always_eager = True
 
 
-@pytest.fixture(autouse=True)
-def _fresh_shared_cache():
-    """Each test starts with an empty shared cache (login throttling, queue cache). The database cache
-    is emptied by each test's rollback; Redis outlives tests, so our keys (and only ours) are deleted."""
-    from django.core.cache import cache
-    from django.core.cache.backends.redis import RedisCache
+@pytest.fixture(scope="session")
+def _simulated_nights(tmp_path_factory) -> dict:
+    return {"dir": tmp_path_factory.mktemp("simulated-nights"), "nights": {}}
 
-    if isinstance(cache, RedisCache):
-        client = cache._cache.get_client(write=True)
-        for key in client.scan_iter(f"{cache.key_prefix}:*"):
-            client.delete(key)
-    yield
+
+@pytest.fixture(autouse=True)
+def _simulated_night_once(monkeypatch, _simulated_nights):
+    """A synthetic SPICA night (pipelines.calibration.synthetic) with the same inputs is simulated once per
+    session and its files copied into each test's folder: writing the FITS files is most of the cost, and
+    the simulation is deterministic (seeded), so the copies are byte-identical to a fresh run."""
+    import copy
+    import shutil
+
+    from pipelines.calibration import synthetic as syn
+
+    real, store = syn.simulate_night, _simulated_nights["nights"]
+
+    def simulate_night(outdir, *, geom=None, tf=syn.default_tf, **kwargs):
+        if geom is not None or tf is not syn.default_tf:
+            return real(outdir, geom=geom, tf=tf, **kwargs)
+        key = repr(sorted(kwargs.items()))
+        if key not in store:
+            store[key] = real(_simulated_nights["dir"] / f"night{len(store)}", **kwargs)
+        night = store[key]
+        outdir = Path(outdir)
+        outdir.mkdir(parents=True, exist_ok=True)
+        files = [Path(shutil.copyfile(f, outdir / f.name)) for f in night.files]
+        return syn.Night(files, copy.deepcopy(night.truth), copy.deepcopy(night.stars))
+
+    monkeypatch.setattr(syn, "simulate_night", simulate_night)
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from pathlib import Path
 from django.db import transaction
 
 from archive.services import product_key, product_version_create
-from issp_portal.exceptions import ValidationFailed
+from domain.errors import ValidationFailed
 from notifications.models import EventKind
 from notifications.services import notify_later
 from pipelines.analysis.services import target_l3_refresh_later

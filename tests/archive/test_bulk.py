@@ -14,7 +14,7 @@ from rest_framework.authtoken.models import Token
 from archive.bulk import bulk_plan, selection_filters
 from archive.models import ProductVersion
 from domain import bulk as fmt
-from issp_portal.exceptions import ValidationFailed
+from domain.errors import ValidationFailed
 
 
 def _zip(response) -> zipfile.ZipFile:
