@@ -33,8 +33,16 @@ def can_review(*, user, program) -> bool:
 
 
 def product_list(*, user, level: str = "", instrument: str = "", q: str = "", flag: str = "",
-                 night: str = "", target_id: str = "") -> list[Product]:
+                 night: str = "", target_id: str = "", program: str = "") -> list[Product]:
     """Products the user may read, newest first, with the filters of the list page."""
+    qs = product_filtered(level=level, instrument=instrument, q=q, flag=flag, night=night, target_id=target_id,
+                          program=program)
+    return [p for p in qs if product_access(user=user, product=p)]
+
+
+def product_filtered(*, level: str = "", instrument: str = "", q: str = "", flag: str = "", night: str = "",
+                     target_id: str = "", program: str = "") -> QuerySet[Product]:
+    """The list page's filters, before the access policy (callers must apply it to every row)."""
     qs: QuerySet[Product] = Product.objects.select_related(
         "program", "target", "night", "current_version").order_by("-created")
     if level.isdigit() and len(level) <= 3:
@@ -45,13 +53,15 @@ def product_list(*, user, level: str = "", instrument: str = "", q: str = "", fl
         qs = qs.filter(night__date=night) if _is_date(night) else qs.none()
     if target_id.isdigit() and len(target_id) <= 18:  # a longer number overflows the database integer
         qs = qs.filter(target_id=int(target_id))
+    if program:
+        qs = qs.filter(program__code=program)
     if q:
         qs = qs.filter(target__name__icontains=q) | qs.filter(key__icontains=q)
     if flag == "unreviewed":
         qs = qs.filter(current_version__quality_flag__isnull=True)
     elif flag.isdigit() and len(flag) <= 3:
         qs = qs.filter(current_version__quality_flag=int(flag))
-    return [p for p in qs if product_access(user=user, product=p)]
+    return qs
 
 
 def _is_date(text: str) -> bool:

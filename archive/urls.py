@@ -1,6 +1,6 @@
 from django.urls import path
 
-from archive import views
+from archive import views, views_bulk
 
 app_name = "archive"
 urlpatterns = [
@@ -11,5 +11,7 @@ urlpatterns = [
     path("versions/<int:pk>/download/", views.version_download, name="version-download"),
     path("versions/<int:pk>/validate/", views.version_validate, name="version-validate"),
     path("outbox/<int:pk>/retry/", views.outbox_retry, name="outbox-retry"),
+    path("bulk.zip", views_bulk.bulk_zip, name="bulk-zip"),
+    path("bulk.sh", views_bulk.bulk_script, name="bulk-script"),
     path("l0/search.votable", views.l0_feed, name="l0-feed"),
 ]

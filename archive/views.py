@@ -18,6 +18,7 @@ from archive.storage import absolute_path
 from archive.validation import version_validate as validate_service
 from domain import obsportal, quality
 from domain.errors import ApplicationError
+from issp_portal.signed_links import download_auth
 from surveys.naming import sort_rows
 
 PRODUCT_COLUMNS = {
@@ -34,6 +35,8 @@ def _version_or_404(pk: int) -> ProductVersion:
 
 
 def _refuse(request, decision):
+    if "Authorization" in request.headers or "signed" in request.GET:  # curl, a SAMP hub: no login page
+        return HttpResponse(f"Access refused: {decision.reason}", status=403, content_type="text/plain")
     if not request.user.is_authenticated:
         return redirect(f"/accounts/login/?next={request.path}")
     # the portal's refusal page: the reason (embargo date, program) inside the layout and its navigation
@@ -44,14 +47,18 @@ def product_list(request):
     g = request.GET
     products = selectors.product_list(user=request.user, level=g.get("level", ""), instrument=g.get("instrument", ""),
                                       q=g.get("q", "").strip(), flag=g.get("flag", ""),
-                                      night=g.get("night", "").strip(), target_id=g.get("target", "").strip())
+                                      night=g.get("night", "").strip(), target_id=g.get("target", "").strip(),
+                                      program=g.get("program", "").strip())
     products, _, _ = sort_rows(products, g.get("sort"), PRODUCT_COLUMNS, "-created")
     page = Paginator(products, 50).get_page(g.get("page"))
+    selection = g.copy()
+    for key in ("sort", "page"):
+        selection.pop(key, None)
     rows = [{"product": p, "flag": quality.label(p.current_version.quality_flag if p.current_version else None),
              "badge": quality.badge(p.current_version.quality_flag if p.current_version else None)} for p in page]
     return render(request, "archive/product_list.html", {
         "page": page, "rows": rows, "instruments": selectors.product_instruments(), "filters": g,
-        "flag_choices": quality.REVIEW_CHOICES, "default_sort": "-created"})
+        "flag_choices": quality.REVIEW_CHOICES, "default_sort": "-created", "bulk_query": selection.urlencode()})
 
 
 def product_detail(request, pk: int):
@@ -103,8 +110,10 @@ def version_report_json(request, pk: int):
     return JsonResponse(version.validation_report or {})
 
 
+@download_auth
 def version_download(request, pk: int):
-    """Stream the file after asking the access policy now (never a cached answer, no pre-signed URL)."""
+    """Stream the file after asking the access policy now (never a cached answer). Session, API token or
+    a short-lived signed link (issp_portal.signed_links) say who asks; none of them skips the policy."""
     version = _version_or_404(pk)
     decision = selectors.version_access(user=request.user, version=version)
     if not decision:

@@ -156,7 +156,7 @@ _CSP_DIRECTIVES = {
     "style-src": [SELF, "'unsafe-inline'"],
     "img-src": [SELF, "data:", "blob:"],
     "font-src": [SELF, "data:"],
-    "connect-src": [SELF],
+    "connect-src": [SELF, "http://localhost:21012"],  # the SAMP Web Profile hub on the user's machine
     "object-src": [NONE],
     "base-uri": [SELF],
     "frame-ancestors": [NONE],
@@ -337,6 +337,11 @@ ARCHIVE_PUSH_L0 = env.bool("ARCHIVE_PUSH_L0", default=False)
 ARCHIVE_OIDB_TAP_URL = env.str("ARCHIVE_OIDB_TAP_URL", default="")
 ARCHIVE_OIDB_COLLECTION = env.str("ARCHIVE_OIDB_COLLECTION", default="CHARA_ISSP")
 ARCHIVE_OIDB_TIMEOUT = env.float("ARCHIVE_OIDB_TIMEOUT", default=10.0)
+# Bulk download (archive/bulk.py): a zip larger than this is refused with a pointer to the curl script.
+BULK_ZIP_MAX_FILES = env.int("BULK_ZIP_MAX_FILES", default=500)
+BULK_ZIP_MAX_BYTES = env.int("BULK_ZIP_MAX_BYTES", default=2 * 1024**3)
+# Lifetime of the signed download links sent to a SAMP hub (issp_portal/signed_links.py), seconds.
+SIGNED_LINK_MAX_AGE = env.int("SIGNED_LINK_MAX_AGE", default=900)
 ARCHIVE_PUBLIC_BASE_URL = env.str("ARCHIVE_PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
 ARCHIVE_PUSH_MAX_ATTEMPTS = env.int("ARCHIVE_PUSH_MAX_ATTEMPTS", default=12)
 ARCHIVE_PUSH_BACKOFF_SECONDS = env.float("ARCHIVE_PUSH_BACKOFF_SECONDS", default=2.0)

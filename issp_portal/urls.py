@@ -4,10 +4,12 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from issp_portal.health import healthz
 from issp_portal.orcid import throttled_urlpatterns as throttled_orcid_urls
+from issp_portal.signed_links import sign_view
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("links/sign", sign_view, name="signed-link"),
     path("accounts/", include(throttled_orcid_urls())),  # before allauth's own: the same paths, throttled
     path("accounts/", include("allauth.urls")),
     path("account/notifications/", include("notifications.urls")),

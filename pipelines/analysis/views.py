@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from archive.selectors import target_model_fits
 from archive.storage import absolute_path
+from issp_portal.signed_links import download_auth
 from pipelines.analysis import selectors
 from pipelines.analysis.exports import diameters_table, to_csv, to_votable
 from pipelines.analysis.models import DiameterResult
@@ -63,6 +64,7 @@ def diameter_table(request):
     return render(request, "analysis/diameter_table.html", context)
 
 
+@download_auth
 def diameter_export(request, fmt: str):
     filters = _filters(request)
     rows = selectors.readable_rows(user=request.user, rows=selectors.diameter_rows(**filters).filter(status="ok"))

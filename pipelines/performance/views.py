@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 
+from issp_portal.signed_links import download_auth
 from pipelines.performance import exports, plots
 from pipelines.performance.selectors import SNR_LIMIT, bin_rows, mode_summaries, parameter_rows
 
@@ -24,6 +25,7 @@ def overview(request):
     return render(request, "performance/overview.html", context)
 
 
+@download_auth  # a SAMP hub fetches the VOTable with a signed link (no session)
 @login_required
 def export(request, table: str, fmt: str):
     summaries = mode_summaries(instrument=request.GET.get("instrument") or None)
