@@ -115,13 +115,16 @@ def fit_single_star(problem: Problem) -> tuple[float, float, float]:
     err = float(np.sqrt(max(chi2_best / dof, 1.0) / jtj)) if jtj > 0 else float("nan")
     # The closure phases of a disk jump 0 <-> 180° at each null, a step the gradient does not see: a θ a
     # hair off leaves the channels next to a null 180° wrong (a 187σ "companion" on a single SPICA star).
-    # A fine scan of θ around the solution finds the step's right side.
-    width = 10 * err if np.isfinite(err) else 1e-3 * theta
-    scan = theta + np.linspace(-width, width, 81)
-    chi2_scan = [_single_chi2(problem, t) for t in scan if t > 0]
-    k = int(np.argmin(chi2_scan))
-    if chi2_scan[k] < chi2_best:
-        theta, chi2_best = float(scan[k]), float(chi2_scan[k])
+    # With many channels near nulls χ²(θ) is a comb of such steps, valleys ~1e-3 θ wide: a scan of θ
+    # around the solution, then a finer one around its best node, finds the right side of every step.
+    width = 10 * err if np.isfinite(err) else 1e-2 * theta
+    for _ in range(2):
+        scan = np.clip(theta + np.linspace(-width, width, 201), 1e-3, None)
+        chi2_scan = np.array([_single_chi2(problem, t) for t in scan])
+        k = int(np.argmin(chi2_scan))
+        if chi2_scan[k] < chi2_best:
+            theta, chi2_best = float(scan[k]), float(chi2_scan[k])
+        width = 2 * width / 200
     return theta, err, chi2_best
 
 
