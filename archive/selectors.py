@@ -1,7 +1,7 @@
 """Read side of archive/: what a user may see and download, and the data behind the review page."""
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from archive import quality
 from archive.lifecycle import version_changes
@@ -142,3 +142,17 @@ def product_runs(*, product: Product) -> list[dict]:
                 out.append({"url": reverse("pipelines:run-detail", args=[o.run_id]),
                             "label": f"L1 reduction of {o.raw_file.original_name}"})
     return out
+
+
+def target_model_fits(*, target) -> QuerySet[Product]:
+    """The target's current L3 model-fit products (the access policy is applied by the caller, per row)."""
+    return Product.objects.filter(target=target, calib_level=3, kind__startswith="model-",
+                                  current_version__isnull=False).select_related("program", "current_version")
+
+
+def l1_counts_by_night(*, programs, since, limit: int = 10) -> list[dict]:
+    """New L1 products of these programs since a moment, counted per night (latest night first)."""
+    rows = (Product.objects.filter(program__in=programs, calib_level=1, current_version__created__gte=since,
+                                   night__isnull=False)
+            .values("night__date").annotate(n=Count("id")).order_by("-night__date")[:limit])
+    return [{"date": r["night__date"], "n": r["n"]} for r in rows]

@@ -18,7 +18,7 @@ from archive.selectors import can_review
 from archive.services import product_version_create
 from archive.storage import absolute_path
 from domain import quality
-from issp_portal.exceptions import ConflictError, PermissionRefused, ValidationFailed
+from domain.errors import ConflictError, PermissionRefused, ValidationFailed
 
 MAX_COMMENT = 4000
 

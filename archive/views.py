@@ -17,7 +17,7 @@ from archive.publishing import outbox_retry_rejected
 from archive.storage import absolute_path
 from archive.validation import version_validate as validate_service
 from domain import obsportal, quality
-from issp_portal.exceptions import ApplicationError
+from domain.errors import ApplicationError
 from surveys.naming import sort_rows
 
 PRODUCT_COLUMNS = {

@@ -50,6 +50,7 @@ def prepare() -> tuple[str, int]:
     from surveys.models import Program, ProgramRole
 
     call_command("migrate", verbosity=0)
+    call_command("createcachetable", verbosity=0)  # the server below runs without Redis: database cache
     user, _ = get_user_model().objects.get_or_create(username="bench_operator")
     program, _ = Program.objects.get_or_create(code="bench-poll", defaults={"title": "Bench", "instruments": ["SPICA"]})
     ProgramRole.objects.get_or_create(user=user, program=program, role="operator")
@@ -73,7 +74,7 @@ def start_gunicorn(port: int) -> subprocess.Popen:
     proc = subprocess.Popen(
         [str(ROOT / ".venv/bin/gunicorn"), "issp_portal.wsgi:application", "--bind", f"127.0.0.1:{port}",
          "--workers", workers, "--log-level", "warning"], cwd=ROOT, env=env)
-    deadline = time.time() + 30
+    deadline = time.time() + 180  # each worker warms up (~20 s apiece on a busy 2-core machine)
     while time.time() < deadline:
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from domain.storage import disk_full
+
 PENDING, RUNNING, COMPLETED, FAILED = "pending", "running", "completed", "failed"
 FINISHED = (COMPLETED, FAILED)
 ERROR_LIMIT = 4000  # characters of error text kept on a run
@@ -21,8 +23,9 @@ _CUT = " … (truncated)"
 
 
 def error_text(error: BaseException | str) -> str:
-    """The error summary of a failed run: exception type and message, cut to ERROR_LIMIT."""
-    text = error if isinstance(error, str) else f"{type(error).__name__}: {error}"
+    """The error summary of a failed run: exception type and message (a full disk says so), cut to ERROR_LIMIT."""
+    full = None if isinstance(error, str) else disk_full(error)
+    text = error if isinstance(error, str) else f"{type(full or error).__name__}: {full or error}"
     return text if len(text) <= ERROR_LIMIT else text[: ERROR_LIMIT - len(_CUT)] + _CUT
 
 

@@ -7,12 +7,23 @@ across every worker.
 from allauth.account.adapter import DefaultAccountAdapter, get_adapter
 from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 
 
 class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request) -> bool:
         return bool(getattr(settings, "ACCOUNT_ALLOW_SIGNUP", False))
+
+    def _get_login_attempts_cache_key(self, request, **credentials) -> str:
+        """One failed-login counter per account. allauth keys it by the site's domain, which without
+        django.contrib.sites is the request's Host header with its port: another port (a second server,
+        or `Host: portal:1`, `:2`...) started a fresh count. An e-mail counts as its account's username."""
+        login = (credentials.get("email") or credentials.get("username") or "").strip().lower()
+        if "@" in login:
+            users = list(get_user_model().objects.filter(email__iexact=login).values_list("username", flat=True)[:2])
+            login = users[0].lower() if len(users) == 1 else login
+        return f"account:{login}"
 
 
 class ThrottledAdminAuthenticationForm(AdminAuthenticationForm):

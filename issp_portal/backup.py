@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -15,7 +16,9 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import connection, transaction
 
-from issp_portal.exceptions import ValidationFailed
+from domain.errors import ServiceUnavailable, ValidationFailed
+from domain.storage import MESSAGE as DISK_FULL_MESSAGE
+from domain.storage import disk_full
 from issp_portal.files import sha256_of
 
 MANIFEST = "manifest.json"
@@ -30,6 +33,25 @@ def backup_create(*, destination: Path) -> dict:
     if destination.exists() and any(destination.iterdir()):
         raise ValidationFailed("Backup folder is not empty.", {"destination": str(destination)})
     destination.mkdir(parents=True, exist_ok=True)
+    try:
+        return _backup_write(destination)
+    except BaseException as exc:  # a half-written backup is worse than none: it would restore wrong
+        for path in destination.iterdir():
+            if path.is_dir():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
+        _raise_if_disk_full(exc, destination)
+        raise
+
+
+def _raise_if_disk_full(exc: BaseException, where: Path) -> None:
+    full = disk_full(exc) if isinstance(exc, Exception) else None
+    if full is not None:
+        raise ServiceUnavailable(DISK_FULL_MESSAGE, {"storage": f"{os.strerror(full.errno)} under {where}"}) from exc
+
+
+def _backup_write(destination: Path) -> dict:
     with gzip.open(destination / DUMP, "wt", encoding="utf-8") as out, transaction.atomic():
         call_command("dumpdata", "--natural-foreign", "--natural-primary", exclude=EXCLUDED, stdout=out)
     files = {}
@@ -61,16 +83,24 @@ def backup_restore(*, source: Path) -> dict:
     if get_user_model().objects.exists():
         raise ValidationFailed("Restore needs an empty instance (users exist).", {"database": "not empty"})
     root = Path(settings.ARCHIVE_ROOT)
-    for rel in manifest["archive_files"]:
-        target = root / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(source / "archive" / rel, target)
+    copied: list[Path] = []
     fixture = source / "restore-fixture.json"
-    with gzip.open(source / DUMP, "rt", encoding="utf-8") as src, open(fixture, "w", encoding="utf-8") as out:
-        shutil.copyfileobj(src, out)
     try:
+        for rel in manifest["archive_files"]:
+            target = root / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if not target.exists():
+                copied.append(target)
+            shutil.copy2(source / "archive" / rel, target)
+        with gzip.open(source / DUMP, "rt", encoding="utf-8") as src, open(fixture, "w", encoding="utf-8") as out:
+            shutil.copyfileobj(src, out)
         with transaction.atomic():
             call_command("loaddata", str(fixture), verbosity=0)
+    except Exception as exc:  # the rows were rolled back: so go the files (a killed restore leaves orphans)
+        for target in copied:
+            target.unlink(missing_ok=True)
+        _raise_if_disk_full(exc, root)
+        raise
     finally:
         fixture.unlink(missing_ok=True)
     return {"files": len(manifest["archive_files"])}

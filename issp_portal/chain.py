@@ -37,6 +37,11 @@ validation -> OiDB
     service  archive.validation.version_validate -> archive.publishing.version_publish
     task     archive.outbox_deliver (queue archive)
     trigger  a reviewer validates a version on the archive page
+L2 -> e-mail to reviewers, night reduced -> e-mail, OB outcome -> e-mail, suspect calibrator -> e-mail
+    service  notifications.services.event_notify (notifications.services.digest_send for the digest)
+    task     notifications.send (queue default), on commit; beat notifications.digest (daily)
+    trigger  a new L2 version (_store); the last L1 run of a night ends (_notify_when_reduced);
+             an OB reported DONE/FAILED (_observation_for); a suspect calibrator proposed (_flag_suspects)
 every run -> stale sweep
     service  pipelines.runs.runs_sweep_stale (and surveys.jmmc.services.sync_runs_sweep_stale)
     task     pipelines.runs_sweep (queue default)
@@ -90,6 +95,18 @@ STEPS: tuple[Step, ...] = (
     Step("validation -> OiDB", ("archive.validation.version_validate", "archive.publishing.version_publish"),
          "archive.outbox_deliver", None, "a reviewer validates a version",
          ("archive.validation.version_validate", "version_publish")),
+    Step("L2 -> e-mail to reviewers", ("notifications.services.event_notify",), "notifications.send",
+         "notifications.digest", "a new L2 version, on commit (PI and data managers); daily digest",
+         ("pipelines.calibration.services._store", "notify_later")),
+    Step("night reduced -> e-mail", ("notifications.services.event_notify",), "notifications.send",
+         "notifications.digest", "the last L1 run of a night ends, on commit (PI, co-Is, data managers)",
+         ("pipelines.services._notify_when_reduced", "notify_later")),
+    Step("OB outcome -> e-mail", ("notifications.services.event_notify",), "notifications.send",
+         "notifications.digest", "an OB reported DONE/FAILED, on commit (PI and co-Is)",
+         ("obs_server.services._observation_for", "notify_later")),
+    Step("suspect calibrator -> e-mail", ("notifications.services.event_notify",), "notifications.send",
+         "notifications.digest", "an automatic suspect flag proposed, on commit (staff and data managers)",
+         ("pipelines.calibration.services._flag_suspects", "notify_later")),
     Step("every run -> stale sweep", ("pipelines.runs.runs_sweep_stale",), "pipelines.runs_sweep",
          "pipelines.runs_sweep", "beat (RUNS_SWEEP_INTERVAL_S)"),
 )

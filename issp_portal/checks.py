@@ -39,3 +39,19 @@ def cache_shared(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
                              hint="Unset CACHE_URL (Redis or the database cache is chosen), or point it at "
                              "Redis.", id="issp.E004")]
     return []
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def secret_key_and_hosts(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """Django only warns (security.W009, W020); production must not start without them."""
+    if settings.DEBUG:
+        return []
+    errors = []
+    if len(settings.SECRET_KEY) < 50 or len(set(settings.SECRET_KEY)) < 5:
+        errors.append(checks.Error("SECRET_KEY is too short or too simple for production.",
+                                   hint="Set SECRET_KEY to a random value of at least 50 characters.",
+                                   id="issp.E005"))
+    if not settings.ALLOWED_HOSTS:
+        errors.append(checks.Error("ALLOWED_HOSTS is empty: every request would be refused.",
+                                   hint="Set ALLOWED_HOSTS to the public host name(s).", id="issp.E006"))
+    return errors

@@ -1,7 +1,9 @@
-"""Domain errors shared by every app, and their mapping to HTTP answers."""
-from __future__ import annotations
+"""The DRF exception handler: domain errors (``domain.errors``) become HTTP answers.
 
-from typing import Any
+The error classes are re-exported here for modules not yet importing them from
+``domain.errors``; new code imports them from there.
+"""
+from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError
@@ -9,38 +11,19 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
+from domain.errors import (
+    ApplicationError,
+    ConflictError,
+    NotFoundError,
+    PermissionRefused,
+    ServiceUnavailable,
+    ValidationFailed,
+)
 
-class ApplicationError(Exception):
-    """Base of the project's errors; carries a message and per-field details."""
-
-    http_status = 400
-
-    def __init__(self, message: str, errors: dict[str, Any] | list | None = None):
-        super().__init__(message)
-        self.message = message
-        self.errors = errors or {}
-
-
-class ValidationFailed(ApplicationError):
-    """Input refused: `errors` maps each bad field to the reason."""
-
-
-class PermissionRefused(ApplicationError):
-    http_status = 403
-
-
-class NotFoundError(ApplicationError):
-    http_status = 404
-
-
-class ConflictError(ApplicationError):
-    http_status = 409
-
-
-class ServiceUnavailable(ApplicationError):
-    """An outside system (database, broker, archive, OiDB) cannot be reached."""
-
-    http_status = 503
+__all__ = [
+    "ApplicationError", "ConflictError", "NotFoundError", "PermissionRefused", "ServiceUnavailable",
+    "ValidationFailed", "api_exception_handler",
+]
 
 
 def api_exception_handler(exc: Exception, context: dict) -> Response | None:

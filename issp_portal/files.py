@@ -7,6 +7,8 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from domain.storage import disk_full
+
 CHUNK = 1024 * 1024
 
 
@@ -20,8 +22,21 @@ def sha256_of(path: Path) -> str:
 
 
 def atomic_write(target: Path, writer: Callable) -> None:
-    """Write through a hidden temporary file in the same folder, fsync, then rename: never a partial file."""
+    """Write through a hidden temporary file in the same folder, fsync, then rename: never a partial file.
+
+    A full disk (domain.storage) raises DiskFull, with the temporary file removed."""
     target = Path(target)
+    try:
+        _write_then_rename(target, writer)
+    except OSError as exc:
+        full = disk_full(exc)
+        if full is None or full is exc:
+            raise
+        full.where = full.where or str(target.parent)
+        raise full from exc
+
+
+def _write_then_rename(target: Path, writer: Callable) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-", suffix=".part")
     try:

@@ -1,10 +1,13 @@
-"""Turn a lost database connection into a clear 503 instead of a 500 page."""
+"""Turn a lost database connection into a clear 503, and a full disk into a clear 507, instead of a 500 page."""
 from __future__ import annotations
 
 import logging
 
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
+
+from domain.storage import MESSAGE as DISK_FULL_MESSAGE
+from domain.storage import disk_full
 
 logger = logging.getLogger(__name__)
 
@@ -24,6 +27,26 @@ class DatabaseUnavailableMiddleware:
         if request.path.startswith("/api/") or "application/json" in request.headers.get("Accept", ""):
             return JsonResponse({"detail": message, "errors": {"database": "unreachable"}}, status=503)
         return HttpResponse(message, status=503, content_type="text/plain; charset=utf-8")
+
+
+class DiskFullMiddleware:
+    """A write refused by the disk (full, over quota, read-only) answers 507 Insufficient Storage with the
+    reason; the writers have already removed what they wrote and rolled their rows back."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        full = disk_full(exception)
+        if full is None:
+            return None
+        logger.error("disk full while serving %s: %s", request.path, full)
+        if request.path.startswith("/api/") or "application/json" in request.headers.get("Accept", ""):
+            return JsonResponse({"detail": DISK_FULL_MESSAGE, "errors": {"storage": "disk full"}}, status=507)
+        return HttpResponse(DISK_FULL_MESSAGE, status=507, content_type="text/plain; charset=utf-8")
 
 
 class UploadSizeLimitMiddleware:

@@ -28,6 +28,17 @@ def use_configured_endpoints() -> None:
     OrcidOAuth2Adapter.profile_url = property(lambda self: f"{settings.ORCID_API_URL.rstrip('/')}/v3.0/%s/record")
 
 
+def throttled_urlpatterns() -> list:
+    """The ORCID sign-in start (POST) and callback (GET), under allauth's per-IP `login` limit
+    (ACCOUNT_RATE_LIMITS) in the shared cache like every login form; listed before allauth's URLs."""
+    from allauth.decorators import rate_limit
+    from allauth.socialaccount.providers.orcid.views import oauth2_callback, oauth2_login
+    from django.urls import path
+
+    return [path("orcid/login/", rate_limit(action="login")(oauth2_login)),
+            path("orcid/login/callback/", rate_limit(action="login", limit_get=True)(oauth2_callback))]
+
+
 def verified_emails(record: dict) -> list[str]:
     """The e-mail addresses an ORCID record (v3.0, public API) marks as verified."""
     emails = ((record.get("person") or {}).get("emails") or {}).get("email") or []

@@ -7,6 +7,7 @@ DATABASE_URL and CELERY_BROKER_URL.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
 
 from django.core.exceptions import ImproperlyConfigured
@@ -54,6 +55,7 @@ INSTALLED_APPS = [
     "pipelines.calibration",
     "pipelines.analysis",
     "pipelines.performance",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -71,6 +73,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "issp_portal.middleware.PrivateNoStoreMiddleware",
     "issp_portal.middleware.DatabaseUnavailableMiddleware",
+    "issp_portal.middleware.DiskFullMiddleware",
 ]
 
 ROOT_URLCONF = "issp_portal.urls"
@@ -206,6 +209,7 @@ EMAIL_BACKEND = env.str("EMAIL_BACKEND", default=(
     else "django.core.mail.backends.dummy.EmailBackend" if EMAIL_DISABLED
     else "django.core.mail.backends.console.EmailBackend"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="issp-portal@localhost")
+EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))  # only with the filebased backend
 
 # --- cache -----------------------------------------------------------------------
 # Shared by every worker (login throttling counts failures here): CACHE_URL when set, else Redis
@@ -272,6 +276,7 @@ CELERY_TASK_ROUTES = {
     "analysis.*": {"queue": "analysis"},
     "celery.starmap": {"queue": "analysis"},  # the chunks of an L3 survey run (analysis.survey_dispatch)
     "archive.*": {"queue": "archive"},
+    "notifications.*": {"queue": "default"},  # e-mails: light, never behind a reduction
 }
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict = {}
@@ -388,6 +393,13 @@ ANALYSIS_POOR_FIT_CHI2 = env.float("ANALYSIS_POOR_FIT_CHI2", default=5.0)
 ANALYSIS_CHUNK_SIZE = env.int("ANALYSIS_CHUNK_SIZE", default=25)  # targets per Celery message
 CELERY_BEAT_SCHEDULE["analysis-sweep-stale"] = {
     "task": "analysis.sweep_stale", "schedule": float(env.int("ANALYSIS_SWEEP_INTERVAL_S", default=3600)),
+}
+
+# E-mail notifications (notifications/): links point at ARCHIVE_PUBLIC_BASE_URL (the portal's public address);
+# users who chose the daily digest get it at this UTC hour.
+NOTIFICATIONS_DIGEST_HOUR_UTC = env.int("NOTIFICATIONS_DIGEST_HOUR_UTC", default=8)
+CELERY_BEAT_SCHEDULE["notifications-digest"] = {
+    "task": "notifications.digest", "schedule": crontab(minute=0, hour=NOTIFICATIONS_DIGEST_HOUR_UTC),
 }
 
 LOGGING = {

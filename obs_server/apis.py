@@ -24,8 +24,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 import issp_portal
+from domain.errors import NotFoundError, ValidationFailed
 from issp_portal.dates import day_or_none
-from issp_portal.exceptions import NotFoundError, PermissionRefused, ValidationFailed
 from obs_server import observability, selectors, services
 from obs_server.auth import PollTokenAuthentication
 from obs_server.models import ObservingBlock
@@ -105,10 +105,9 @@ def _submit(request, user, key=None) -> Response:
 
 
 def _night(text: str):
-    from surveys.models import Night
+    from surveys.selectors import night_on
 
-    date = day_or_none(text)
-    night = Night.objects.filter(date=date).first() if date else None
+    night = night_on(date=day_or_none(text))
     if night is None:
         raise ValidationFailed("unknown night", {"night": f"no scheduled night {text!r} (YYYY-MM-DD)"})
     return night
@@ -148,20 +147,13 @@ class ObSubmitKeyApi(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
 
-    def _key(self, key: str):
-        found = selectors.submit_key_lookup(raw_key=key)
-        if found is None:
-            raise PermissionRefused("unknown or revoked submission key: create a new one at /ob/upload/")
-        return found
-
     @extend_schema(responses={200: OpenApiTypes.OBJECT}, summary="Status for the key's owner")
     def get(self, request, key: str):
-        return Response(_status_body(self._key(key).user))
+        return Response(_status_body(services.submit_key_resolve(raw_key=key).user))
 
     @extend_schema(summary="Submit an OB with a secret URL key", **SUBMIT_DOC)
     def post(self, request, key: str):
-        found = self._key(key)
-        found.__class__.objects.filter(pk=found.pk).update(last_used=timezone.now())
+        found = services.submit_key_resolve(raw_key=key, use=True)
         return _submit(request, found.user, key=found)
 
 
@@ -292,9 +284,6 @@ class ObClaimNextApi(APIView):
         data = ClaimInput(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        if not (request.user.is_staff or selectors.programs_for(user=request.user,
-                                                                roles=selectors.OPERATOR_ROLES).exists()):
-            raise PermissionRefused("only operators or staff may claim OBs")
         entry = services.ob_claim_next(user=request.user, client=v["client"],
                                        night_date=v["night"] or observability.night_date(timezone.now()),
                                        instrument=v["instrument"], program=v["program"])
@@ -343,9 +332,6 @@ class StatusInput(serializers.Serializer):
                                   help_text="with state=queued: YYYY-MM-DD, or empty for any night")
 
 
-OWNER_STATES = (ObservingBlock.State.CANCELLED, ObservingBlock.State.QUEUED)
-
-
 class ObStatusUpdateApi(APIView):
     """Report a transition (executing, done, failed, aborted, queued, cancelled) compare-and-set."""
 
@@ -356,17 +342,12 @@ class ObStatusUpdateApi(APIView):
         data = StatusInput(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        # Owners may queue or cancel their idle OBs; an OB a client holds is the operators' to move.
-        held = ob.state in (ObservingBlock.State.CLAIMED, ObservingBlock.State.EXECUTING)
-        roles = selectors.SUBMIT_ROLES if v["state"] in OWNER_STATES and not held else selectors.OPERATOR_ROLES
-        if not selectors.can(user=request.user, program=ob.program_id, roles=roles):
-            raise PermissionRefused(f"you may not set OBs of {ob.program.code} to {v['state']}")
         night = services.KEEP
         if "night" in v and v["state"] == ObservingBlock.State.QUEUED:
             night = _night(v["night"]) if v["night"] else None
-        ob = services.ob_transition(ob_id=ob.pk, to_state=v["state"], actor=request.user, client=v["client"],
-                                    reason=v["reason"], comment=v["comment"],
-                                    expected_state=v["expected_state"] or None, check_client=True, night=night)
+        ob = services.ob_status_report(ob=ob, to_state=v["state"], actor=request.user, client=v["client"],
+                                       reason=v["reason"], comment=v["comment"],
+                                       expected_state=v["expected_state"] or None, night=night)
         return Response(ob_brief(request, ob))
 
 
@@ -376,6 +357,5 @@ class ObHeartbeatApi(APIView):
     @extend_schema(request=ClaimInput, responses={200: OpenApiTypes.OBJECT}, summary="Renew a claim lease")
     def post(self, request, pk: int):
         ob = _visible(request, pk)
-        if not selectors.can(user=request.user, program=ob.program_id, roles=selectors.OPERATOR_ROLES):
-            raise PermissionRefused("only operators or staff hold leases")
-        return Response(ob_brief(request, services.ob_heartbeat(ob=ob, client=request.data.get("client", ""))))
+        return Response(ob_brief(request, services.ob_heartbeat(ob=ob, client=request.data.get("client", ""),
+                                                                actor=request.user)))

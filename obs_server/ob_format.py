@@ -15,7 +15,7 @@ from typing import Any
 import astropy.units as u
 from astropy.coordinates import Angle
 
-from issp_portal.exceptions import ValidationFailed
+from domain.errors import ValidationFailed
 from obs_server.obxml import ObXmlError, obxml_to_dict, payload_to_obxml
 
 __all__ = [

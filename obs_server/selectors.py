@@ -253,3 +253,16 @@ def ob_products(*, ob: ObservingBlock, user) -> list:
                                                                            "current_version")
                 .order_by("calib_level", "key"))
     return [p for p in products if product_access(user=user, product=p)]
+
+
+def obs_failed_since(*, programs, since, limit: int = 20) -> list[ObservingBlock]:
+    """Failed or aborted OBs of these programs since a moment, latest first."""
+    return list(ObservingBlock.objects.filter(
+        program__in=programs, state__in=[ObservingBlock.State.FAILED, ObservingBlock.State.ABORTED],
+        updated__gte=since).select_related("program", "target", "night").order_by("-updated")[:limit])
+
+
+def obs_of_night(*, night, visible: Q) -> QuerySet[ObservingBlock]:
+    """The night's OBs among those `visible` (a policy Q on program/target), highest priority first."""
+    return (ObservingBlock.objects.filter(visible, night=night).select_related("program", "target")
+            .order_by("-priority", "submitted_at"))

@@ -15,7 +15,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from issp_portal.exceptions import ConflictError, NotFoundError, PermissionRefused, ValidationFailed
+from domain.errors import ConflictError, NotFoundError, PermissionRefused, ValidationFailed
+from notifications.models import EventKind
+from notifications.services import notify_later
 from obs_server import observability as obsv
 from obs_server import selectors
 from obs_server.models import ObservingBlock, ObSubmitKey, ObTransition
@@ -65,6 +67,16 @@ def submit_key_create(*, user, program: Program | None = None) -> tuple[ObSubmit
     key = ObSubmitKey.objects.create(user=user, program=program, hint=raw[:6],
                                      key_hash=hashlib.sha256(raw.encode()).hexdigest())
     return key, raw
+
+
+def submit_key_resolve(*, raw_key: str, use: bool = False) -> ObSubmitKey:
+    """The live key behind a secret URL (PermissionRefused if unknown or revoked); `use` stamps last_used."""
+    found = selectors.submit_key_lookup(raw_key=raw_key)
+    if found is None:
+        raise PermissionRefused("unknown or revoked submission key: create a new one at /ob/upload/")
+    if use:
+        ObSubmitKey.objects.filter(pk=found.pk).update(last_used=timezone.now())
+    return found
 
 
 def submit_key_revoke(*, key: ObSubmitKey, by) -> None:
@@ -208,10 +220,11 @@ def _observation_for(ob: ObservingBlock, to_state: str, now: dt.datetime, commen
     started = ob.transitions.filter(to_state=S.EXECUTING).order_by("-at").values_list("at", flat=True).first()
     start = started or ob.claimed_at or now
     night_date = ob.night.date if ob.night_id else obsv.night_date(start)
-    surveys_services.observation_record(
+    observation = surveys_services.observation_record(
         ob=ob, night_date=night_date, program=ob.program, target=ob.target, mode=ob.mode, stations=ob.stations,
         instrument=survey_instruments(ob.instrument, ob.mode)[0], start=start, end=now, status=OUTCOME[to_state],
         comment=comment, calibrator_names=[c.name for c in definition.calibrators])
+    notify_later(kind=EventKind.OB_OUTCOME, object_id=observation.pk)  # PI and co-Is, after commit
 
 
 def _science_target(definition: ObDefinition, program: Program) -> Target:
@@ -239,8 +252,26 @@ def ob_leases_expire(*, now: dt.datetime | None = None) -> int:
     return count
 
 
-def ob_heartbeat(*, ob: ObservingBlock, client: str) -> ObservingBlock:
-    """Extend the lease of a claimed/executing OB held by `client`."""
+# Owners may queue or cancel their idle OBs; an OB a client holds is the operators' to move.
+OWNER_STATES = (S.CANCELLED, S.QUEUED)
+
+
+def ob_status_report(*, ob: ObservingBlock, to_state: str, actor, client: str = "", reason: str = "",
+                     comment: str = "", expected_state: str | None = None,
+                     night: Night | None | object = KEEP) -> ObservingBlock:
+    """A client or a user reports a transition: checked against the actor's role, then compare-and-set."""
+    held = ob.state in (S.CLAIMED, S.EXECUTING)
+    roles = selectors.SUBMIT_ROLES if to_state in OWNER_STATES and not held else selectors.OPERATOR_ROLES
+    if not selectors.can(user=actor, program=ob.program_id, roles=roles):
+        raise PermissionRefused(f"you may not set OBs of {ob.program.code} to {to_state}")
+    return ob_transition(ob_id=ob.pk, to_state=to_state, actor=actor, client=client, reason=reason,
+                         comment=comment, expected_state=expected_state, check_client=True, night=night)
+
+
+def ob_heartbeat(*, ob: ObservingBlock, client: str, actor) -> ObservingBlock:
+    """Extend the lease of a claimed/executing OB held by `client` (operators of its program or staff)."""
+    if not selectors.can(user=actor, program=ob.program_id, roles=selectors.OPERATOR_ROLES):
+        raise PermissionRefused("only operators or staff hold leases")
     until = timezone.now() + dt.timedelta(seconds=settings.OBS_SERVER_CLAIM_LEASE_SECONDS)
     changed = ObservingBlock.objects.filter(pk=ob.pk, state__in=(S.CLAIMED, S.EXECUTING)).filter(
         Q(claimed_by=client) | Q(claimed_by="")).update(lease_expires=until)
@@ -253,6 +284,8 @@ def ob_heartbeat(*, ob: ObservingBlock, client: str) -> ObservingBlock:
 def ob_claim_next(*, user, client: str, night_date: dt.date, instrument: str = "", program: str = "",
                   now: dt.datetime | None = None) -> selectors.QueueEntry | None:
     """Atomically give the best queued OB to `client`; two clients never receive the same OB."""
+    if not (user.is_staff or selectors.programs_for(user=user, roles=selectors.OPERATOR_ROLES).exists()):
+        raise PermissionRefused("only operators or staff may claim OBs")
     now = now or timezone.now()
     if not client:
         raise ValidationFailed("the client must name itself", {"client": "required (e.g. spica-acq-1)"})

@@ -4,7 +4,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -12,12 +12,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from rest_framework.authtoken.models import Token
 
+from domain.errors import ApplicationError
 from issp_portal.dates import day_or_none
-from issp_portal.exceptions import ApplicationError
 from obs_server import observability, selectors, services
 from obs_server.models import ObservingBlock, ObSubmitKey
 from obs_server.ob_format import ObFormatError, ObXmlError, obxml_to_dict
-from surveys.models import Night, Program
+from surveys import selectors as survey_selectors
 
 
 def _plot_data(entries: list[selectors.QueueEntry], night_date) -> tuple[list[dict], dict]:
@@ -58,7 +58,7 @@ def queue_page(request: HttpRequest) -> HttpResponse:
     operator_programs = set(selectors.programs_for(user=request.user, roles=selectors.OPERATOR_ROLES)
                             .values_list("pk", flat=True))
     programs = selectors.programs_for(user=request.user, roles=selectors.ALL_ROLES).order_by("priority", "code")
-    next_nights = Night.objects.filter(date__gte=night_date).order_by("date")[:6]
+    next_nights = survey_selectors.nights_from(date=night_date)[:6]
     return render(request, "obs_server/queue.html", {
         "entries": entries, "night_date": night_date, "plots_json": plots, "meta_json": meta,
         "operator_programs": operator_programs, "programs": programs, "next_nights": next_nights,
@@ -81,7 +81,9 @@ def priority_change(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def program_pause(request: HttpRequest, code: str) -> HttpResponse:
-    program = get_object_or_404(Program, code=code)
+    program = survey_selectors.program_by_code(code=code)
+    if program is None:
+        raise Http404(f"no program {code[:40]!r}")
     paused = request.POST.get("paused") == "1"
     try:
         services.program_pause_set(program=program, paused=paused, actor=request.user)
@@ -93,8 +95,8 @@ def program_pause(request: HttpRequest, code: str) -> HttpResponse:
 
 class UploadForm(forms.Form):
     obxml = forms.FileField(label="Aspro2 .obxml file")
-    program = forms.ModelChoiceField(queryset=Program.objects.none())
-    night = forms.ModelChoiceField(queryset=Night.objects.none(), required=False, empty_label="any night")
+    program = forms.ModelChoiceField(queryset=None)  # the user's programs, set in __init__
+    night = forms.ModelChoiceField(queryset=None, required=False, empty_label="any night")
     validate_only = forms.BooleanField(required=False, label="Validate only (store nothing)")
 
     def __init__(self, *args, user=None, **kwargs):
@@ -103,8 +105,8 @@ class UploadForm(forms.Form):
         self.fields["program"].queryset = programs
         if programs.count() == 1:
             self.fields["program"].initial = programs.first()
-        self.fields["night"].queryset = Night.objects.filter(
-            date__gte=observability.night_date(timezone.now())).order_by("date")
+        self.fields["night"].queryset = survey_selectors.nights_from(
+            date=observability.night_date(timezone.now()))
 
 
 @login_required
@@ -146,7 +148,7 @@ def keys_action(request: HttpRequest) -> HttpResponse:
     action = request.POST.get("action")
     try:
         if action == "create":
-            program = Program.objects.filter(code=request.POST.get("program", "")).first()
+            program = survey_selectors.program_by_code(code=request.POST.get("program", ""))
             _, raw = services.submit_key_create(user=request.user, program=program)
             request.session["ob_new_key_url"] = request.build_absolute_uri(
                 reverse("obs_server:ob-submit-key", kwargs={"key": raw}))

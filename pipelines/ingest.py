@@ -10,6 +10,7 @@ import logging
 import math
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from astropy.io.fits.verify import VerifyError
 from astropy.time import Time
@@ -19,10 +20,14 @@ from django.db import IntegrityError, InterfaceError, OperationalError, transact
 
 from archive.publishing import l0_publish
 from domain import site
+from domain.storage import DiskFull
 from pipelines import consolidation, fitsfiles, l0
 from pipelines.instruments import UnknownInstrument, get_instrument
 from pipelines.models import L0Record, PipelineRun, RawFile
-from surveys.models import Calibrator, Night, Observation, Target
+from surveys.selectors import night_on, observations_overlapping, star_position
+
+if TYPE_CHECKING:
+    from surveys.models import Night, Observation
 
 log = logging.getLogger(__name__)
 FITS_SUFFIXES = {".fits", ".fit", ".fts"}
@@ -91,12 +96,7 @@ def _when(header: dict, spec) -> dt.datetime | None:
 
 
 def _position_of(name: str) -> tuple[float, float] | None:
-    names = {name, name.replace("_", " ")}
-    for model in (Target, Calibrator):
-        star = model.objects.filter(name__in=names).only("ra_deg", "dec_deg").first()
-        if star:
-            return star.ra_deg, star.dec_deg
-    return None
+    return star_position(names={name, name.replace("_", " ")})
 
 
 def ob_context_for(instrument: str, when: dt.datetime | None, object_name: str = ""
@@ -107,9 +107,7 @@ def ob_context_for(instrument: str, when: dt.datetime | None, object_name: str =
         positions[str(object_name)] = pos
     if when is None:
         return (consolidation.ObContext("", "", "", positions=positions) if positions else None), None
-    candidates = (Observation.objects.filter(instrument=instrument, start__lte=when + OB_MARGIN)
-                  .exclude(end__lt=when - OB_MARGIN).select_related("program", "target", "ob")
-                  .order_by("-start"))
+    candidates = observations_overlapping(instrument=instrument, start=when - OB_MARGIN, end=when + OB_MARGIN)
     obs = next((o for o in candidates[:5] if o.end is not None or o.start >= when - dt.timedelta(hours=2)), None)
     if obs is None:
         return (consolidation.ObContext("", "", "", positions=positions) if positions else None), None
@@ -128,7 +126,7 @@ def _night_for(obs: Observation | None, when: dt.datetime | None) -> Night | Non
         return obs.night
     if when is None:
         return None
-    return Night.objects.filter(date=(when - NIGHT_OFFSET).date()).first()
+    return night_on(date=(when - NIGHT_OFFSET).date())
 
 
 def _register(**fields) -> tuple[RawFile, bool]:
@@ -171,6 +169,9 @@ def raw_file_ingest(path: Path, *, run: PipelineRun | None = None) -> tuple[RawF
         return _quarantine(path, sha, size, str(exc), run)
     except (OperationalError, InterfaceError):
         raise  # the database is away: nothing to say about the file, the run fails and is retried
+    except DiskFull:  # nothing wrong with the file: the run fails with the reason, no copy is left
+        _remove_copies(sha, path)
+        raise
     except Exception as exc:  # noqa: BLE001 - one file's unforeseen fault must never stop the run
         log.exception("ingest of %s failed", path)
         _remove_copies(sha, path)

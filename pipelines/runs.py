@@ -26,8 +26,8 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from domain.errors import ConflictError
 from domain.runs import FINISHED, error_text, stale_cutoff, stale_reason
-from issp_portal.exceptions import ConflictError
 from pipelines.models import PipelineRun
 
 log = logging.getLogger(__name__)

@@ -54,3 +54,17 @@ def l0_records_updated(*, instrument: str = "", since=None, until=None) -> Query
     if until is not None:
         qs = qs.filter(updated__lt=until.replace(microsecond=0) + timedelta(seconds=1))
     return qs
+
+
+def runs_failed_since(*, since, program_ids: set[int] | None = None, limit: int = 20) -> list[PipelineRun]:
+    """Failed runs since a moment, latest first; with `program_ids`, only runs of those programs' nights."""
+    qs = PipelineRun.objects.filter(phase=PipelineRun.Phase.FAILED, created__gte=since).select_related("night")
+    if program_ids is not None:
+        qs = qs.filter(Q(night__allocations__program_id__in=program_ids)
+                       | Q(night__products__program_id__in=program_ids)).distinct()
+    return list(qs.order_by("-created")[:limit])
+
+
+def raw_files_quarantined(*, night, visible: Q) -> QuerySet[RawFile]:
+    """The night's quarantined raw files among those `visible` (a policy Q on observation__program/target)."""
+    return RawFile.objects.filter(visible, night=night, status=RawFile.Status.QUARANTINED)

@@ -12,6 +12,9 @@ from pathlib import Path
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, transaction
 
+from domain.storage import DiskFull
+from notifications.models import EventKind
+from notifications.services import notify_later
 from pipelines.ingest import internal_root, landing_files, raw_file_ingest
 from pipelines.models import PipelineRun, RawFile
 from pipelines.performance.services import samples_refresh_later
@@ -64,7 +67,7 @@ def _ingest_one(path: Path, run: PipelineRun, errors: list[str]) -> str:
     """The outcome of one landing file; a file-system fault is reported, never raised."""
     try:
         raw, outcome = raw_file_ingest(path, run=run)
-    except (OperationalError, InterfaceError):
+    except (OperationalError, InterfaceError, DiskFull):  # the run fails with the reason, files stay in landing
         raise
     except Exception as exc:  # noqa: BLE001 - vanished, unreadable, or even quarantine failed: report, go on
         log.exception("ingest of %s failed", path)
@@ -139,6 +142,8 @@ def l1_run_execute(*, run: PipelineRun) -> PipelineRun:
                  error_summary="\n".join(f"{k}: {v}" for k, v in failed.items()))
     run.refresh_from_db()
     samples_refresh_later(registered)  # the noise model follows the new L1 products
+    if run.night_id:
+        _notify_when_reduced(run)
     if settings.PIPELINES_AUTO_L2 and run.night_id:
         _calibrate_when_complete(run.night_id)
     return run
@@ -150,6 +155,13 @@ def _calibrate_when_complete(night_id: int) -> None:
     from surveys.models import Night
 
     transaction.on_commit(lambda: night_calibrate_if_complete(night=Night.objects.get(pk=night_id)))
+
+
+def _notify_when_reduced(run: PipelineRun) -> None:
+    """The night is reduced when no L1 run of it is left to run: its programs are told (notifications)."""
+    if not PipelineRun.objects.filter(night_id=run.night_id, kind=PipelineRun.Kind.L1, phase__in=[
+            PipelineRun.Phase.PENDING, PipelineRun.Phase.RUNNING]).exclude(pk=run.pk).exists():
+        notify_later(kind=EventKind.NIGHT_REDUCED, object_id=run.night_id, tag=str(run.pk))
 
 
 def sweep_stale_partials(root: Path, *, older_than_s: float = 3600) -> int:

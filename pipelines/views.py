@@ -12,9 +12,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from pipelines import selectors
 from pipelines.models import PipelineRun, RawFile
-from surveys.models import Night
 from surveys.naming import sort_rows
-from surveys.selectors import programs_with_role, visible_rows_q
+from surveys.selectors import night_on, programs_with_role, visible_rows_q
 
 STAFF_ROLES = ("operator", "data_manager", "pi")
 DEDICATED_PAGES = {PipelineRun.Kind.L2: "calibration:run-detail", PipelineRun.Kind.L3: "analysis:run-detail"}
@@ -98,7 +97,9 @@ def night_raw_files(request, date):
         day = dt.date.fromisoformat(date)
     except ValueError:
         raise Http404(f"not a date: {date!r} (expected YYYY-MM-DD)")
-    night = get_object_or_404(Night, date=day)
+    night = night_on(date=day)
+    if night is None:
+        raise Http404(f"no scheduled night {day}")
     visible = _raw_files_q(request.user)
     raws = list(selectors.raw_files_for_night(night=night, visible=visible))
     return render(request, "pipelines/night_raw_files.html", {

@@ -1,5 +1,6 @@
 from django.contrib import admin, messages
 
+from pipelines.calibration.admin_actions import rerun_l2_calibration
 from surveys import models
 
 
@@ -36,6 +37,7 @@ class NightAllocationInline(admin.TabularInline):
 
 @admin.register(models.Night)
 class NightAdmin(admin.ModelAdmin):
+    actions = [rerun_l2_calibration]
     list_display = ["date", "semester", "status", "hours_lost"]
     list_filter = ["status", "semester"]
     search_fields = ["date", "weather_notes"]
@@ -45,6 +47,7 @@ class NightAdmin(admin.ModelAdmin):
 
 @admin.register(models.Target)
 class TargetAdmin(admin.ModelAdmin):
+    actions = [rerun_l2_calibration]
     list_display = ["name", "ra_deg", "dec_deg", "mag_v", "spectral_type", "priority"]
     list_filter = ["programs"]
     search_fields = ["name", "identifiers", "catalog_row_id"]
@@ -81,7 +84,7 @@ class CalibratorFlagAdmin(admin.ModelAdmin):
 
     @admin.action(description="Confirm the selected proposals (exclude the star on every night)")
     def confirm(self, request, queryset):
-        from issp_portal.exceptions import PermissionRefused, ValidationFailed
+        from domain.errors import PermissionRefused, ValidationFailed
         from surveys.services import calibrator_flag_confirm
 
         done = 0
@@ -96,6 +99,7 @@ class CalibratorFlagAdmin(admin.ModelAdmin):
 
 @admin.register(models.Observation)
 class ObservationAdmin(admin.ModelAdmin):
+    actions = [rerun_l2_calibration]
     list_display = ["target", "program", "night", "instrument", "mode", "stations", "start", "status"]
     list_filter = ["status", "instrument", "program"]
     search_fields = ["target__name", "program__code"]

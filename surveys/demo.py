@@ -183,8 +183,9 @@ def load(*, seed: int = 2024, n_targets: int = 60, n_calibrators: int = 40, toda
     observed = [n for n in nights if n.status == Night.Status.OBSERVED]
     n_obs = 0
     if not Observation.objects.exists():
+        allocated = set(NightAllocation.objects.filter(night__in=observed).values_list("night_id", "program_id"))
         for t, program, instrument in targets:
-            own_nights = [n for n in observed if n.allocations.filter(program=program).exists()]
+            own_nights = [n for n in observed if (n.pk, program.pk) in allocated]
             if not own_nights:
                 continue
             for _ in range(rng.choice([0, 0, 1, 1, 2, 3])):

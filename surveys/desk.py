@@ -1,6 +1,6 @@
 """Read side of a person's desk: where the survey is and what waits for them, through the access policy.
 
-Each block reads through the owning app's models or selectors and is limited
+Each block reads through the owning app's selectors and is limited
 to the programs the user belongs to (staff: every program). Roles decide which
 blocks are shown: reviewers (PI, data manager, staff) get the products awaiting
 validation and the reviews superseded by a re-run; operators (and staff) get
@@ -88,33 +88,22 @@ def _queue(user, today: dt.date) -> dict:
 
 
 def _new_l1(user, programs) -> list[dict]:
-    from archive.models import Product
+    from archive.selectors import l1_counts_by_night
 
-    since = timezone.now() - dt.timedelta(days=RECENT_DAYS)
-    rows = (Product.objects.filter(program__in=programs, calib_level=1, current_version__created__gte=since,
-                                   night__isnull=False)
-            .values("night__date").annotate(n=Count("id")).order_by("-night__date")[:10])
-    return [{"date": r["night__date"], "n": r["n"]} for r in rows]
+    return l1_counts_by_night(programs=programs, since=timezone.now() - dt.timedelta(days=RECENT_DAYS))
 
 
 def _failed_runs(user, program_ids: set[int]):
-    from pipelines.models import PipelineRun
+    from pipelines.selectors import runs_failed_since
 
-    since = timezone.now() - dt.timedelta(days=RECENT_DAYS)
-    qs = PipelineRun.objects.filter(phase=PipelineRun.Phase.FAILED, created__gte=since).select_related("night")
-    if not user.is_staff:
-        qs = qs.filter(Q(night__allocations__program_id__in=program_ids)
-                       | Q(night__products__program_id__in=program_ids)).distinct()
-    return list(qs.order_by("-created")[:20])
+    return runs_failed_since(since=timezone.now() - dt.timedelta(days=RECENT_DAYS),
+                             program_ids=None if user.is_staff else program_ids)
 
 
 def _failed_obs(user, programs):
-    from obs_server.models import ObservingBlock
+    from obs_server.selectors import obs_failed_since
 
-    since = timezone.now() - dt.timedelta(days=RECENT_DAYS)
-    return list(ObservingBlock.objects.filter(
-        program__in=programs, state__in=[ObservingBlock.State.FAILED, ObservingBlock.State.ABORTED],
-        updated__gte=since).select_related("program", "target", "night").order_by("-updated")[:20])
+    return obs_failed_since(programs=programs, since=timezone.now() - dt.timedelta(days=RECENT_DAYS))
 
 
 def _suspects(programs) -> list[CalibratorFlag]:

@@ -17,7 +17,7 @@ from astropy.table import Table
 
 from django.db import DataError, IntegrityError, transaction
 
-from issp_portal.exceptions import ValidationFailed
+from domain.errors import ValidationFailed
 from surveys.services import calibrator_upsert, target_upsert
 
 # Lower-case column name in the file -> keyword of target_upsert / calibrator_upsert.

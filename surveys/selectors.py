@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from surveys.embargo import ANONYMOUS, Decision, Grant, Viewer, can_read_proprietary
 from surveys.models import (
+    Calibrator,
     CalibratorFlag,
     Delegation,
     Night,
@@ -237,3 +238,41 @@ def target_obs_visible(*, user, target: Target) -> list:
     if not user.is_staff:
         qs = qs.filter(program__in=programs_visible_to(user=user).filter(pk__in=viewer_for(user).program_ids))
     return list(qs[:100])
+
+
+def night_on(*, date) -> Night | None:
+    """The scheduled night of this date, if any (other apps look nights up here, not in the model)."""
+    return Night.objects.filter(date=date).first() if date else None
+
+
+def nights_from(*, date) -> QuerySet[Night]:
+    """Scheduled nights from this date on, earliest first."""
+    return Night.objects.filter(date__gte=date).order_by("date")
+
+
+def program_by_code(*, code: str) -> Program | None:
+    return Program.objects.filter(code=code).first() if code else None
+
+
+def target_by_pk(*, pk: int) -> Target | None:
+    return Target.objects.filter(pk=pk).first()
+
+
+def target_named(*, names) -> Target | None:
+    """A portal target having one of these names."""
+    return Target.objects.filter(name__in=names).first()
+
+
+def star_position(*, names) -> tuple[float, float] | None:
+    """(RA, Dec) in degrees of the target, else the calibrator, having one of these names."""
+    for model in (Target, Calibrator):
+        star = model.objects.filter(name__in=names).only("ra_deg", "dec_deg").first()
+        if star:
+            return star.ra_deg, star.dec_deg
+    return None
+
+
+def observations_overlapping(*, instrument: str, start, end) -> QuerySet[Observation]:
+    """Observations on `instrument` that started before `end` and had not ended before `start`, latest first."""
+    return (Observation.objects.filter(instrument=instrument, start__lte=end).exclude(end__lt=start)
+            .select_related("program", "target", "ob").order_by("-start"))

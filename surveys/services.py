@@ -11,7 +11,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from issp_portal.exceptions import PermissionRefused, ValidationFailed
+from domain.errors import PermissionRefused, ValidationFailed
 from surveys.coords import CoordinateError, dec_to_deg, ra_to_deg
 from surveys.models import (
     Calibrator,

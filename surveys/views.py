@@ -15,9 +15,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from domain.errors import ApplicationError
 from domain.site import night_date
 from issp_portal import csvsafe
-from issp_portal.exceptions import ApplicationError
 from surveys import dashboard as dash
 from surveys import naming, plots, selectors, services
 from surveys.coords import (
@@ -240,13 +240,11 @@ def night_detail(request, date: str):
                "outcome": _outcome(night, night_date(timezone.now()), n_obs=night.n_obs,
                                    has_program=night.n_allocations > 0, n_raw=night.n_raw)}
     if request.user.is_authenticated:
-        from obs_server.models import ObservingBlock
+        from obs_server.selectors import obs_of_night
         from pipelines import selectors as pipeline_selectors
-        from pipelines.models import RawFile
 
         visible = selectors.visible_rows_q(user=request.user)  # members, live delegations (program or target)
-        obs = (ObservingBlock.objects.filter(visible, night=night).select_related("program", "target")
-               .order_by("-priority", "submitted_at"))
+        obs = obs_of_night(night=night, visible=visible)
         context["obs"], _, _ = naming.sort_rows(list(obs), request.GET.get("obsort"), {
             "name": lambda o: o.name, "program": lambda o: o.program.code,
             "target": lambda o: o.target.name if o.target else None, "state": lambda o: o.state,
@@ -262,7 +260,7 @@ def night_detail(request, date: str):
                                          target="observation__target")
         context["ingest_issues"] = pipeline_selectors.night_consolidation_issues(night=night, visible=files)
         context["links"] = selectors.night_links(user=request.user, night=night)
-        context["quarantined"] = RawFile.objects.filter(files, night=night, status=RawFile.Status.QUARANTINED)
+        context["quarantined"] = pipeline_selectors.raw_files_quarantined(night=night, visible=files)
     return render(request, "surveys/night_detail.html", context)
 
 

@@ -126,6 +126,10 @@ def celery_worker_process(django_db_setup, django_db_blocker, _session_storage):
         env["DATABASE_URL"] = f"sqlite:///{connection.settings_dict['NAME']}"
     env["ARCHIVE_ROOT"] = str(settings.ARCHIVE_ROOT)
     env["RAW_ROOT"] = str(settings.RAW_ROOT)
+    # The worker's e-mails go to files the tests read (a test worker never reaches a mail server).
+    mail_dir = _session_storage / "worker-mail"
+    env["EMAIL_BACKEND"] = "django.core.mail.backends.filebased.EmailBackend"
+    env["EMAIL_FILE_PATH"] = str(mail_dir)
     log = ROOT / "test-artifacts" / "celery-worker.log"
     log.parent.mkdir(exist_ok=True)
     hostname = f"test-worker-{os.getpid()}@localhost"
@@ -147,7 +151,7 @@ def celery_worker_process(django_db_setup, django_db_blocker, _session_storage):
     else:
         proc.terminate()
         pytest.fail("celery worker did not answer ping within 60 s")
-    yield {"process": proc, "hostname": hostname, "log": log, "env": env}
+    yield {"process": proc, "hostname": hostname, "log": log, "env": env, "mail_dir": mail_dir}
     proc.terminate()
     try:
         proc.wait(timeout=20)
@@ -185,18 +189,36 @@ def _tasks_in_process_by_default(request):
     app.conf.task_always_eager = True
 
 
-@pytest.fixture(autouse=True)
-def _fresh_shared_cache():
-    """Each test starts with an empty shared cache (login throttling, queue cache). The database cache
-    is emptied by each test's rollback; Redis outlives tests, so our keys (and only ours) are deleted."""
-    from django.core.cache import cache
-    from django.core.cache.backends.redis import RedisCache
+@pytest.fixture(scope="session")
+def _simulated_nights(tmp_path_factory) -> dict:
+    return {"dir": tmp_path_factory.mktemp("simulated-nights"), "nights": {}}
 
-    if isinstance(cache, RedisCache):
-        client = cache._cache.get_client(write=True)
-        for key in client.scan_iter(f"{cache.key_prefix}:*"):
-            client.delete(key)
-    yield
+
+@pytest.fixture(autouse=True)
+def _simulated_night_once(monkeypatch, _simulated_nights):
+    """A synthetic SPICA night (pipelines.calibration.synthetic) with the same inputs is simulated once per
+    session and its files copied into each test's folder: writing the FITS files is most of the cost, and
+    the simulation is deterministic (seeded), so the copies are byte-identical to a fresh run."""
+    import copy
+    import shutil
+
+    from pipelines.calibration import synthetic as syn
+
+    real, store = syn.simulate_night, _simulated_nights["nights"]
+
+    def simulate_night(outdir, *, geom=None, tf=syn.default_tf, **kwargs):
+        if geom is not None or tf is not syn.default_tf:
+            return real(outdir, geom=geom, tf=tf, **kwargs)
+        key = repr(sorted(kwargs.items()))
+        if key not in store:
+            store[key] = real(_simulated_nights["dir"] / f"night{len(store)}", **kwargs)
+        night = store[key]
+        outdir = Path(outdir)
+        outdir.mkdir(parents=True, exist_ok=True)
+        files = [Path(shutil.copyfile(f, outdir / f.name)) for f in night.files]
+        return syn.Night(files, copy.deepcopy(night.truth), copy.deepcopy(night.stars))
+
+    monkeypatch.setattr(syn, "simulate_night", simulate_night)
 
 
 @pytest.fixture

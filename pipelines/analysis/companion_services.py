@@ -24,7 +24,7 @@ from django.db.models import Count, Q
 
 from archive.services import product_key, product_version_create
 from archive.storage import absolute_path
-from issp_portal.exceptions import PermissionRefused, ValidationFailed
+from domain.errors import PermissionRefused, ValidationFailed
 from pipelines.analysis import selectors
 from pipelines.analysis.companion import CompanionDataError, read_binary_data
 from pipelines.analysis.companion.screen import SURVEY, screen

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.optimize import least_squares
 
-from pipelines.analysis.fitting import COEFF_BOUNDS, DiskFit, _coeff_range, vis2_model, vis2_model_fast
+from pipelines.analysis.fitting import COEFF_BOUNDS, DiskFit, disk_fit_from, vis2_model, vis2_model_fast
 
 
 def fit_with_calibration(sf, vis2, err, terms, theta0, model, law, coeff0, fit_coeff) -> DiskFit:
@@ -80,16 +80,4 @@ def _solve(residuals, *, jac, n, ncal, theta0, model, law, coeff0, fit_coeff) ->
     lower = np.concatenate([[1e-4], [lo] if fit_coeff else [], np.full(ncal, -np.inf)])
     upper = np.concatenate([[500.0], [hi] if fit_coeff else [], np.full(ncal, np.inf)])
     sol = least_squares(residuals, x0, jac=jac, bounds=(lower, upper), x_scale="jac")
-    dof = max(n - nmod, 1)
-    chi2_red = float(2.0 * sol.cost / dof)
-    try:
-        cov = np.linalg.inv(sol.jac.T @ sol.jac) * max(chi2_red, 1.0)
-        errs = np.sqrt(np.clip(np.diag(cov), 0, None))
-    except np.linalg.LinAlgError:
-        errs = np.full(sol.x.size, np.nan)
-    return DiskFit(
-        model=model, theta=float(sol.x[0]), err_formal=float(errs[0]), chi2_red=chi2_red, n_points=n,
-        law=law if model == "ld" else "", coeff=(float(sol.x[1]) if fit_coeff else float(np.mean(coeff0)))
-        if model == "ld" else None, coeff_err=float(errs[1]) if fit_coeff else None, coeff_fitted=fit_coeff,
-        coeff_range=_coeff_range(model, coeff0),
-    )
+    return disk_fit_from(sol, n=n, nmod=nmod, model=model, law=law, coeff0=coeff0, fit_coeff=fit_coeff)

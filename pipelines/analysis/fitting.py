@@ -203,8 +203,15 @@ def fit_disk(sf: np.ndarray, vis2: np.ndarray, err: np.ndarray, *, model: str = 
             return (vis2_model_fast(sf, p[0], model=model, law=law, coeff=start_coeff) - vis2) / err
 
         sol = least_squares(residuals, [theta0], bounds=([1e-4], [500.0]), x_scale="jac")
-    dof = max(n - sol.x.size, 1)
-    chi2_red = float(2.0 * sol.cost / dof)
+    return disk_fit_from(sol, n=n, nmod=sol.x.size, model=model, law=law, coeff0=start_coeff, fit_coeff=fit_coeff)
+
+
+def disk_fit_from(sol, *, n: int, nmod: int, model: str, law: str, coeff0, fit_coeff: bool) -> DiskFit:
+    """The DiskFit of a least-squares solution whose first parameters are θ[, coefficient].
+
+    Errors from the Jacobian, scaled by √χ²ᵣ only when χ²ᵣ > 1 (a good fit never shrinks them).
+    """
+    chi2_red = float(2.0 * sol.cost / max(n - nmod, 1))
     try:
         cov = np.linalg.inv(sol.jac.T @ sol.jac) * max(chi2_red, 1.0)
         errs = np.sqrt(np.clip(np.diag(cov), 0, None))
@@ -212,9 +219,9 @@ def fit_disk(sf: np.ndarray, vis2: np.ndarray, err: np.ndarray, *, model: str = 
         errs = np.full(sol.x.size, np.nan)
     return DiskFit(
         model=model, theta=float(sol.x[0]), err_formal=float(errs[0]), chi2_red=chi2_red, n_points=n,
-        law=law if model == "ld" else "", coeff=(float(sol.x[1]) if fit_coeff else float(np.mean(start_coeff)))
+        law=law if model == "ld" else "", coeff=(float(sol.x[1]) if fit_coeff else float(np.mean(coeff0)))
         if model == "ld" else None, coeff_err=float(errs[1]) if fit_coeff else None, coeff_fitted=fit_coeff,
-        coeff_range=_coeff_range(model, start_coeff),
+        coeff_range=_coeff_range(model, coeff0),
     )
 
 

@@ -18,7 +18,8 @@ from django.db.models import Count, Q
 
 from archive.services import product_key, product_version_create
 from archive.storage import absolute_path
-from issp_portal.exceptions import NotFoundError, PermissionRefused, ValidationFailed
+from domain.errors import NotFoundError, PermissionRefused, ValidationFailed
+from domain.storage import DiskFull
 from issp_portal.plugins import load_plugin
 from pipelines.analysis import selectors
 from pipelines.analysis.engines import EngineError
@@ -27,7 +28,7 @@ from pipelines.analysis.limb_darkening import band_of, coefficients_for
 from pipelines.analysis.models import DiameterResult
 from pipelines.analysis.oifits_io import OifitsReadError, read_oifits
 from pipelines.models import PipelineRun
-from pipelines.runs import run_advance, run_complete, run_create
+from pipelines.runs import run_advance, run_complete, run_create, run_fail
 from surveys.models import Program, Target
 
 log = logging.getLogger(__name__)
@@ -176,6 +177,10 @@ def run_target_fit(*, target_id: int, run_id=None, force: bool = False) -> None:
         target_l3_refresh(target=target, run=run, force=force)
     except Target.DoesNotExist:
         log.warning("L3 run %s: target %s vanished", run_id, target_id)
+    except DiskFull as exc:  # the survey run fails with the reason (nothing of this fit was stored)
+        if run is not None:
+            run_fail(run_id=run.pk, error=exc)
+        raise
     finally:
         if run is not None:
             _advance(run.pk)
@@ -183,6 +188,8 @@ def run_target_fit(*, target_id: int, run_id=None, force: bool = False) -> None:
 
 def _advance(run_id) -> None:
     run_advance(run_id=run_id, step=1)
+    if PipelineRun.objects.filter(pk=run_id, phase=PipelineRun.Phase.FAILED).exists():
+        return  # a failed survey run (full disk) stays failed when its last target is done
     if run_complete(run_id=run_id, when_done=True):
         counts = DiameterResult.objects.filter(run_id=run_id).aggregate(
             fitted=Count("pk", filter=Q(status="ok")), failed=Count("pk", filter=Q(status="failed")),

@@ -6,10 +6,10 @@ import json
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import reverse
 
-from archive.models import Product
+from archive.selectors import target_model_fits
 from archive.storage import absolute_path
 from pipelines.analysis import selectors
 from pipelines.analysis.companion_plots import companion_figures
@@ -18,8 +18,7 @@ from pipelines.analysis.models import DiameterResult
 from pipelines.analysis.oifits_io import OifitsReadError, read_oifits
 from pipelines.analysis.plots import sbcr_diameter, survey_figures, target_figures
 from pipelines.models import PipelineRun
-from surveys.models import Target
-from surveys.selectors import access_decision
+from surveys.selectors import access_decision, target_by_pk
 
 PER_PAGE = (50, 100, 200)
 FLAGS = ["not_single_disk", "poor_fit", "unresolved", "correlated_errors", "few_points", "fit_failed"]
@@ -92,8 +91,7 @@ def diameter_export(request, fmt: str):
 
 def _model_fits(target, user) -> list[dict]:
     out = []
-    products = Product.objects.filter(target=target, calib_level=3, kind__startswith="model-",
-                                      current_version__isnull=False).select_related("program", "current_version")
+    products = target_model_fits(target=target)
     for p in products:
         if not access_decision(user=user, program=p.program, target_id=target.pk, t_max_mjd=p.t_max):
             continue
@@ -119,7 +117,9 @@ def _companion(comp) -> dict | None:
 
 
 def target_detail(request, target_id: int):
-    target = get_object_or_404(Target, pk=target_id)
+    target = target_by_pk(pk=target_id)
+    if target is None:
+        raise Http404(f"no target {target_id}")
     results = []
     pairs = selectors.rows_with_access(user=request.user, rows=DiameterResult.objects.filter(
         target=target).select_related("program", "version", "target"))

@@ -9,7 +9,7 @@ from django.http import HttpResponseForbidden, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from issp_portal.exceptions import PermissionRefused, ValidationFailed
+from domain.errors import PermissionRefused, ValidationFailed
 from pipelines.analysis import companion_services, selectors, services
 from pipelines.analysis.models import DiameterResult
 from pipelines.models import PipelineRun

@@ -24,6 +24,12 @@ def l1_versions_for_night(*, night: Night) -> list[ProductVersion]:
                                 "product__observation__ob"))
 
 
+def l1_nights_of_targets(*, targets) -> list[tuple[Night, int]]:
+    """(night, target id) of every L1 product of these targets that has a night."""
+    return [(p.night, p.target_id) for p in Product.objects.filter(
+        calib_level=1, target__in=targets, night__isnull=False).select_related("night")]
+
+
 def version_path(version: ProductVersion):
     return archive_root() / version.path
 

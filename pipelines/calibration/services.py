@@ -9,7 +9,9 @@ from pathlib import Path
 from django.db import transaction
 
 from archive.services import product_key, product_version_create
-from issp_portal.exceptions import ValidationFailed
+from domain.errors import ValidationFailed
+from notifications.models import EventKind
+from notifications.services import notify_later
 from pipelines.analysis.services import target_l3_refresh_later
 from pipelines.calibration import selectors
 from pipelines.calibration.engine import SOFTWARE, CalParams, Diameter, SetupResult, calibrate_setup
@@ -203,8 +205,9 @@ def _store(run: PipelineRun, result: SetupResult, by_path: dict, cal_rows: dict,
             out.append({"target": sr.l1.target, "start": sr.l1.start, "version_id": version.pk,
                         "version": version.number, "created": created, "calibrators": sr.calibrators,
                         "product_key": key})
-            if created:  # the target's current L2 changed: its L3 diameters are refitted
+            if created:  # the target's current L2 changed: its L3 diameters are refitted; reviewers are told
                 target_l3_refresh_later(product.target_id)
+                notify_later(kind=EventKind.L2_AWAITS_VALIDATION, object_id=version.pk)
             run_advance(run_id=run.pk, step=1)
     return out
 
@@ -232,13 +235,15 @@ def _flag_suspects(run: PipelineRun, result: SetupResult, cal_rows: dict) -> lis
         created = False
         if cal is not None:
             before = CalibratorFlag.objects.filter(calibrator=cal, kind=CalibratorFlag.Kind.SUSPECT).count()
-            calibrator_flag_create(
+            flag = calibrator_flag_create(
                 calibrator=cal, kind=CalibratorFlag.Kind.SUSPECT, declared_by=None, proposed_on=run.night.date,
                 comment="bad (binarity?): " + "; ".join(check["reasons"]),
                 evidence=_json_safe({"run": str(run.pk), "setup": run.setup, "night": run.night.date.isoformat(),
                                      **{k: check[k] for k in ("closure_chi2", "pair_chi2_max", "pairs", "pair_tension",
                                                               "catalog_diameter", "catalog_error", "n_visits")}}))
             created = CalibratorFlag.objects.filter(calibrator=cal, kind=CalibratorFlag.Kind.SUSPECT).count() > before
+            if created:  # whoever decides calibrator flags is told (notifications)
+                notify_later(kind=EventKind.SUSPECT_CALIBRATOR, object_id=flag.pk)
         out.append({"name": check["name"], "flag_created": created, "in_catalog": cal is not None,
                     "reasons": list(check["reasons"])})
     return out

@@ -5,7 +5,7 @@ from celery import shared_task
 
 from django.db import OperationalError
 
-from issp_portal.exceptions import ConflictError
+from domain.errors import ConflictError
 from pipelines.calibration import services
 from pipelines.runs import RunTask
 

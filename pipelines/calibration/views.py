@@ -4,14 +4,14 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponseForbidden, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 
+from domain.errors import ValidationFailed
 from issp_portal.dates import day_or_none
-from issp_portal.exceptions import ValidationFailed
 from pipelines.calibration import selectors, services
 from pipelines.calibration.forms import NightRerunForm
-from surveys.models import Night
 from surveys.naming import sort_rows
+from surveys.selectors import night_on
 
 
 def _visible_run(request, pk):
@@ -68,11 +68,14 @@ def night_runs(request, date):
         "can_rerun": selectors.can_rerun_l2(user=request.user, night=night)})
 
 
-def _night_or_404(date: str) -> Night:
+def _night_or_404(date: str):
     day = day_or_none(date)
     if day is None:
         raise Http404(f"not a date: {date[:40]!r} (expected YYYY-MM-DD)")
-    return get_object_or_404(Night, date=day)
+    night = night_on(date=day)
+    if night is None:
+        raise Http404(f"no scheduled night {day}")
+    return night
 
 
 @login_required

@@ -9,17 +9,22 @@ from __future__ import annotations
 import shutil
 import uuid
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from archive.services import product_key, product_version_create
+from domain.storage import DiskFull
 from issp_portal.plugins import load_plugin
 from pipelines.instruments import get_instrument
 from pipelines.models import PipelineRun, RawFile, ReductionOutput
 from pipelines.reduction.base import BaseReductionRunner
 from pipelines.reduction.checks import check_l1
-from surveys.models import Program, Target
+from surveys.selectors import program_by_code, target_named
+
+if TYPE_CHECKING:
+    from surveys.models import Program, Target
 
 LOG_LIMIT = 20000
 
@@ -40,9 +45,8 @@ def _program_and_target(raw: RawFile) -> tuple[Program | None, Target | None]:
     l0 = getattr(raw, "l0", None)
     if l0 is None:
         return None, None
-    program = Program.objects.filter(code=l0.program_code).first()
-    names = {l0.target_name, l0.target_name.replace("_", " ")}
-    target = Target.objects.filter(name__in=names).first()
+    program = program_by_code(code=l0.program_code)
+    target = target_named(names={l0.target_name, l0.target_name.replace("_", " ")})
     return program, target
 
 
@@ -73,8 +77,12 @@ def raw_file_reduce(*, raw: RawFile, runner: BaseReductionRunner, run: PipelineR
         if not problems and (program is None or target is None):
             problems.append("no program/target known for this file (no executed OB, unknown star): not registered")
         if not problems:
-            version = _register(raw=raw, output=output, program=program, target=target, software=software,
-                                role=role, object_name=object_name, run=run, validation=validation)
+            try:
+                version = _register(raw=raw, output=output, program=program, target=target, software=software,
+                                    role=role, object_name=object_name, run=run, validation=validation)
+            except DiskFull:  # the run fails with the reason; the work folder goes too
+                shutil.rmtree(workdir, ignore_errors=True)
+                raise
     fields = dict(product_version=version, run=run, role=role or "", object_name=object_name,
                   exit_status=result.exit_status, log=result.log[-LOG_LIMIT:], problems=problems)
     try:

@@ -15,7 +15,7 @@ import requests
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from issp_portal.exceptions import NotFoundError, PermissionRefused, ServiceUnavailable, ValidationFailed
+from domain.errors import NotFoundError, PermissionRefused, ServiceUnavailable, ValidationFailed
 from surveys.jmmc.sync import page_query
 
 logger = logging.getLogger(__name__)

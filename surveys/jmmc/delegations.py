@@ -17,7 +17,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from issp_portal.exceptions import ApplicationError, ServiceUnavailable
+from domain.errors import ApplicationError, ServiceUnavailable
 from surveys.jmmc.clients import CatalogApiClient, jmmc_settings
 from surveys.jmmc.models import CatalogRow
 from surveys.jmmc.services import SyncResult, catalog_sync, sync_program

@@ -10,6 +10,8 @@ import uuid
 
 from django.db import models
 
+from domain import runs
+
 
 class CatalogRow(models.Model):
     """One row of the remote catalog as the portal last read it."""
@@ -41,18 +43,23 @@ class CatalogRow(models.Model):
 
 
 class SyncRun(models.Model):
-    """One sync of the catalog and its report (what changed, what needs a person)."""
+    """One sync of the catalog and its report (what changed, what needs a person).
+
+    Its phases and stale rule are those of every run (``domain.runs``).
+    """
 
     class Phase(models.TextChoices):
-        RUNNING = "running", "Running"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
+        PENDING = runs.PENDING, "Pending"
+        RUNNING = runs.RUNNING, "Running"
+        COMPLETED = runs.COMPLETED, "Completed"
+        FAILED = runs.FAILED, "Failed"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     catalog = models.CharField(max_length=60)
     phase = models.CharField(max_length=10, choices=Phase.choices, default=Phase.RUNNING)
     started = models.DateTimeField(auto_now_add=True)
     ended = models.DateTimeField(null=True, blank=True)
+    heartbeat = models.DateTimeField(null=True, blank=True, help_text="last sign of life of the sync")
     counts = models.JSONField(default=dict, blank=True)
     report = models.JSONField(default=list, blank=True, help_text="One line per change or problem")
     error_summary = models.TextField(blank=True)

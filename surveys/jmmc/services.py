@@ -13,16 +13,17 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from domain.runs import error_text, stale_cutoff, stale_reason
-from issp_portal.exceptions import (
+from domain.errors import (
     ApplicationError,
     ConflictError,
     PermissionRefused,
     ServiceUnavailable,
     ValidationFailed,
 )
+from domain.runs import FINISHED, error_text, stale_cutoff, stale_reason
 from surveys.jmmc.clients import CatalogApiClient, TapCatalogReader, jmmc_settings
 from surveys.jmmc.models import CatalogRow, SyncRun
 from surveys.jmmc.sync import Change, Known, SyncPlan, diff_rows, normalize_row
@@ -65,12 +66,14 @@ def catalog_sync(*, dry_run: bool = False, rows: list[dict] | None = None) -> Sy
     """
     catalog = jmmc_settings()["catalog"]
     program = sync_program()
-    run = None if dry_run else SyncRun.objects.create(catalog=catalog)
+    run = None if dry_run else SyncRun.objects.create(catalog=catalog, phase=SyncRun.Phase.RUNNING,
+                                                       heartbeat=timezone.now())
     try:
         remote = rows if rows is not None else TapCatalogReader().rows()
     except ApplicationError as exc:
         if run is not None:
             run.phase, run.ended, run.error_summary = SyncRun.Phase.FAILED, timezone.now(), error_text(exc.message)
+            run.heartbeat = run.ended
             run.save()
         raise
     plan = diff_rows(remote, known_rows(catalog))
@@ -78,14 +81,18 @@ def catalog_sync(*, dry_run: bool = False, rows: list[dict] | None = None) -> Sy
         return SyncResult(plan, None, [c.describe() for c in plan.changes] + plan.errors)
     report = list(plan.errors)
     now = timezone.now()
-    for change in plan.changes:
+    SyncRun.objects.filter(pk=run.pk).update(heartbeat=now)  # the read is done: a sign of life
+    for i, change in enumerate(plan.changes, 1):
+        if i % 200 == 0:
+            SyncRun.objects.filter(pk=run.pk).update(heartbeat=timezone.now())
         try:
             with transaction.atomic():
                 report.append(_apply(change, catalog=catalog, program=program, now=now))
         except (ApplicationError, IntegrityError, ValueError) as exc:
             report.append(f"error on row {change.row_id} {change.name}: {getattr(exc, 'message', exc)}")
             plan.errors.append(str(exc))
-    run.phase, run.ended = SyncRun.Phase.DONE, timezone.now()
+    run.phase, run.ended = SyncRun.Phase.COMPLETED, timezone.now()
+    run.heartbeat = run.ended
     run.counts, run.report = plan.counts(), report
     run.save()
     logger.info("JMMC %s sync: %s", catalog, run.counts)
@@ -205,14 +212,20 @@ def priority_write_back(*, target: Target, user, priority: Any, expected_remote:
 
 
 def sync_runs_sweep_stale() -> list[str]:
-    """Mark FAILED the syncs whose worker died: the one stale-run rule of domain.runs (as for pipeline runs)."""
+    """Mark FAILED the syncs whose worker died: the one stale-run rule of domain.runs (as for pipeline runs).
+
+    Last sign of life: the heartbeat, else the start (rows from before the heartbeat existed).
+    """
     limit = float(settings.RUNS_STALE_S)
     now = timezone.now()
-    stale = SyncRun.objects.filter(phase=SyncRun.Phase.RUNNING, started__lt=stale_cutoff(now, limit))
+    cutoff = stale_cutoff(now, limit)
+    silent = Q(heartbeat__lt=cutoff) | Q(heartbeat__isnull=True, started__lt=cutoff)
+    stale = SyncRun.objects.exclude(phase__in=FINISHED).filter(silent)
     failed = []
-    for run in stale.only("pk", "started"):
-        if SyncRun.objects.filter(pk=run.pk, phase=SyncRun.Phase.RUNNING).update(
-                phase=SyncRun.Phase.FAILED, ended=now, error_summary=error_text(stale_reason(limit, run.started))):
+    for run in stale.only("pk", "started", "heartbeat"):
+        last_seen = run.heartbeat or run.started
+        if SyncRun.objects.exclude(phase__in=FINISHED).filter(pk=run.pk).filter(silent).update(
+                phase=SyncRun.Phase.FAILED, ended=now, error_summary=error_text(stale_reason(limit, last_seen))):
             logger.warning("JMMC sync %s marked failed: no sign of life for %.0f s", run.pk, limit)
             failed.append(str(run.pk))
     return failed

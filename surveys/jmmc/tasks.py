@@ -5,7 +5,7 @@ from celery import shared_task
 
 from django.conf import settings
 
-from issp_portal.exceptions import ServiceUnavailable
+from domain.errors import ServiceUnavailable
 
 
 @shared_task(bind=True, name="jmmc.catalog_sync", max_retries=3, default_retry_delay=300)

@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from issp_portal.exceptions import ApplicationError
+from domain.errors import ApplicationError
 from surveys.jmmc.clients import jmmc_settings
 from surveys.jmmc.models import CatalogRow, SyncRun
 from surveys.jmmc.services import PriorityConflict, priority_write_back, user_can_edit_priority

@@ -7,7 +7,7 @@ import pytest
 
 from archive.models import ProductVersion
 from archive.storage import absolute_path
-from issp_portal.exceptions import PermissionRefused
+from domain.errors import PermissionRefused
 from pipelines.analysis import selectors, services
 from pipelines.analysis.demo import l2_synthetic_create
 from pipelines.analysis.models import DiameterResult

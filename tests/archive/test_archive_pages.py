@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from archive.models import OutboxMessage, ProductVersion, QualityReview
 from archive.validation import version_validate
-from issp_portal.exceptions import ConflictError, PermissionRefused, ValidationFailed
+from domain.errors import ConflictError, PermissionRefused, ValidationFailed
 from surveys.models import Delegation
 
 

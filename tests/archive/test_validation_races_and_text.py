@@ -18,7 +18,7 @@ from archive import validation
 from archive.models import ProductVersion, QualityReview
 from archive.oifits_write import fits_text, fits_text_decode
 from archive.storage import absolute_path
-from issp_portal.exceptions import ConflictError
+from domain.errors import ConflictError
 
 COMMENT = "Seeing poor after 02:00,\r\nré-observe «next» night — 2 calibrators ok 😀\r\n\ttab \\ backslash"
 

@@ -15,3 +15,11 @@ def register_night(tmp_path, *, date=dt.date(2023, 5, 12), **kwargs):
 @pytest.fixture
 def l1_night(db, tmp_path):
     return register_night(tmp_path)
+
+
+@pytest.fixture
+def no_l3_refits(monkeypatch):
+    """L2 registration does not queue the L3 refits: for tests of L2 pages and actions, which check no L3
+    (the fits are most of a calibrated night's cost). The hand-off itself is tested in tests/analysis and
+    by the demo story (tests/surveys/test_story_demo.py)."""
+    monkeypatch.setattr("pipelines.calibration.services.target_l3_refresh_later", lambda target_id: None)

@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
-from issp_portal.exceptions import ValidationFailed
+from domain.errors import ValidationFailed
 from pipelines.calibration import services
 from pipelines.calibration.exclusions import match_exclusions, name_key
 from pipelines.calibration.forms import RerunForm

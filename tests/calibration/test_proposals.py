@@ -7,7 +7,7 @@ import pytest
 
 from django.contrib.auth import get_user_model
 
-from issp_portal.exceptions import PermissionRefused
+from domain.errors import PermissionRefused
 from pipelines.calibration import selectors
 from surveys.models import CalibratorFlag
 from surveys.services import calibrator_flag_confirm, calibrator_flag_create, calibrator_upsert

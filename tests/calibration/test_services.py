@@ -92,7 +92,7 @@ def test_flagged_calibrator_excluded_and_missing_diameter_is_an_error(db, tmp_pa
 
 
 def test_bad_parameters_are_refused(l1_night):
-    from issp_portal.exceptions import ValidationFailed
+    from domain.errors import ValidationFailed
 
     night, _, _ = l1_night
     with pytest.raises(ValidationFailed) as exc:

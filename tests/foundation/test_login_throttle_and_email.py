@@ -96,6 +96,8 @@ def _check(env: dict, *args: str) -> subprocess.CompletedProcess:
     ({}, "issp.E003"),
     ({"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}, "issp.E001"),
     ({"EMAIL_HOST": "smtp.example.org", "CACHE_URL": "locmemcache://"}, "issp.E004"),
+    ({"EMAIL_HOST": "smtp.example.org", "SECRET_KEY": "short-key"}, "issp.E005"),
+    ({"EMAIL_HOST": "smtp.example.org", "ALLOWED_HOSTS": ""}, "issp.E006"),
 ])
 def test_check_deploy_fails_without_email_or_shared_cache(env, code):
     proc = _check(env)

@@ -109,7 +109,8 @@ def _value(name: str, param: str, converter, world) -> str:
             return str(by_namespace[ns])
         return str(world["target"].pk)
     values = {"target_id": world["target"].pk, "run_id": world["run"].pk, "date": world["night"].date.isoformat(),
-              "code": world["program"].code, "key": uuid.uuid4().hex, "table": "bins", "fmt": "csv"}
+              "code": world["program"].code, "key": uuid.uuid4().hex, "table": "bins", "fmt": "csv",
+              "token": "not-a-signed-token"}
     if param not in values:
         pytest.fail(f"route {name}: no value for URL parameter {param!r}; add it to the access sweep")
     return str(values[param])

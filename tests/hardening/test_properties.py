@@ -15,7 +15,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from issp_portal.exceptions import ApplicationError
+from domain.errors import ApplicationError
 from obs_server.ob_format import ObFormatError, ObXmlError, obxml_to_dict, parse_ob
 from pipelines.consolidation import ObContext, consolidate
 from pipelines.instruments import INSTRUMENTS

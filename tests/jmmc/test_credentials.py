@@ -8,7 +8,7 @@ import pytest
 
 from django.core.exceptions import ImproperlyConfigured
 
-from issp_portal.exceptions import PermissionRefused
+from domain.errors import PermissionRefused
 from surveys.jmmc.apps import check_settings
 from surveys.jmmc.delegations import catalog_full_sync, delegations_push
 from surveys.jmmc.models import CatalogRow, SyncRun

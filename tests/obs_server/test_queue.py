@@ -10,7 +10,7 @@ from astropy.time import Time
 
 from django.utils import timezone
 
-from issp_portal.exceptions import ConflictError
+from domain.errors import ConflictError
 from obs_server import observability, services
 from obs_server.models import ObservingBlock
 from surveys.models import Observation, Program

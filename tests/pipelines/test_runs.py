@@ -192,12 +192,13 @@ def test_queues_come_from_the_routes_and_task_names_are_app_dot_verb():
                 "calibration.calibrate_setup": "calibrate", "analysis.target_fit": "analysis",
                 "analysis.survey_dispatch": "analysis", "archive.outbox_deliver": "archive",
                 "archive.outbox_flush": "archive", "pipelines.runs_sweep": "default", "jmmc.catalog_sync": "default",
-                "performance.samples_refresh": "default"}
+                "performance.samples_refresh": "default", "notifications.send": "default",
+                "notifications.digest": "default"}
     for name, queue in expected.items():
         assert name in app.tasks, name
         assert app.amqp.router.route({}, name)["queue"].name == queue, name
     labels = {"issp_portal", "pipelines", "calibration", "analysis", "performance", "archive", "jmmc", "surveys",
-              "obs_server", "planning"}
+              "obs_server", "planning", "notifications"}
     ours = [n for n in app.tasks if not n.startswith("celery.")]
     assert ours and all(n.count(".") == 1 and n.split(".")[0] in labels for n in ours), ours
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from issp_portal.exceptions import ValidationFailed
+from domain.errors import ValidationFailed
 from surveys import imports
 from surveys.models import Target
 

@@ -5,7 +5,7 @@ import pytest
 
 from django.core.management import CommandError, call_command
 
-from issp_portal.exceptions import ValidationFailed
+from domain.errors import ValidationFailed
 from surveys import imports
 from surveys.models import Calibrator, Program, Target
 

@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from issp_portal.exceptions import PermissionRefused, ValidationFailed
+from domain.errors import PermissionRefused, ValidationFailed
 from surveys import selectors, services
 from surveys.models import (
     Calibrator,

@@ -2,8 +2,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from domain.errors import ApplicationError
 from issp_portal.backup import backup_create
-from issp_portal.exceptions import ApplicationError
 
 
 class Command(BaseCommand):

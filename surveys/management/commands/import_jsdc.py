@@ -1,7 +1,7 @@
 """Import calibrators from a JSDC export (CSV or VOTable)."""
 from django.core.management.base import BaseCommand, CommandError
 
-from issp_portal.exceptions import ValidationFailed
+from domain.errors import ValidationFailed
 from surveys.imports import import_jsdc
 
 

@@ -1,7 +1,7 @@
 """Import targets from CSV lists and Aspro2 OB files (.obxml)."""
 from django.core.management.base import BaseCommand, CommandError
 
-from issp_portal.exceptions import ValidationFailed
+from domain.errors import ValidationFailed
 from surveys.imports import import_file
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from issp_portal.exceptions import ApplicationError
+from domain.errors import ApplicationError
 from surveys.jmmc.delegations import catalog_full_sync
 
 
