@@ -15,6 +15,7 @@ import hashlib
 import json
 import logging
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -31,7 +32,9 @@ from pipelines.analysis.companion.screen import SURVEY, screen
 from pipelines.analysis.models import CompanionResult
 from pipelines.models import PipelineRun
 from pipelines.runs import run_advance, run_complete, run_create
-from surveys.models import Program, Target
+
+if TYPE_CHECKING:
+    from surveys.models import Target
 
 log = logging.getLogger(__name__)
 SOFTWARE = "issp-portal companion screen 1.0"
@@ -77,7 +80,7 @@ def _limit(result, radius: float) -> float | None:
 
 
 def _screen_group(*, target: Target, group: selectors.L2Group, run: PipelineRun | None) -> CompanionResult:
-    program = Program.objects.get(pk=group.program_id)
+    program = selectors.program_of(group)
     options = screen_settings()
     fp = fingerprint(group)
     base = dict(input_fingerprint=fp, run=run, t_max=group.t_max, threshold=options["threshold"])
@@ -181,9 +184,11 @@ def run_target_screen(*, target_id: int, run_id=None, force: bool = False) -> No
     """One survey step: screen one target and advance the run's progress, whatever happened."""
     run = PipelineRun.objects.filter(pk=run_id).first() if run_id else None
     try:
-        target_companion_refresh(target=Target.objects.get(pk=target_id), run=run, force=force)
-    except Target.DoesNotExist:
-        log.warning("companion run %s: target %s vanished", run_id, target_id)
+        target = selectors.target_or_none(target_id)
+        if target is None:
+            log.warning("companion run %s: target %s vanished", run_id, target_id)
+        else:
+            target_companion_refresh(target=target, run=run, force=force)
     finally:
         if run is not None:
             run_advance(run_id=run.pk, step=1)

@@ -89,6 +89,18 @@ def l2_groups(target_ids=None) -> dict[int, list[L2Group]]:
     return out
 
 
+def program_of(group: L2Group):
+    from surveys.models import Program
+
+    return Program.objects.get(pk=group.program_id)
+
+
+def target_or_none(target_id: int):
+    from surveys.models import Target
+
+    return Target.objects.filter(pk=target_id).first()
+
+
 def l2_versions(group: L2Group) -> list[ProductVersion]:
     return list(ProductVersion.objects.filter(pk__in=group.version_ids).select_related("product"))
 
