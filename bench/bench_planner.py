@@ -1,4 +1,4 @@
-"""Server time to plan one night for a 2,000-target survey (surveys.planning.services.plan_create).
+"""Server time to plan one night for a 2,000-target survey (planner.services.plan_create).
 
 Builds a throw-away SQLite database with 2,000 ISSP targets and goals, 3,000
 calibrators (10 % flagged) and some executed observations, then times the whole
@@ -91,7 +91,7 @@ def baseline_altaz(targets, night_start, night_end, step_minutes: int) -> float:
     from astropy.coordinates import AltAz, SkyCoord
     from astropy.time import Time
 
-    from surveys.planning.observability import CHARA, offline_iers, time_grid
+    from planner.observability import CHARA, offline_iers, time_grid
 
     times = Time(time_grid(night_start, night_end, step_minutes))
     ra = np.array([t.ra_deg for t in targets])
@@ -113,9 +113,9 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         setup_django(str(Path(tmp) / "bench.sqlite3"))
         user, program, night, targets = build_survey(args.targets, args.calibrators)
-        from surveys.planning import services
-        from surveys.planning.models import NightPlan
-        from surveys.planning.observability import night_window
+        from planner import services
+        from planner.models import NightPlan
+        from planner.observability import night_window
 
         def plan_once() -> tuple[float, NightPlan]:
             t0 = time.perf_counter()

@@ -22,6 +22,15 @@ STATIONS: dict[str, tuple[float, float, float]] = {
 }
 STATION_NAMES: tuple[str, ...] = tuple(STATIONS)
 
+
+def longest_baseline(stations: tuple[str, ...] = STATION_NAMES) -> tuple[float, str]:
+    """Length (m) and name ("S1-E1") of the longest baseline between `stations` (all six by default)."""
+    pairs = [(float(np.linalg.norm(np.subtract(STATIONS[a], STATIONS[b]))), f"{a}-{b}")
+             for k, a in enumerate(stations) for b in stations[k + 1:]]
+    if not pairs:
+        raise ValueError("a baseline needs at least two stations")
+    return max(pairs)
+
 _MJD_EPOCH = dt.datetime(1858, 11, 17, tzinfo=dt.UTC)
 # CHARA's first fringes were in 1999: no raw file is older. A camera clock may run a little
 # ahead, never years: a later date is a broken header, not an observation.

@@ -10,6 +10,6 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 # Nested apps keep their tasks in their own tasks.py too.
 app.autodiscover_tasks(
-    ["pipelines.calibration", "pipelines.analysis", "pipelines.performance", "surveys.planning", "surveys.jmmc"],
+    ["pipelines.calibration", "pipelines.analysis", "pipelines.performance", "planner", "surveys.jmmc"],
     related_name="tasks",
 )

@@ -1,8 +1,4 @@
-"""The DRF exception handler: domain errors (``domain.errors``) become HTTP answers.
-
-The error classes are re-exported here for modules not yet importing them from
-``domain.errors``; new code imports them from there.
-"""
+"""The DRF exception handler: domain errors (``domain.errors``) become HTTP answers."""
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -11,19 +7,7 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-from domain.errors import (
-    ApplicationError,
-    ConflictError,
-    NotFoundError,
-    PermissionRefused,
-    ServiceUnavailable,
-    ValidationFailed,
-)
-
-__all__ = [
-    "ApplicationError", "ConflictError", "NotFoundError", "PermissionRefused", "ServiceUnavailable",
-    "ValidationFailed", "api_exception_handler",
-]
+from domain.errors import ApplicationError
 
 
 def api_exception_handler(exc: Exception, context: dict) -> Response | None:

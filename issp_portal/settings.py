@@ -50,7 +50,7 @@ INSTALLED_APPS = [
     "obs_server",
     "pipelines",
     "archive",
-    "surveys.planning",
+    "planner",
     "surveys.jmmc",
     "pipelines.calibration",
     "pipelines.analysis",
@@ -370,7 +370,7 @@ if JMMC_SYNC_ENABLED:
         "schedule": env.int("JMMC_SYNC_INTERVAL_SECONDS", default=3600),
     }
 
-# Night planner (surveys.planning): observability limits, block durations, calibrator search.
+# Night planner (planner): observability limits, block durations, calibrator search.
 PLANNING_MIN_ALTITUDE_DEG = env.float("PLANNING_MIN_ALTITUDE_DEG", default=30.0)
 PLANNING_MAX_AIRMASS = env.float("PLANNING_MAX_AIRMASS", default=2.0)
 PLANNING_MAX_HOUR_ANGLE_H = env.float("PLANNING_MAX_HOUR_ANGLE_H", default=4.0)
@@ -380,6 +380,10 @@ PLANNING_SCIENCE_MINUTES = env.int("PLANNING_SCIENCE_MINUTES", default=20)
 PLANNING_CALIBRATOR_MINUTES = env.int("PLANNING_CALIBRATOR_MINUTES", default=10)
 PLANNING_MAX_CALIBRATOR_DISTANCE_DEG = env.float("PLANNING_MAX_CALIBRATOR_DISTANCE_DEG", default=10.0)
 PLANNING_CALIBRATORS_PER_TARGET = env.int("PLANNING_CALIBRATORS_PER_TARGET", default=2)
+# A calibrator resolved at the longest baseline is a poor one: its diameter error reaches the calibrated V²
+# multiplied by |dln V²/dln θ| (1.5 at V² = 0.5, 0.6 at 0.8). Calibrators whose uniform-disk V² at the
+# longest baseline of the array, in the mode's band, falls below this are never chosen (the plan page says so).
+PLANNING_MIN_CALIBRATOR_V2 = env.float("PLANNING_MIN_CALIBRATOR_V2", default=0.5)
 
 # L3 analyses (pipelines.analysis): fit engines by name, LD law, bootstrap size, closure-phase test.
 ANALYSIS_ENGINES = {

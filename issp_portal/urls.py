@@ -19,7 +19,7 @@ urlpatterns = [
     path("calibration/", include("pipelines.calibration.urls")),
     path("analysis/", include("pipelines.analysis.urls")),
     path("performance/", include("pipelines.performance.urls")),
-    path("planner/", include("surveys.planning.urls")),
+    path("planner/", include("planner.urls")),
     path("jmmc/", include("surveys.jmmc.urls")),
     path("archive/", include("archive.urls")),
     path("", include("surveys.urls")),

@@ -6,7 +6,9 @@ HD 10). `simbad_url` opens the star in SIMBAD (CDS).
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
+from decimal import Decimal
 from urllib.parse import quote
 
 SIMBAD_ID_URL = "https://simbad.cds.unistra.fr/simbad/sim-id?Ident="
@@ -22,8 +24,12 @@ def natural_key(value) -> tuple:
     """Sort key that orders the numbers inside names numerically: HD 9 < HD 10 < HD 219080 < HIP 5."""
     if value is None:
         return ((2, ""),)
-    if isinstance(value, int | float):
+    if isinstance(value, bool | int | float | Decimal):
         return ((0, float(value)),)
+    if isinstance(value, dt.datetime):
+        return ((0, value.timestamp()),)
+    if isinstance(value, dt.date):
+        return ((0, float(value.toordinal())),)
     parts = []
     for chunk in _CHUNKS.split(str(value).replace("_", " ").strip().upper()):
         if not chunk:
@@ -44,10 +50,13 @@ def simbad_url(name: str) -> str:
     return SIMBAD_ID_URL + quote(simbad_name(name))
 
 
-def sort_rows(rows: list, sort: str | None, columns: dict, default: str) -> tuple[list, str, bool]:
+def sort_rows(rows: list, sort: str | None, columns: dict, default: str, *, hidden: frozenset | set = frozenset(),
+              readable=None, name=None) -> tuple[list, str, bool]:
     """Rows sorted by one column (`sort` = key or -key): numbers in names numerically, empty values last.
 
-    `columns` maps a sort key to a function of a row. Returns (rows, key used, descending).
+    `columns` maps a sort key to a function of a row. A sort on a `hidden` key (a value the access policy
+    may hide) orders only the rows `readable(row)` allows; the others follow by `name(row)`, so the order
+    tells nothing about a value the user cannot read. Returns (rows, key used, descending).
     """
     sort = sort or default
     key = sort.lstrip("-")
@@ -55,7 +64,11 @@ def sort_rows(rows: list, sort: str | None, columns: dict, default: str) -> tupl
         key, sort = default.lstrip("-"), default
     descending = sort.startswith("-")
     get = columns[key]
+    shut = []
+    if key in hidden and readable is not None:
+        shut = sorted((r for r in rows if not readable(r)), key=lambda r: natural_key(name(r) if name else None))
+        rows = [r for r in rows if readable(r)]
     present = [r for r in rows if get(r) not in (None, "")]
     missing = [r for r in rows if get(r) in (None, "")]
     present.sort(key=lambda r: natural_key(get(r)), reverse=descending)
-    return present + missing, key, descending
+    return present + missing + shut, key, descending

@@ -212,13 +212,12 @@ def night_links(*, user, night: Night) -> dict:
     from archive.selectors import product_access
     from pipelines.calibration import selectors as cal_selectors
     from pipelines.models import RawFile
-    from surveys.planning.models import NightPlan
 
     products = [p for p in Product.objects.filter(night=night).select_related("program")
                 if product_access(user=user, product=p)]
     return {
-        "plans": NightPlan.objects.filter(night=night, program__in=programs_visible_to(user=user))
-        .select_related("program"),
+        # Through the reverse relation: the planner is a layer above surveys.
+        "plans": night.plans.filter(program__in=programs_visible_to(user=user)).select_related("program"),
         "pipeline_viewer": user.is_staff or programs_with_role(
             user=user, roles=("operator", "data_manager", "pi")).exists(),
         "n_raw": RawFile.objects.filter(night=night).count(),

@@ -232,11 +232,14 @@ def target_for_program(*, program: Program, name: str, **fields) -> Target:
 def observation_record(*, ob, night_date, program: Program, target: Target, instrument: str, mode: str,
                        stations: str, start, end, status: str, comment: str,
                        calibrator_names: list[str]) -> Observation:
-    """Create or update the Observation of one OB execution on one night (the OB server reports it)."""
+    """Create or update the Observation of one OB execution on one night (the OB server reports it).
+
+    Without an OB (data that came in without one, as the demo's synthetic night) it is one per target."""
     night = night_get_or_create(date=night_date)
     values = dict(program=program, target=target, instrument=instrument, mode=mode, stations=stations,
                   start=start, end=end, status=status, comment=comment)
-    obs, _ = Observation.objects.update_or_create(ob=ob, night=night, defaults=values)
+    lookup = {"ob": ob} if ob is not None else {"ob": None, "target": target, "instrument": instrument}
+    obs, _ = Observation.objects.update_or_create(night=night, **lookup, defaults=values)
     names = set(calibrator_names) | {n.replace("_", " ") for n in calibrator_names}
     obs.calibrators.set(Calibrator.objects.filter(name__in=names))
     return obs

@@ -27,10 +27,13 @@ def register_synthetic_night(folder: Path, *, date: dt.date = SHOWCASE_DATE, n_f
     calibrators absent from it are not in the catalog. Default: all, with their true diameter.
     """
     from archive.services import product_version_create
+    from domain.site import mjd_of_night
     from surveys.models import Calibrator, Program, Target
     from surveys.services import night_get_or_create
 
-    sim = syn.simulate_night(folder, n_files=n_files, calibrators=calibrators, science=science, seed=seed)
+    # The files are dated in the night they belong to (from 20:36 local time on), as a real night's are.
+    sim = syn.simulate_night(folder, n_files=n_files, calibrators=calibrators, science=science, seed=seed,
+                             mjd0=mjd_of_night(date, hours_ut=3.6))
     program = Program.objects.filter(kind="survey").first() or Program.objects.get_or_create(
         code="ISSP", defaults={"title": "ISSP survey", "kind": "survey"})[0]
     night = night_get_or_create(date=date, status="observed", instruments=["SPICA"])
@@ -72,6 +75,27 @@ def _allocate_to_survey(night) -> None:
         program.semesters.add(night.semester)
 
 
+def _record_observations(night, versions) -> None:
+    """One executed Observation per science star of the showcase night, with the calibrators observed around it
+    (the night's data, its L1 files and its L2 run then tell the same story as its observations)."""
+    from astropy.time import Time
+
+    from surveys.models import Calibrator
+    from surveys.services import observation_record
+
+    known = set(Calibrator.objects.values_list("name", flat=True))
+    calibrators = sorted({v.product.target.name for v in versions} & known)
+    science: dict = {}
+    for v in versions:
+        if v.product.target.name not in known:
+            science.setdefault(v.product.target, []).append(v.product.t_min)
+    for target, mjds in science.items():
+        start, end = (Time(m, format="mjd", scale="utc").to_datetime(timezone=dt.UTC) for m in (min(mjds), max(mjds)))
+        observation_record(ob=None, night_date=night.date, program=night.allocations.first().program, target=target,
+                           instrument="SPICA", mode="MR720", stations="S1-S2-E1-E2-W1-W2", start=start, end=end,
+                           status="executed", comment="synthetic demo night", calibrator_names=calibrators)
+
+
 def load() -> dict:
     from pipelines.models import PipelineRun
 
@@ -93,6 +117,7 @@ def load() -> dict:
     with tempfile.TemporaryDirectory(prefix="calib-demo-") as tmp:
         night, _, versions = register_synthetic_night(Path(tmp), n_files=24, calibrators=cals, seed=2)
         _allocate_to_survey(night)
+        _record_observations(night, versions)
         runs = services.calibration_runs_start(night=night)
     out[night.date.isoformat()] = f"{len(versions)} L1 files, {len(runs)} L2 run(s)"
     return out

@@ -164,7 +164,7 @@ def calibrate_setup(files: list[L1File], diameters: dict[str, Diameter | None], 
         suspects: set[str] = set()
         unresolved: list = []
         if params.detect_suspects:
-            verdict = _detect(names, star_index, t_cal, A, spf, points, diam, derr, wave, t3, params)
+            verdict = _detect(names, star_index, A, spf, points, diam, derr, wave, t3, params)
             res.checks, suspects, unresolved = verdict.checks, verdict.suspects, verdict.unresolved
             suspects |= _companion_evidence(res.checks, names, star_index, t_cal, A, points, wave, t3, params)
             for a, b, chi2, tension in unresolved:
@@ -214,10 +214,10 @@ def _tf_var(points: tfm.TFPoints, params: CalParams) -> np.ndarray | None:
         return np.nanvar(points.tf2, axis=0)
 
 
-def _detect(names, star_index, t_cal, A, spf, points, diam, derr, wave, t3, params: CalParams) -> vd.Verdict:
+def _detect(names, star_index, A, spf, points, diam, derr, wave, t3, params: CalParams) -> vd.Verdict:
     """Own closure phases and pair consistency of the calibrator stars (verdicts.py)."""
-    return vd.judge(names=names, star_index=star_index, t_cal=t_cal, vis2=A["vis2"], vis2_err=A["vis2_err"],
-                    spfreq=spf, points=points, diam=diam, derr=derr, wave=wave, time_scale_h=params.time_scale_h,
+    return vd.judge(names=names, star_index=star_index, vis2=A["vis2"], vis2_err=A["vis2_err"],
+                    spfreq=spf, points=points, diam=diam, derr=derr, wave=wave,
                     t3phi=t3["inst"] if t3 else None, t3phi_err=t3["t3phi_err"] if t3 else None,
                     chi2_threshold=params.chi2_threshold)
 

@@ -6,13 +6,15 @@ Two pieces of evidence, each with the catalogue diameter errors inside the stati
   a single disk). The instrumental part is smooth in wavelength, so per visit and triangle a
   quadratic in λ₀/λ is fitted and the residual χ²ᵣ tested: a companion adds a chromatic
   modulation the smooth term cannot follow. This needs no second calibrator and names the star.
-- **Pair consistency.** Calibrator A divided by the TF of calibrator B (interpolated at A's times)
-  must look like a uniform disk: ρ = s_(visit, baseline) · V²_UD(θ_A) · V²_UD(θ_B,cat) / V²_UD(θ_B),
-  with one free achromatic scale per visit and baseline (TF drift and jitter), θ_A and θ_B free
-  but tied to their catalogue values by priors (θ − θ_cat)/σ_cat. A diameter off by its quoted
-  error costs ~1 in χ²; a companion's chromatic modulation costs thousands (χ²ᵣ test), a
-  diameter far outside its error shows as a tension between the priors and the data (Δχ² test,
-  threshold 25 = 5σ). A bad pair alone cannot say which star is at fault.
+- **Pair consistency.** Both calibrators' V² are fitted together as uniform disks seen through one
+  instrument: ln V²_k = ln s_(k, baseline) + ln T_(baseline, λ) + ln V²_UD(f_k, θ_star(k)), with a
+  free achromatic scale per visit and baseline (TF drift and jitter), a free chromatic TF shape per
+  baseline shared by the two stars, and θ_A, θ_B free but tied to their catalogue values by priors
+  (θ − θ_cat)/σ_cat. Each measurement enters once at its own spatial frequencies (dividing A by B's
+  TF interpolated at A's times counted B's noise once per A visit). A diameter off by its quoted
+  error costs ~1 in χ²; a companion's chromatic modulation costs thousands (χ²ᵣ test), a diameter
+  far outside its error shows as a tension between the priors and the data (Δχ² ~ χ²(≤ 2) for an
+  honest catalogue, threshold 25 = 5σ). A bad pair alone cannot say which star is at fault.
 
 Verdict: a star with bad own closure phases is named suspect; with ≥ 3 stars, a star that is
 inconsistent with every other while those agree among themselves is named; a bad pair left
@@ -26,7 +28,7 @@ from itertools import combinations
 import numpy as np
 from scipy.optimize import least_squares
 
-from pipelines.calibration.transfer import TFPoints, interpolate_tf, ud_vis2
+from pipelines.calibration.transfer import TFPoints, ud_vis2
 
 LAMBDA0 = 0.75e-6
 
@@ -57,53 +59,81 @@ def own_closure_chi2(phi: np.ndarray, err: np.ndarray, wave: np.ndarray) -> tupl
     return (chi2 / dof if dof > 0 else float("nan")), dof
 
 
-def pair_chi2(ia: np.ndarray, ib: np.ndarray, *, t_cal: np.ndarray, vis2: np.ndarray, vis2_err: np.ndarray,
-              spfreq: np.ndarray, points: TFPoints, diam: np.ndarray, derr: np.ndarray,
-              time_scale_h: float) -> tuple[float, float, int]:
-    """(χ²ᵣ, tension, dof) of calibrator A (visits ia) calibrated by B (visits ib) against a UD.
+def _projector(w: np.ndarray):
+    """r ↦ r minus its weighted least-squares fit u[visit, baseline] + t[baseline, channel].
 
-    χ²ᵣ: with the diameters held by their catalogue priors (shape: a companion's modulation).
-    tension: Δχ² between that fit and one with free diameters, divided by the free fit's χ²ᵣ
-    when above 1: how many σ² the pair's V² pull the two diameters off their catalogue values
-    (a wrong catalogue diameter, or a companion too close to modulate within the band). A per-
-    point χ²ᵣ dilutes such a tension over thousands of points, hence its own statistic.
+    w (nvis, nbl, nch), 0 where there is no point. Per baseline the normal equations are solved with
+    the channels eliminated first (their block is diagonal), leaving an nvis × nvis system; its one
+    degeneracy (a constant moved between u and t) is handled by the pseudo-inverse. The map is linear
+    and fixed by w, so it is built once per pair.
     """
-    sub = TFPoints(points.tf2[ib], points.err_meas[ib], points.err_diam[ib])
-    rho, sig, f = [], [], []
-    for i in ia:
-        tf = interpolate_tf(t_cal[ib], sub, t_cal[i], scheme="local", time_scale_h=time_scale_h, jitter=0.0)
-        rho.append(vis2[i] / tf.value)
-        sig.append(np.sqrt((vis2_err[i] / tf.value) ** 2 + (vis2[i] * tf.err_meas / tf.value**2) ** 2))
-        f.append(spfreq[i])
-    rho, sig, f = np.array(rho), np.array(sig), np.array(f)
-    ok = np.isfinite(rho) & np.isfinite(sig) & (sig > 0)
+    wb = np.transpose(w, (1, 0, 2))  # (nbl, nvis, nch)
+    dv, dc = wb.sum(axis=2), wb.sum(axis=1)
+    inv_dc = np.where(dc > 0, 1.0 / np.where(dc > 0, dc, 1.0), 0.0)
+    schur = np.einsum("bk,kj->bkj", dv, np.eye(dv.shape[1])) - np.einsum("bkl,bl,bjl->bkj", wb, inv_dc, wb)
+    g = np.linalg.pinv(schur, hermitian=True)
+
+    def project(r: np.ndarray) -> np.ndarray:
+        rb = np.transpose(r, (1, 0, 2))
+        rv, rc = (wb * rb).sum(axis=2), (wb * rb).sum(axis=1)
+        u = np.einsum("bkj,bj->bk", g, rv - np.einsum("bkl,bl->bk", wb, rc * inv_dc))
+        t = (rc - np.einsum("bkl,bk->bl", wb, u)) * inv_dc
+        return r - np.transpose(u[:, :, None] + t[:, None, :], (1, 0, 2))
+
+    return project
+
+
+def pair_chi2(ia: np.ndarray, ib: np.ndarray, *, vis2: np.ndarray, vis2_err: np.ndarray, spfreq: np.ndarray,
+              points: TFPoints, diam: np.ndarray, derr: np.ndarray, min_snr: float = 3.0) -> tuple[float, float, int]:
+    """(χ²ᵣ, tension, dof) of calibrators A (visits ia) and B (visits ib) fitted together as two uniform disks.
+
+    Every visit k of either star, in log V²: ln V²_k = ln s_(k, baseline) + ln T_(baseline, λ) +
+    ln V²_UD(f_k, θ_star(k)), with a free achromatic scale per visit and baseline (TF drift and jitter),
+    a free chromatic TF shape per baseline shared by both stars, and θ_A, θ_B held by their catalogue
+    priors. Each measurement enters once, at its own spatial frequencies: dividing A by B's TF
+    interpolated at A's times (what this replaced) counts B's noise once per A visit and, with B hours
+    away, extrapolates it twenty-fold, which over-dispersed the tension by a factor of several.
+
+    χ²ᵣ: the fit with the priors (shape: a companion's modulation). tension: Δχ² between that fit and
+    one with free diameters, ÷ the free fit's χ²ᵣ when above 1 (error bars estimated from few frames):
+    ~χ²(≤ 2) for honest catalogue diameters, large for a diameter far outside its error. Points where
+    a catalogue UD is below the TF's minimum (NaN in `points`) or with S/N < `min_snr` are left out.
+    """
+    idx = np.concatenate([ia, ib])
+    y, e, f = vis2[idx], vis2_err[idx], spfreq[idx]
+    ok = np.isfinite(points.tf2[idx]) & np.isfinite(y) & np.isfinite(e) & (e > 0) & (y > min_snr * e)
     if ok.sum() < 10:
         return float("nan"), float("nan"), 0
-    rho, sig, w = np.where(ok, rho, 0.0), np.where(ok, sig, 1.0), ok / np.where(ok, sig, 1.0) ** 2
+    y, e = np.where(ok, y, 1.0), np.where(ok, e, 1.0)
+    rel = e / y
+    ln_y = np.log(y) + 0.5 * rel**2  # E[ln y] = ln V² − ½(σ/V²)²: no chromatic bias from the S/N
+    w = ok / rel**2
+    project = _projector(w)
+    star_a = (np.arange(idx.size) < ia.size)[:, None, None]
     ta, tb = float(diam[ia[0]]), float(diam[ib[0]])
     sa, sb = (max(float(derr[k[0]]), 1e-3 * max(diam[k[0]], 1e-3)) for k in (ia, ib))
-    fixed_b = ud_vis2(f, tb)
+    sqrt_w = np.sqrt(w)[ok]
 
     def resid(p):
-        m = ud_vis2(f, p[0]) * fixed_b / np.maximum(ud_vis2(f, p[1]), 1e-6)
-        s = (w * rho * m).sum(axis=2, keepdims=True) / np.maximum((w * m * m).sum(axis=2, keepdims=True), 1e-300)
-        r = ((rho - s * m) / sig)[ok]
+        model = np.log(np.maximum(ud_vis2(f, np.where(star_a, p[0], p[1])), 1e-12))
+        r = project(np.where(ok, ln_y - model, 0.0))[ok] * sqrt_w
         return np.concatenate([r, [(p[0] - ta) / sa, (p[1] - tb) / sb]])
 
-    sol = least_squares(resid, [ta, tb], bounds=([1e-4, 1e-4], [50.0, 50.0]), x_scale=[sa, sb])
-    free = least_squares(lambda p: resid(p)[:-2], sol.x, bounds=([1e-4, 1e-4], [50.0, 50.0]), x_scale=[sa, sb])
-    n_scales = int(np.any(ok, axis=2).sum())
-    dof = int(ok.sum()) - n_scales
-    if dof <= 0:
+    bounds = ([1e-4, 1e-4], [50.0, 50.0])
+    sol = least_squares(resid, [ta, tb], bounds=bounds, x_scale=[sa, sb])
+    free = least_squares(lambda p: resid(p)[:-2], sol.x, bounds=bounds, x_scale=[sa, sb])
+    n_nuisance = int(np.clip(ok.any(axis=2).sum(axis=0) + ok.any(axis=0).sum(axis=1) - 1, 0, None).sum())
+    dof = int(ok.sum()) - n_nuisance
+    if dof <= 2:
         return float("nan"), float("nan"), 0
-    chi2r_free = float(2.0 * free.cost / max(dof - 2, 1))
+    chi2r_free = float(2.0 * free.cost / (dof - 2))
     tension = max(0.0, 2.0 * (sol.cost - free.cost)) / max(1.0, chi2r_free)
     return float(2.0 * sol.cost / dof), tension, dof
 
 
-def judge(*, names: list[str], star_index: np.ndarray, t_cal: np.ndarray, vis2: np.ndarray, vis2_err: np.ndarray,
+def judge(*, names: list[str], star_index: np.ndarray, vis2: np.ndarray, vis2_err: np.ndarray,
           spfreq: np.ndarray, points: TFPoints, diam: np.ndarray, derr: np.ndarray, wave: np.ndarray,
-          time_scale_h: float, t3phi: np.ndarray | None = None, t3phi_err: np.ndarray | None = None,
+          t3phi: np.ndarray | None = None, t3phi_err: np.ndarray | None = None,
           chi2_threshold: float = 5.0, closure_threshold: float = 3.0, tension_threshold: float = 25.0) -> Verdict:
     """Evidence per calibrator star and the verdict (module docstring)."""
     stars = list(np.unique(star_index))
@@ -118,8 +148,8 @@ def judge(*, names: list[str], star_index: np.ndarray, t_cal: np.ndarray, vis2: 
     pairs: dict[tuple, tuple[float, float, int]] = {}
     for a, b in combinations(stars, 2):
         ia, ib = np.flatnonzero(star_index == a), np.flatnonzero(star_index == b)
-        pairs[(a, b)] = pair_chi2(ia, ib, t_cal=t_cal, vis2=vis2, vis2_err=vis2_err, spfreq=spfreq, points=points,
-                                  diam=diam, derr=derr, time_scale_h=time_scale_h)
+        pairs[(a, b)] = pair_chi2(ia, ib, vis2=vis2, vis2_err=vis2_err, spfreq=spfreq, points=points, diam=diam,
+                                  derr=derr)
     bad_cp = {s for s in stars if np.isfinite(cp[s][0]) and cp[s][0] > closure_threshold}
     bad_pairs = {k for k, (c, t, _) in pairs.items()
                  if (np.isfinite(c) and c > chi2_threshold) or (np.isfinite(t) and t > tension_threshold)}

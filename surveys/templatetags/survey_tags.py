@@ -74,6 +74,40 @@ def sort_th(context, key: str, label: str, css: str = "", param: str = "sort"):
                        query.urlencode(), label, arrow)
 
 
+@register.simple_tag(takes_context=True)
+def sort_table(context, rows, param: str, columns: str, default: str, hidden: str = "", readable: str = "",
+               name: str = ""):
+    """`rows` sorted on the server by the column the query parameter `param` names (headers: `sort_th`).
+
+    `columns` reads "key=path key2=path2", each path a template lookup on a row ("night.date",
+    "get_state_display", "problems|length"). Keys listed in `hidden` hold values the access policy may hide: rows whose
+    `readable` path is false then follow the others ordered by the `name` path (surveys.naming.sort_rows).
+    Usage: {% sort_table desk.past "psort" "night=date lost=outcome.hours_lost" "-night" as past %}
+    """
+    from django.template import Variable, VariableDoesNotExist
+
+    from surveys.naming import sort_rows
+
+    def getter(path: str):
+        path, _, count = path.partition("|")  # "problems|length": the number of items
+        variable = Variable(f"row.{path}")
+
+        def get(row):
+            try:
+                value = variable.resolve({"row": row})
+            except VariableDoesNotExist:
+                return None
+            return len(value or ()) if count == "length" else value
+        return get
+
+    spec = {key: getter(path) for key, _, path in (part.partition("=") for part in columns.split())}
+    context["default_sorts"] = {**(context.get("default_sorts") or {}), param: default}
+    ordered, _, _ = sort_rows(list(rows or []), context["request"].GET.get(param), spec, default,
+                              hidden=set(hidden.split()), readable=getter(readable) if readable else None,
+                              name=getter(name) if name else None)
+    return ordered
+
+
 @register.filter
 def simbad(name: str) -> str:
     """SIMBAD page of a star name (HD_123 and HD 123 resolve alike)."""

@@ -28,3 +28,22 @@ def test_demo_load_is_idempotent_and_shows_a_suspect(django_capture_on_commit_ca
     assert any(e["name"] == "HD_200004" and "Suspect" in e["reason"] for e in again.report["excluded"])
     assert not any(s["created"] for s in again.report["science"])
     assert CalibratorFlag.objects.filter(calibrator__name="HD_200004", kind="suspect").count() == 1
+
+
+def test_showcase_night_has_the_observations_its_data_come_from(django_capture_on_commit_callbacks):
+    from archive.models import Product
+    from domain.site import night_date, night_of_mjd
+    from surveys.models import Night
+
+    with django_capture_on_commit_callbacks(execute=True):
+        demo.load()
+    night = Night.objects.get(date=demo.SHOWCASE_DATE)
+    observations = list(night.observations.prefetch_related("calibrators").select_related("target"))
+    assert [o.target.name for o in observations] == ["HD_100001"] and observations[0].status == "executed"
+    assert sorted(c.name for c in observations[0].calibrators.all()) == [
+        "HD_200001", "HD_200002", "HD_200003", "HD_200004"]
+    # One night, one date: the observation's times and every file's MJD fall in the night they are filed under.
+    assert {night_date(o.start) for o in observations} == {night_date(o.end) for o in observations} == {night.date}
+    mjds = Product.objects.filter(night=night, calib_level=1).values_list("t_min", flat=True)
+    assert len(mjds) == 24 and {night_of_mjd(m) for m in mjds} == {night.date}
+    assert night.allocations.get().program == observations[0].program

@@ -121,6 +121,9 @@ def _visit(page, base: str, role: str, path: str, screens: Path | None, slug: st
                 "() => Array.from(document.querySelectorAll('div.plotly-figure'))"
                 ".every(d => d.classList.contains('js-plotly-plot'))", timeout=20_000)
             page.wait_for_timeout(300)
+        menu = page.evaluate("() => (document.querySelector('header.topbar') || {offsetHeight: 0}).offsetHeight")
+        if menu > 50:  # one line is about 41 px
+            visit.problems.append(f"menu on more than one line at 1440 px ({menu} px high)")
         plots = page.evaluate(PLOT_CHECK)
         if any(p["undrawn"] for p in plots):  # a responsive plot may still be redrawing: look once more
             page.wait_for_timeout(1500)

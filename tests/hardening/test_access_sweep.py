@@ -87,7 +87,7 @@ def world(demo, settings):
 
 
 def _plan_pk(program) -> int:
-    from surveys.planning.models import NightPlan
+    from planner.models import NightPlan
 
     plan = NightPlan.objects.filter(program=program).first()
     return plan.pk if plan else 999_999

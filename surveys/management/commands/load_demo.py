@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from surveys.demo import DEMO_PASSWORD, DEMO_USERS
 
 # Each app adds its demo data after the survey exists; a missing module is skipped.
-DEMO_STEPS = ["surveys.demo", "obs_server.demo", "pipelines.demo", "archive.demo", "surveys.planning.demo",
+DEMO_STEPS = ["surveys.demo", "obs_server.demo", "pipelines.demo", "archive.demo", "planner.demo",
               "pipelines.calibration.demo", "pipelines.performance.demo", "pipelines.analysis.demo"]
 
 
