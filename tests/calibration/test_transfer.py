@@ -91,3 +91,21 @@ def test_excluded_baseline_and_channels_are_flagged(tmp_path):
     assert sr.content.vis2_flag[row].all() and sr.content.vis2_flag[:, :2].all()
     assert not sr.content.vis2_flag[row - 1 if row else row + 1, 2:].any()
     assert any(not p["used"] for p in res.tf_plot["points"] if p["bl"] == "S1-S2")
+
+
+def test_companion_screen_of_each_calibrator_by_the_others_names_the_binary(tmp_path):
+    """Truth: the synthetic night's binary calibrator (40 %, 3 mas, PA 40°); the singles stay below 5σ."""
+    cals = [syn.Star("HD_200001", 0.25, False, diameter_err=0.01),
+            syn.Star("HD_200002", 0.30, False, diameter_err=0.01),
+            syn.Star("HD_200004", 0.25, False, diameter_err=0.01, binary=(0.4, 3.0, 40.0))]
+    night = syn.simulate_night(tmp_path, n_files=18, calibrators=cals, seed=2)
+    res = _calibrate(night)
+    checks = {c["name"]: c for c in res.checks}
+    comp = checks["HD_200004"]["companion"]
+    assert comp["detected"] and comp["nsigma"] >= 5
+    assert comp["separation_mas"] == pytest.approx(3.0, abs=0.3)
+    assert min(abs(comp["position_angle_deg"] - 40.0), abs(comp["position_angle_deg"] - 220.0)) < 10
+    assert any(r.startswith("companion detected at") for r in checks["HD_200004"]["reasons"])
+    for name in ("HD_200001", "HD_200002"):
+        assert checks[name]["companion"] is not None and not checks[name]["companion"]["detected"], checks[name]
+        assert not any(r.startswith("companion") for r in checks[name]["reasons"])
