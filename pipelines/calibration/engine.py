@@ -166,7 +166,8 @@ def calibrate_setup(files: list[L1File], diameters: dict[str, Diameter | None], 
         if params.detect_suspects:
             verdict = _detect(names, star_index, A, spf, points, diam, derr, wave, t3, params)
             res.checks, suspects, unresolved = verdict.checks, verdict.suspects, verdict.unresolved
-            suspects |= _companion_evidence(res.checks, names, star_index, t_cal, A, points, wave, t3, params)
+            if t3 is not None:  # V² alone cannot tell a companion from a diameter error: the pair test judges those
+                suspects |= _companion_evidence(res.checks, names, star_index, t_cal, A, points, wave, t3, params)
             for a, b, chi2, tension in unresolved:
                 res.errors.append(f"calibrators {a} and {b}: pair inconsistent (chi2r={chi2:.1f}, diameter tension "
                                   f"{tension:.0f}), cannot tell which; not calibrated: check both and exclude the "

@@ -173,3 +173,15 @@ def test_single_disk_near_its_nulls_is_no_companion(tmp_path, theta, seed):
     path.write_bytes(synthetic_oifits(theta_mas=theta, mjd=59000.3, seed=seed, n_times=2 if seed == 26 else 4))
     result = screen(read_binary_data([path]))
     assert result.chi2_red_single < 1.2 and not result.detected and result.best.nsigma < 3
+
+
+def test_a_file_without_closure_phases_is_read_as_v2_only(tmp_path):
+    """A V²-only L2 (no OI_T3, like the demo's) gives an empty closure set, not a crash."""
+    from astropy.io import fits
+
+    path = tmp_path / "v2_only.fits"
+    with fits.open(ASPRO_1MAS) as hdul:
+        fits.HDUList([h for h in hdul if h.name != "OI_T3"]).writeto(path)
+    data = read_binary_data([path])
+    assert len(data.cp) == 0 and data.cp.night.size == 0
+    assert data.vis2.vis2.size > 0
