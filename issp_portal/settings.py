@@ -400,6 +400,8 @@ ANALYSIS_BOOTSTRAP = env.int("ANALYSIS_BOOTSTRAP", default=100)  # resamplings o
 ANALYSIS_CP_THRESHOLD = env.float("ANALYSIS_CP_THRESHOLD", default=3.0)  # χ²_red of CP vs 0/180° above = not a disk
 ANALYSIS_POOR_FIT_CHI2 = env.float("ANALYSIS_POOR_FIT_CHI2", default=5.0)
 ANALYSIS_CHUNK_SIZE = env.int("ANALYSIS_CHUNK_SIZE", default=25)  # targets per Celery message
+# a new current L2 also queues the target's companion screen (seconds per target; tests and the demo turn it off)
+ANALYSIS_COMPANION_AUTO = env.bool("ANALYSIS_COMPANION_AUTO", default=True)
 CELERY_BEAT_SCHEDULE["analysis-sweep-stale"] = {
     "task": "analysis.sweep_stale", "schedule": float(env.int("ANALYSIS_SWEEP_INTERVAL_S", default=3600)),
 }

@@ -126,6 +126,7 @@ def celery_worker_process(django_db_setup, django_db_blocker, _session_storage):
         env["DATABASE_URL"] = f"sqlite:///{connection.settings_dict['NAME']}"
     env["ARCHIVE_ROOT"] = str(settings.ARCHIVE_ROOT)
     env["RAW_ROOT"] = str(settings.RAW_ROOT)
+    env["ANALYSIS_COMPANION_AUTO"] = "false"  # as in-process (_no_automatic_companion_screen)
     # The worker's e-mails go to files the tests read (a test worker never reaches a mail server).
     mail_dir = _session_storage / "worker-mail"
     env["EMAIL_BACKEND"] = "django.core.mail.backends.filebased.EmailBackend"
@@ -163,6 +164,13 @@ def celery_worker_process(django_db_setup, django_db_blocker, _session_storage):
 def _fast_password_hasher(settings):
     """Users (the demo creates seven) get cheaply hashed passwords: logins still check them."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _no_automatic_companion_screen(request, settings):
+    """A new L2 queues only the diameter fit (the screen costs seconds per target); tests of the screen's
+    trigger ask for it with the `companion_auto` marker."""
+    settings.ANALYSIS_COMPANION_AUTO = bool(request.node.get_closest_marker("companion_auto"))
 
 
 @pytest.fixture(autouse=True)

@@ -59,7 +59,7 @@ def fit_settings_signature() -> str:
 
 def settings_value(name: str):
     defaults = {"LD_LAW": "power", "BOOTSTRAP": 100, "CP_THRESHOLD": 3.0, "CHUNK_SIZE": 25,
-                "POOR_FIT_CHI2": 5.0}
+                "POOR_FIT_CHI2": 5.0, "COMPANION_AUTO": True}
     return getattr(settings, f"ANALYSIS_{name}", defaults[name])
 
 

@@ -125,12 +125,18 @@ def target_l3_refresh(*, target: Target, run: PipelineRun | None = None, force: 
 
 
 def target_l3_refresh_later(target_id: int) -> None:
-    """Queue the target's L3 products (diameters, companion screen) once the caller's transaction has committed."""
+    """Queue the target's L3 products (diameters, companion screen) once the caller's transaction has committed.
+
+    The screen is left to the survey run and the beat sweep when ANALYSIS_COMPANION_AUTO is off.
+    """
     from pipelines.analysis.tasks import analysis_target_fit_task, companion_target_task
+
+    screen = bool(selectors.settings_value("COMPANION_AUTO"))
 
     def send():
         analysis_target_fit_task.delay(target_id)
-        companion_target_task.delay(target_id)
+        if screen:
+            companion_target_task.delay(target_id)
 
     transaction.on_commit(send)
 
@@ -142,7 +148,8 @@ def stale_refresh() -> int:
     ids = selectors.stale_target_ids()
     for target_id in ids:
         target_l3_refresh_later(target_id)
-    others = [t for t in stale_target_ids() if t not in set(ids)]
+    screened = set(ids) if selectors.settings_value("COMPANION_AUTO") else set()
+    others = [t for t in stale_target_ids() if t not in screened]
     for target_id in others:
         target_companion_refresh_later(target_id)
     return len(ids) + len(others)

@@ -64,6 +64,7 @@ def test_screen_is_redone_only_when_the_current_l2_changes(l2_target, issp):
     assert redone.detected is True and redone.version.number == 2
 
 
+@pytest.mark.companion_auto
 def test_a_new_l2_queues_the_diameter_fit_and_the_screen(l2_target, django_capture_on_commit_callbacks):
     target, _ = l2_target
     with django_capture_on_commit_callbacks(execute=True):
