@@ -28,6 +28,11 @@ L2 -> L3
     task     analysis.target_fit (queue analysis)
     trigger  a new current L2 version (target_l3_refresh_later, on commit); beat analysis.sweep_stale;
              the survey button (analysis.survey_dispatch)
+L2 -> L3 companion
+    service  pipelines.analysis.companion_services.target_companion_refresh
+    task     analysis.companion_target (queue analysis)
+    trigger  queued with the diameter fit by target_l3_refresh_later (on commit); beat analysis.sweep_stale;
+             the survey-screen button (analysis.companion_dispatch)
 validation -> OiDB
     service  archive.validation.version_validate -> archive.publishing.version_publish
     task     archive.outbox_deliver (queue archive)
@@ -83,6 +88,10 @@ STEPS: tuple[Step, ...] = (
     Step("L2 -> L3", ("pipelines.analysis.services.target_l3_refresh",), "analysis.target_fit",
          "analysis.sweep_stale", "a new current L2 version, on commit; survey button",
          ("pipelines.calibration.services._store", "target_l3_refresh_later")),
+    Step("L2 -> L3 companion", ("pipelines.analysis.companion_services.target_companion_refresh",),
+         "analysis.companion_target", "analysis.sweep_stale",
+         "queued with the diameter fit on a new current L2; survey-screen button",
+         ("pipelines.analysis.services.target_l3_refresh_later", "companion_target_task.delay")),
     Step("validation -> OiDB", ("archive.validation.version_validate", "archive.publishing.version_publish"),
          "archive.outbox_deliver", None, "a reviewer validates a version",
          ("archive.validation.version_validate", "version_publish")),

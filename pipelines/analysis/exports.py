@@ -39,13 +39,40 @@ COLUMNS = [
     ("flags", None, "Comma-separated flags", lambda r: r.flags),
     ("l3_version", None, "Archive id of the L3 product version", lambda r: r.version_id),
 ]
+COMPANION_COLUMNS = [  # name, unit, description, CompanionResult field
+    ("companion_detected", None, "Companion detected at >= 5 sigma (empty: not screened)", "detected"),
+    ("companion_nsigma", None, "Significance of the best binary vs the single star (sigma)", "nsigma"),
+    ("companion_sep", u.mas, "Separation of the best companion", "separation_mas"),
+    ("companion_pa", u.deg, "Position angle of the best companion, East of North", "position_angle_deg"),
+    ("companion_flux_ratio", u.percent, "Flux ratio companion/primary", "flux_ratio_percent"),
+    ("e_companion_flux_ratio", u.percent, "Flux-ratio error", "flux_ratio_err_percent"),
+    ("companion_lim5_5mas", u.percent, "5-sigma flux-ratio detection limit at 5 mas", "limit5_5mas"),
+    ("companion_lim5_20mas", u.percent, "5-sigma flux-ratio detection limit at 20 mas (empty: beyond the "
+     "field searched)", "limit5_20mas"),
+    ("companion_version", None, "Archive id of the L3 companion product version", "version_id"),
+]
+
+
+def _companion_getter(field: str):
+    def get(row, companions):
+        c = companions.get(row.pk)
+        if c is None or c.status != "ok":
+            return None
+        value = getattr(c, field)
+        return ("yes" if value else "no") if field == "detected" else value
+    return get
 
 
 
-def diameters_table(rows) -> Table:
-    """Readable rows only (the caller filters them through the access policy)."""
-    table = Table(meta={"description": "ISSP portal: L3 survey diameters"})
-    for name, unit, description, getter in COLUMNS:
+def diameters_table(rows, companions: dict | None = None) -> Table:
+    """Readable rows only, and {row id: companion screen} for the screens readable too (the caller
+    filters both through the access policy)."""
+    companions = companions or {}
+    table = Table(meta={"description": "ISSP portal: L3 survey diameters and companion screen"})
+    getters = {field: _companion_getter(field) for *_, field in COMPANION_COLUMNS}
+    columns = [*COLUMNS, *[(name, unit, description, (lambda r, f=field: getters[f](r, companions)))
+                           for name, unit, description, field in COMPANION_COLUMNS]]
+    for name, unit, description, getter in columns:
         values = [getter(r) for r in rows]
         if any(isinstance(v, str) for v in values):
             col = MaskedColumn(["" if v is None else str(v) for v in values], name=name, description=description,

@@ -61,3 +61,44 @@ class DiameterResult(models.Model):
     @property
     def flag_list(self) -> list[str]:
         return [f for f in self.flags.split(",") if f]
+
+
+class CompanionResult(models.Model):
+    """Current companion screen (L3 product kind "companion") of one target's L2 of one program and instrument."""
+
+    class Status(models.TextChoices):
+        OK = "ok", "Screened"
+        FAILED = "failed", "Failed"
+
+    target = models.ForeignKey("surveys.Target", on_delete=models.CASCADE, related_name="companion_results")
+    program = models.ForeignKey("surveys.Program", on_delete=models.CASCADE, related_name="companion_results")
+    instrument = models.CharField(max_length=20)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OK, db_index=True)
+    error = models.TextField(blank=True)
+    version = models.ForeignKey("archive.ProductVersion", null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="+", help_text="the L3 product version holding this screen")
+    input_fingerprint = models.CharField(max_length=64, help_text="hash of the L2 version ids and screen settings")
+    detected = models.BooleanField(null=True, blank=True, help_text="best companion at or above the threshold")
+    threshold = models.FloatField(default=5.0, help_text="detection threshold (sigma)")
+    nsigma = models.FloatField(null=True, blank=True, help_text="significance of the best binary vs the single star")
+    separation_mas = models.FloatField(null=True, blank=True)
+    position_angle_deg = models.FloatField(null=True, blank=True, help_text="East of North")
+    flux_ratio_percent = models.FloatField(null=True, blank=True)
+    flux_ratio_err_percent = models.FloatField(null=True, blank=True)
+    limit5_5mas = models.FloatField(null=True, blank=True, help_text="5σ flux-ratio limit (%) at 5 mas")
+    limit5_20mas = models.FloatField(null=True, blank=True, help_text="5σ flux-ratio limit (%) at 20 mas")
+    rmax_mas = models.FloatField(null=True, blank=True, help_text="outer radius searched (smearing field of view)")
+    n_points = models.PositiveIntegerField(default=0)
+    seconds = models.FloatField(null=True, blank=True)
+    t_max = models.FloatField(null=True, blank=True, help_text="MJD of the last L2 point (embargo)")
+    run = models.ForeignKey("pipelines.PipelineRun", null=True, blank=True, on_delete=models.SET_NULL,
+                            related_name="+")
+    screened_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["target__name", "instrument"]
+        constraints = [models.UniqueConstraint(fields=["target", "program", "instrument"],
+                                               name="uniq_companion_target_program_instrument")]
+
+    def __str__(self) -> str:
+        return f"{self.target_id} {self.instrument} companion nσ={self.nsigma}"

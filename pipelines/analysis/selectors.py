@@ -6,10 +6,22 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Case, ExpressionWrapper, F, FloatField, IntegerField, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 
 from archive.models import Product, ProductVersion
-from pipelines.analysis.models import DiameterResult
+from pipelines.analysis.models import CompanionResult, DiameterResult
 from surveys.selectors import access_decision, programs_with_role
 
 FITS_SUFFIXES = (".fits", ".oifits", ".fits.gz")
@@ -17,7 +29,12 @@ SORTS = {
     "target": "target__name", "instrument": "instrument", "ud": "ud_mas", "ud_err": "ud_err_formal",
     "ud_boot": "ud_err_boot", "ld": "ld_mas", "chi2": "ud_chi2", "n": "n_v2", "vk": "v_minus_k",
     "v": "target__mag_v", "cp": "cp_chi2", "flags": "flags", "fitted": "fitted_at",
+    "comp_n": "comp_nsigma", "comp_sep": "comp_separation_mas", "comp_pa": "comp_position_angle_deg",
+    "comp_f": "comp_flux_ratio_percent", "comp_lim5": "comp_limit5_5mas", "comp_lim20": "comp_limit5_20mas",
 }
+COMPANION_SORTS = {k for k in SORTS if k.startswith("comp_")}
+COMPANION_FIELDS = ("detected", "nsigma", "separation_mas", "position_angle_deg", "flux_ratio_percent",
+                    "limit5_5mas", "limit5_20mas", "t_max", "status")
 
 
 @dataclass(frozen=True)
@@ -72,6 +89,18 @@ def l2_groups(target_ids=None) -> dict[int, list[L2Group]]:
     return out
 
 
+def program_of(group: L2Group):
+    from surveys.models import Program
+
+    return Program.objects.get(pk=group.program_id)
+
+
+def target_or_none(target_id: int):
+    from surveys.models import Target
+
+    return Target.objects.filter(pk=target_id).first()
+
+
 def l2_versions(group: L2Group) -> list[ProductVersion]:
     return list(ProductVersion.objects.filter(pk__in=group.version_ids).select_related("product"))
 
@@ -98,11 +127,23 @@ def stale_target_ids() -> list[int]:
     return sorted(stale)
 
 
+def _companion_columns() -> dict:
+    """The same group's companion screen, joined in as `comp_<field>` (one subquery per column)."""
+    same = CompanionResult.objects.filter(target_id=OuterRef("target_id"), program_id=OuterRef("program_id"),
+                                          instrument=OuterRef("instrument"))
+    return {f"comp_{name}": Subquery(same.values(name)[:1]) for name in COMPANION_FIELDS}
+
+
 def diameter_rows(*, q: str = "", instrument: str = "", program: str = "", flag: str = "", status: str = "",
-                  sort: str = "target", descending: bool = False) -> QuerySet[DiameterResult]:
+                  companion: str = "", sort: str = "target", descending: bool = False) -> QuerySet[DiameterResult]:
     """The table's rows, filtered and sorted in the database, with everything a row shows joined in."""
     qs = DiameterResult.objects.select_related("target", "program", "version").annotate(
-        v_minus_k=ExpressionWrapper(F("target__mag_v") - F("target__mag_k"), output_field=FloatField()))
+        v_minus_k=ExpressionWrapper(F("target__mag_v") - F("target__mag_k"), output_field=FloatField()),
+        **_companion_columns())
+    if companion == "detected":
+        qs = qs.filter(comp_detected=True)
+    elif companion == "none":
+        qs = qs.filter(comp_detected=False)
     if q:
         qs = qs.filter(Q(target__name__icontains=q) | Q(target__identifiers__icontains=q))
     if instrument:
@@ -125,30 +166,37 @@ def diameter_rows(*, q: str = "", instrument: str = "", program: str = "", flag:
 PUBLIC_SORTS = {"target", "instrument", "v", "vk"}
 
 
-def readable_result_ids(*, user) -> set[int]:
-    """Ids of the diameter results `user` may read (the policy decides per row; one query)."""
+def readable_result_ids(*, user, companion: bool = False) -> set[int]:
+    """Ids of the diameter results `user` may read (the policy decides per row; one query). With
+    `companion`, rows whose companion screen is readable too (its L2 may be newer than the diameter's)."""
     from surveys.models import Program
 
     months = dict(Program.objects.values_list("pk", "embargo_months"))
-    rows = DiameterResult.objects.values_list("pk", "program_id", "target_id", "t_max")
+    if companion:
+        rows = [(pk, p, t, max((x for x in (a, b) if x is not None), default=None))
+                for pk, p, t, a, b in DiameterResult.objects.annotate(**_companion_columns()).values_list(
+                    "pk", "program_id", "target_id", "t_max", "comp_t_max")]
+    else:
+        rows = DiameterResult.objects.values_list("pk", "program_id", "target_id", "t_max")
     return {pk for pk, program_id, target_id, t_max in rows
             if access_decision(user=user, program=program_id, target_id=target_id, t_max_mjd=t_max,
                                embargo_months=months.get(program_id))}
 
 
 def policy_rows(*, user, q: str = "", instrument: str = "", program: str = "", flag: str = "", status: str = "",
-                sort: str = "target", descending: bool = False) -> QuerySet[DiameterResult]:
+                companion: str = "", sort: str = "target", descending: bool = False) -> QuerySet[DiameterResult]:
     """The table's rows for `user`: filters and sorts on hidden values see only the rows they may read.
 
-    A flag or status filter lists readable rows only; a sort on a hidden value orders the readable
-    rows and puts the others after them by name, so no count or order depends on a hidden value.
+    A flag, status or companion filter lists readable rows only; a sort on a hidden value orders the
+    readable rows and puts the others after them by name, so no count or order depends on a hidden value.
+    Companion columns are readable when both the diameter and the companion screen are.
     """
     hidden_sort = sort not in PUBLIC_SORTS
-    if not (flag or status or hidden_sort):
+    if not (flag or status or companion or hidden_sort):
         return diameter_rows(q=q, instrument=instrument, program=program, sort=sort, descending=descending)
-    readable = readable_result_ids(user=user)
-    qs = diameter_rows(q=q, instrument=instrument, program=program, flag=flag, status=status)
-    if flag or status:
+    readable = readable_result_ids(user=user, companion=bool(companion) or sort in COMPANION_SORTS)
+    qs = diameter_rows(q=q, instrument=instrument, program=program, flag=flag, status=status, companion=companion)
+    if flag or status or companion:
         qs = qs.filter(pk__in=readable)
     if not hidden_sort:
         field = SORTS.get(sort, "target__name")
@@ -166,6 +214,18 @@ def rows_with_access(*, user, rows) -> list[tuple[DiameterResult, object]]:
     """(row, decision) pairs: the policy decides per row; the viewer is built once per request."""
     return [(r, access_decision(user=user, program=r.program, target_id=r.target_id, t_max_mjd=r.t_max))
             for r in rows]
+
+
+def companions_shown(*, user, rows) -> dict[int, CompanionResult]:
+    """{diameter row id: its group's companion screen} for the screens `user` may read (own embargo check)."""
+    rows = list(rows)
+    keys = {(r.target_id, r.program_id, r.instrument): r.pk for r in rows}
+    if not keys:
+        return {}
+    found = CompanionResult.objects.filter(target_id__in={k[0] for k in keys}).select_related("program", "version")
+    return {keys[(c.target_id, c.program_id, c.instrument)]: c for c in found
+            if (c.target_id, c.program_id, c.instrument) in keys
+            and access_decision(user=user, program=c.program, target_id=c.target_id, t_max_mjd=c.t_max)}
 
 
 def readable_rows(*, user, rows) -> list[DiameterResult]:

@@ -125,18 +125,27 @@ def target_l3_refresh(*, target: Target, run: PipelineRun | None = None, force: 
 
 
 def target_l3_refresh_later(target_id: int) -> None:
-    """Queue a refit of the target once the caller's transaction has committed."""
-    from pipelines.analysis.tasks import analysis_target_fit_task
+    """Queue the target's L3 products (diameters, companion screen) once the caller's transaction has committed."""
+    from pipelines.analysis.tasks import analysis_target_fit_task, companion_target_task
 
-    transaction.on_commit(lambda: analysis_target_fit_task.delay(target_id))
+    def send():
+        analysis_target_fit_task.delay(target_id)
+        companion_target_task.delay(target_id)
+
+    transaction.on_commit(send)
 
 
 def stale_refresh() -> int:
-    """Queue a refit of every target whose current L2 changed since its last fit (periodic safety net)."""
+    """Queue a refit (and a rescreen) of every target whose current L2 changed since (periodic safety net)."""
+    from pipelines.analysis.companion_services import stale_target_ids, target_companion_refresh_later
+
     ids = selectors.stale_target_ids()
     for target_id in ids:
         target_l3_refresh_later(target_id)
-    return len(ids)
+    others = [t for t in stale_target_ids() if t not in set(ids)]
+    for target_id in others:
+        target_companion_refresh_later(target_id)
+    return len(ids) + len(others)
 
 
 # --- survey runs (the button) ---------------------------------------------------------------------

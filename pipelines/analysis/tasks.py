@@ -5,7 +5,7 @@ import logging
 
 from celery import shared_task
 
-from pipelines.analysis import selectors, services
+from pipelines.analysis import companion_services, selectors, services
 from pipelines.runs import RunTask, run_start
 
 log = logging.getLogger(__name__)
@@ -25,6 +25,22 @@ def analysis_survey_dispatch_task(self, run_id: str) -> int:
     items = [(tid, str(run.pk), bool(run.parameters.get("force"))) for tid in run.parameters["target_ids"]]
     size = max(1, int(selectors.settings_value("CHUNK_SIZE")))
     analysis_target_fit_task.chunks(items, size).apply_async()
+    return len(items)
+
+
+@shared_task(name="analysis.companion_target", acks_late=True, autoretry_for=(ConnectionError,),
+             retry_backoff=True, max_retries=3)
+def companion_target_task(target_id: int, run_id: str | None = None, force: bool = False) -> None:
+    """Screen one target for a companion (a survey step when run_id is given)."""
+    companion_services.run_target_screen(target_id=target_id, run_id=run_id, force=force)
+
+
+@shared_task(bind=True, base=RunTask, name="analysis.companion_dispatch")
+def companion_dispatch_task(self, run_id: str) -> int:
+    """Send the survey screen in chunks of targets, as the survey fit does."""
+    run = run_start(run_id=run_id)
+    items = [(tid, str(run.pk), bool(run.parameters.get("force"))) for tid in run.parameters["target_ids"]]
+    companion_target_task.chunks(items, max(1, int(selectors.settings_value("CHUNK_SIZE")))).apply_async()
     return len(items)
 
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("targets/<int:target_id>/", views.target_detail, name="target-detail"),
     path("targets/<int:target_id>/fit/", views_runs.target_fit, name="target-fit"),
     path("runs/", views_runs.survey_run_create, name="survey-run"),
+    path("runs/companion/", views_runs.companion_run_create, name="companion-run"),
     path("runs/<uuid:run_id>/", views_runs.run_detail, name="run-detail"),
     path("runs/<uuid:run_id>/progress/", views_runs.run_progress, name="run-progress"),
 ]

@@ -13,6 +13,7 @@ from archive.selectors import target_model_fits
 from archive.storage import absolute_path
 from issp_portal.signed_links import download_auth
 from pipelines.analysis import selectors
+from pipelines.analysis.companion_plots import companion_figures
 from pipelines.analysis.exports import diameters_table, to_csv, to_votable
 from pipelines.analysis.models import DiameterResult
 from pipelines.analysis.oifits_io import OifitsReadError, read_oifits
@@ -25,8 +26,10 @@ FLAGS = ["not_single_disk", "poor_fit", "unresolved", "correlated_errors", "few_
 COLUMNS = [  # (sort key, header)
     ("target", "Target"), ("instrument", "Instr."), ("v", "V"), ("vk", "V−K"), ("ud", "UD (mas)"),
     ("ud_err", "σ formal"), ("ud_boot", "σ boot"), ("ld", "LD (mas)"), ("chi2", "χ²ᵣ"), ("n", "N V²"),
-    ("cp", "CP χ²ᵣ"), ("flags", "Flags"),
+    ("cp", "CP χ²ᵣ"), ("flags", "Flags"), ("comp_n", "Comp. nσ"), ("comp_sep", "Sep. (mas)"), ("comp_pa", "PA (°)"),
+    ("comp_f", "f (%)"), ("comp_lim5", "5σ lim. 5 mas (%)"), ("comp_lim20", "5σ lim. 20 mas (%)"),
 ]
+COMPANION = ("detected", "none")
 
 
 def _filters(request) -> dict:
@@ -34,6 +37,7 @@ def _filters(request) -> dict:
     return {"q": g.get("q", "").strip()[:80], "instrument": g.get("instrument", "")[:20],
             "program": g.get("program", "")[:40], "flag": g.get("flag", "") if g.get("flag", "") in FLAGS + ["none"]
             else "", "status": g.get("status", "") if g.get("status", "") in ("ok", "failed") else "",
+            "companion": g.get("companion", "") if g.get("companion", "") in COMPANION else "",
             "sort": g.get("sort", "target") if g.get("sort", "target") in selectors.SORTS else "target",
             "descending": g.get("dir") == "desc"}
 
@@ -46,7 +50,9 @@ def diameter_table(request):
         per_page = 100
     per_page = per_page if per_page in PER_PAGE else 100
     page = Paginator(selectors.policy_rows(user=request.user, **filters), per_page).get_page(request.GET.get("page"))
-    rows = selectors.rows_with_access(user=request.user, rows=page.object_list)
+    pairs = selectors.rows_with_access(user=request.user, rows=page.object_list)
+    shown = selectors.companions_shown(user=request.user, rows=[r for r, decision in pairs if decision])
+    rows = [(r, decision, shown.get(r.pk)) for r, decision in pairs]
     query = request.GET.copy()
     query.pop("page", None)
     sort_query = query.copy()
@@ -57,6 +63,7 @@ def diameter_table(request):
                 if filters["sort"] == key else "asc"} for key, label in COLUMNS]
     context = {
         "page": page, "rows": rows, "filters": filters, "headers": headers, "flags": FLAGS, "per_page": per_page,
+        "companion_choices": COMPANION,
         "per_page_choices": PER_PAGE, "query": query.urlencode(), "sort_query": sort_query.urlencode(),
         "choices": selectors.filter_choices(), "can_run": selectors.runnable_program_ids(user=request.user) != [],
         "last_run": PipelineRun.objects.filter(kind=PipelineRun.Kind.L3).order_by("-created").first(),
@@ -68,7 +75,10 @@ def diameter_table(request):
 def diameter_export(request, fmt: str):
     filters = _filters(request)
     rows = selectors.readable_rows(user=request.user, rows=selectors.diameter_rows(**filters).filter(status="ok"))
-    table = diameters_table(rows)
+    shown = selectors.companions_shown(user=request.user, rows=rows)
+    if filters["companion"]:  # a filter on the screen lists only rows whose screen is readable
+        rows = [r for r in rows if r.pk in shown]
+    table = diameters_table(rows, companions=shown)
     if fmt == "csv":
         response = HttpResponse(to_csv(table), content_type="text/csv; charset=utf-8")
         name = "issp_diameters.csv"
@@ -95,17 +105,31 @@ def _model_fits(target, user) -> list[dict]:
     return out
 
 
+def _companion(comp) -> dict | None:
+    """The screen shown on the target page: the row, and its figures from the L3 product."""
+    if comp is None:
+        return None
+    item = {"row": comp, "figures": None, "error": "", "dom_id": f"cfig-{comp.pk}"}
+    if comp.version_id:
+        try:
+            item["figures"] = companion_figures(json.loads(absolute_path(comp.version.path).read_text()))
+        except (OSError, ValueError, KeyError) as exc:
+            item["error"] = f"cannot read the companion product: {exc}"
+    return item
+
+
 def target_detail(request, target_id: int):
     target = target_by_pk(pk=target_id)
     if target is None:
         raise Http404(f"no target {target_id}")
     results = []
-    for row, decision in selectors.rows_with_access(
-            user=request.user, rows=DiameterResult.objects.filter(target=target).select_related(
-                "program", "version", "target")):
+    pairs = selectors.rows_with_access(user=request.user, rows=DiameterResult.objects.filter(
+        target=target).select_related("program", "version", "target"))
+    shown = selectors.companions_shown(user=request.user, rows=[r for r, decision in pairs if decision])
+    for row, decision in pairs:
         item = {"row": row, "decision": decision, "figures": None, "error": "",
                 "can_fit": selectors.can_fit_target(user=request.user, program_id=row.program_id),
-                "sbcr": sbcr_diameter(target.mag_v, target.mag_k)}
+                "sbcr": sbcr_diameter(target.mag_v, target.mag_k), "companion": _companion(shown.get(row.pk))}
         if decision and row.version_id:
             inputs = list(row.version.inputs.all())
             try:

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from domain.errors import PermissionRefused, ValidationFailed
-from pipelines.analysis import selectors, services
+from pipelines.analysis import companion_services, selectors, services
 from pipelines.analysis.models import DiameterResult
 from pipelines.models import PipelineRun
 
@@ -26,6 +26,20 @@ def survey_run_create(request):
         messages.error(request, exc.message)
         return redirect("analysis:diameter-table")
     messages.success(request, f"Fitting {run.total} targets: one task per target on the analysis queue.")
+    return redirect("analysis:run-detail", run_id=run.pk)
+
+
+@login_required
+@require_POST
+def companion_run_create(request):
+    try:
+        run = companion_services.companion_run_start(user=request.user, force=request.POST.get("force") == "on")
+    except PermissionRefused as exc:
+        return HttpResponseForbidden(exc.message)
+    except ValidationFailed as exc:
+        messages.error(request, exc.message)
+        return redirect("analysis:diameter-table")
+    messages.success(request, f"Screening {run.total} targets for companions: one task per target.")
     return redirect("analysis:run-detail", run_id=run.pk)
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from pipelines.calibration import companion_check as cc
 from pipelines.calibration import transfer as tfm
 from pipelines.calibration import verdicts as vd
 from pipelines.calibration.oifits_io import L1File, L2Content
@@ -167,6 +168,8 @@ def calibrate_setup(files: list[L1File], diameters: dict[str, Diameter | None], 
         if params.detect_suspects:
             verdict = _detect(names, star_index, A, spf, points, diam, derr, wave, t3, params)
             res.checks, suspects, unresolved = verdict.checks, verdict.suspects, verdict.unresolved
+            if t3 is not None:  # V² alone cannot tell a companion from a diameter error: the pair test judges those
+                suspects |= _companion_evidence(res.checks, names, star_index, t_cal, A, points, wave, t3, params)
             for a, b, chi2, tension in unresolved:
                 res.errors.append(f"calibrators {a} and {b}: pair inconsistent (chi2r={chi2:.1f}, diameter tension "
                                   f"{tension:.0f}), cannot tell which; not calibrated: check both and exclude the "
@@ -220,6 +223,21 @@ def _detect(names, star_index, A, spf, points, diam, derr, wave, t3, params: Cal
                     spfreq=spf, points=points, diam=diam, derr=derr, wave=wave,
                     t3phi=t3["inst"] if t3 else None, t3phi_err=t3["t3phi_err"] if t3 else None,
                     chi2_threshold=params.chi2_threshold)
+
+
+def _companion_evidence(checks, names, star_index, t_cal, A, points, wave, t3, params: CalParams) -> set[str]:
+    """The companion screen of each calibrator (companion_check.py) added to its check; names the detected."""
+    found = cc.screen_calibrators(names=names, star_index=star_index, t_cal=t_cal, A=A, points=points, wave=wave,
+                                  t3=t3, time_scale_h=params.time_scale_h)
+    named = set()
+    for check in checks:
+        summary = found.get(check["name"])
+        check["companion"] = summary
+        if summary and summary["detected"]:
+            check["reasons"].append(cc.companion_reason(summary))
+            check["suspect"] = True
+            named.add(check["name"])
+    return named
 
 
 def _interp(params_j: tuple[CalParams, float], t_cal, points, t_sci, star_index, sky):

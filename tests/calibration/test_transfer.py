@@ -107,3 +107,21 @@ def test_ud_closure_phase_is_undetermined_near_a_null_and_with_the_diameter_erro
     loose = transfer.ud_t3_undetermined(u1, v1, u2, v2, wave, 0.4, 0.05)[0]
     # ±5σ = ±0.25 mas: at 0.65 mas the long side is past its null over the whole band, at 0.4 before it
     assert loose.all() and tight.sum() < loose.sum()
+
+
+def test_companion_screen_of_each_calibrator_by_the_others_names_the_binary(tmp_path):
+    """Truth: the synthetic night's binary calibrator (40 %, 3 mas, PA 40°); the singles stay below 5σ."""
+    cals = [syn.Star("HD_200001", 0.25, False, diameter_err=0.01),
+            syn.Star("HD_200002", 0.30, False, diameter_err=0.01),
+            syn.Star("HD_200004", 0.25, False, diameter_err=0.01, binary=(0.4, 3.0, 40.0))]
+    night = syn.simulate_night(tmp_path, n_files=18, calibrators=cals, seed=2)
+    res = _calibrate(night)
+    checks = {c["name"]: c for c in res.checks}
+    comp = checks["HD_200004"]["companion"]
+    assert comp["detected"] and comp["nsigma"] >= 5
+    assert comp["separation_mas"] == pytest.approx(3.0, abs=0.3)
+    assert min(abs(comp["position_angle_deg"] - 40.0), abs(comp["position_angle_deg"] - 220.0)) < 10
+    assert any(r.startswith("companion detected at") for r in checks["HD_200004"]["reasons"])
+    for name in ("HD_200001", "HD_200002"):
+        assert checks[name]["companion"] is not None and not checks[name]["companion"]["detected"], checks[name]
+        assert not any(r.startswith("companion") for r in checks[name]["reasons"])

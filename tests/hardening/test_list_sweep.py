@@ -85,6 +85,7 @@ def _queries(param: str, world) -> list[dict]:
         "program": ["issp", str(world["program"].pk)], "level": ["1", "2"], "kind": ["ingest", "l1", "l2"],
         "night": [world["night"].date.isoformat()], "page": ["2"], "per_page": ["50"], "dir": ["desc"],
         "mag_v_max": ["6"], "priority": ["1"], "flagged": ["yes", "no"], "semester": ["2024A"],
+        "companion": ["detected", "none"],
     }
     return [{param: v} for v in bank.get(param, ["issp", "1"])]
 
@@ -112,7 +113,7 @@ def _body(client: Client, url: str) -> tuple[int, bytes]:
 
 def _hidden_results(world):
     """Diameter results of embargoed ISSP targets (hidden) beside readable results of another program."""
-    from pipelines.analysis.models import DiameterResult
+    from pipelines.analysis.models import CompanionResult, DiameterResult
     from surveys.models import Program
 
     recent = Time(timezone.now()).mjd - 10
@@ -123,9 +124,14 @@ def _hidden_results(world):
             target=target, program=issp, instrument="SPICA", input_fingerprint="x", ud_mas=0.5 + i,
             ud_err_formal=0.01, ud_chi2=1.0, ld_mas=0.55 + i, n_v2=100 + i, t_max=recent,
             flags="not_single_disk" if i == 0 else ""))
+        CompanionResult.objects.create(target=target, program=issp, instrument="SPICA", input_fingerprint="x",
+                                       detected=i == 0, nsigma=[40.0, 2.0, 3.0][i], separation_mas=3.0 + i,
+                                       flux_ratio_percent=5.0, limit5_5mas=1.0 + i, t_max=recent)
     for i, target in enumerate(ext.targets.order_by("pk")[:2]):
         DiameterResult.objects.create(target=target, program=ext, instrument="MIRC-X", input_fingerprint="x",
                                       ud_mas=1.0 + i, ud_err_formal=0.02, ud_chi2=1.2, n_v2=50, t_max=recent)
+        CompanionResult.objects.create(target=target, program=ext, instrument="MIRC-X", input_fingerprint="x",
+                                       detected=False, nsigma=1.0 + i, limit5_5mas=2.0, t_max=recent)
     return rows
 
 
@@ -140,6 +146,11 @@ def _change_hidden_values(world, hidden) -> None:
         row.save()
     hidden[-1].status = "failed"
     hidden[-1].save()
+    from pipelines.analysis.models import CompanionResult
+
+    for row, nsigma in zip(hidden, (1.0, 60.0, 9.0), strict=True):  # detected <-> not, new order of nσ
+        CompanionResult.objects.filter(target=row.target, program=row.program).update(
+            nsigma=nsigma, detected=nsigma >= 5, separation_mas=20.0 / nsigma, limit5_5mas=nsigma)
     ProductVersion.objects.filter(pk=world["version"].pk).update(quality_flag=0)
     ObservingBlock.objects.filter(program=world["program"]).update(priority=99)
 
@@ -174,9 +185,11 @@ def test_the_sweep_sees_what_a_member_may_see(world, demo):
     client = Client()
     client.force_login(demo["pi_issp"])
     url = reverse("analysis:diameter-table") + "?sort=ud&dir=desc"
-    before = _body(client, url)
+    companions = reverse("analysis:diameter-table") + "?companion=detected"
+    before, before_companions = _body(client, url), _body(client, companions)
     _change_hidden_values(world, hidden)
     assert _body(client, url) != before
+    assert _body(client, companions) != before_companions
     names = accepted_params(
         next(p for n, _r, p in _routes() if n == "analysis:diameter-table").callback)
-    assert {"flag", "sort", "dir", "q", "program", "status"} <= names
+    assert {"flag", "sort", "dir", "q", "program", "status", "companion"} <= names

@@ -169,7 +169,8 @@ def _read_one(path: Path, first_record: int) -> tuple[list[dict], list[dict], in
 def _stack(parts: list[dict], keys: tuple[str, ...]) -> dict[str, np.ndarray]:
     out = {k: (np.concatenate([p[k] for p in parts]) if parts else np.zeros(0)) for k in keys + ("mjd",)}
     out["record"] = out["record"].astype(int)
-    out["night"] = night_labels(out.pop("mjd")) if out["mjd"].size else np.zeros(0, dtype=int)
+    mjd = out.pop("mjd")
+    out["night"] = night_labels(mjd) if mjd.size else np.zeros(0, dtype=int)  # no closure phases: empty set
     return out
 
 
