@@ -11,10 +11,17 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from pipelines.calibration import engine
 from tests.sim import survey as sv
 
 N = 100
 CLOSURE_THRESHOLD = 3.0  # judge()'s closure_threshold
+
+
+@pytest.fixture(autouse=True)
+def _own_closure_only(monkeypatch):
+    """The companion screen by the other calibrators (companion_check.py, ~10 s a night) is another test."""
+    monkeypatch.setattr(engine, "_companion_evidence", lambda *a, **k: set())
 
 
 def _night(seed: int, companion=None):
