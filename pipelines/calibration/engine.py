@@ -159,8 +159,10 @@ def calibrate_setup(files: list[L1File], diameters: dict[str, Diameter | None], 
             t3 = align(cal_files, tri_keys, "tri_keys", ["t3_mjd", "t3phi", "t3phi_err", "u1", "v1", "u2", "v2"])
             model_phi = np.array([tfm.ud_t3(t3["u1"][i], t3["v1"][i], t3["u2"][i], t3["v2"][i], wave, diam[i])[1]
                                   for i in range(len(cal_files))])
-            t3["inst"] = tfm.wrap_deg(t3["t3phi"] - model_phi)
-            t3["inst"] = np.where(chan_mask[None, None, :], np.nan, t3["inst"])
+            near_null = np.array([tfm.ud_t3_undetermined(t3["u1"][i], t3["v1"][i], t3["u2"][i], t3["v2"][i], wave,
+                                                         diam[i], derr[i]) for i in range(len(cal_files))])
+            t3["inst"] = np.where(chan_mask[None, None, :] | near_null, np.nan,
+                                  tfm.wrap_deg(t3["t3phi"] - model_phi))
         suspects: set[str] = set()
         unresolved: list = []
         if params.detect_suspects:

@@ -37,6 +37,24 @@ def ud_t3(u1, v1, u2, v2, wave, diam_mas: float) -> tuple[np.ndarray, np.ndarray
     return np.abs(prod), np.where(prod < 0, 180.0, 0.0)
 
 
+def ud_t3_undetermined(u1, v1, u2, v2, wave, diam_mas: float, diam_err: float, *, min_model_vis2: float = 0.05,
+                       n_sigma: float = 5.0) -> np.ndarray:
+    """Triangle × channel mask where the UD closure phase cannot be removed: near a null of one baseline.
+
+    The model closure phase jumps by 180° where one baseline's visibility changes sign; the channel of
+    that jump moves with the diameter, so a catalogue diameter within its error can put it one channel
+    off and leave a 180° residual. Left out: any baseline's model V² below `min_model_vis2` (the TF
+    step's limit), or a sign of the bispectrum that changes within ± n_sigma·diam_err.
+    """
+    wave = np.asarray(wave)[None, :]
+    freqs = [np.hypot(u1, v1)[:, None] / wave, np.hypot(u2, v2)[:, None] / wave,
+             np.hypot(np.asarray(u1) + u2, np.asarray(v1) + v2)[:, None] / wave]
+    low = np.any([ud_vis2(f, diam_mas) < min_model_vis2 for f in freqs], axis=0)
+    signs = [np.sign(np.prod([ud_visibility(f, max(d, 1e-6)) for f in freqs], axis=0))
+             for d in (diam_mas - n_sigma * diam_err, diam_mas, diam_mas + n_sigma * diam_err)]
+    return low | (signs[0] != signs[1]) | (signs[1] != signs[2])
+
+
 def wrap_deg(phi: np.ndarray) -> np.ndarray:
     return (np.asarray(phi) + 180.0) % 360.0 - 180.0
 

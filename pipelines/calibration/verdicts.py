@@ -41,7 +41,11 @@ class Verdict:
 
 
 def own_closure_chi2(phi: np.ndarray, err: np.ndarray, wave: np.ndarray) -> tuple[float, int]:
-    """χ²ᵣ of closure phases (nvis, ntri, nch, deg, UD model removed) about a quadratic in λ₀/λ per record."""
+    """χ²ᵣ of closure phases (nvis, ntri, nch, deg, UD model removed) about a quadratic in λ₀/λ per record.
+
+    NaN points are left out: the caller masks the channels where the UD model is undetermined (near a
+    null, `transfer.ud_t3_undetermined`), whose 180° residuals are not a companion's signal.
+    """
     x = LAMBDA0 / np.asarray(wave) - 1.0
     design = np.stack([np.ones_like(x), x, x * x], axis=1)
     chi2, dof = 0.0, 0

@@ -93,6 +93,22 @@ def test_excluded_baseline_and_channels_are_flagged(tmp_path):
     assert any(not p["used"] for p in res.tf_plot["points"] if p["bl"] == "S1-S2")
 
 
+def test_ud_closure_phase_is_undetermined_near_a_null_and_with_the_diameter_error():
+    """A 0.4 mas disk on a baseline whose first null (x = 3.8317) falls at 0.60 µm, 0.60–0.90 µm."""
+    from issp_portal.visibility import MAS
+
+    wave = np.linspace(0.60e-6, 0.90e-6, 61)
+    b = 3.8317 * 0.60e-6 / (np.pi * 0.4 * MAS)
+    u1, v1, u2, v2 = np.array([b]), np.array([0.0]), np.array([-b / 2]), np.array([0.0])  # sides b, b/2, b/2
+    tight = transfer.ud_t3_undetermined(u1, v1, u2, v2, wave, 0.4, 0.0)[0]
+    assert tight[0] and not tight[-1]  # at the null, and V² = 0.17 at 0.90 µm
+    low = transfer.ud_vis2(b / wave, 0.4) < 0.05  # the b/2 sides stay above 0.5
+    np.testing.assert_array_equal(tight, low)  # without a diameter error: the TF step's limit
+    loose = transfer.ud_t3_undetermined(u1, v1, u2, v2, wave, 0.4, 0.05)[0]
+    # ±5σ = ±0.25 mas: at 0.65 mas the long side is past its null over the whole band, at 0.4 before it
+    assert loose.all() and tight.sum() < loose.sum()
+
+
 def test_companion_screen_of_each_calibrator_by_the_others_names_the_binary(tmp_path):
     """Truth: the synthetic night's binary calibrator (40 %, 3 mas, PA 40°); the singles stay below 5σ."""
     cals = [syn.Star("HD_200001", 0.25, False, diameter_err=0.01),
