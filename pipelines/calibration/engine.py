@@ -37,6 +37,9 @@ class CalParams:
     exclude_suspects: bool = True
     chi2_threshold: float = 5.0
     bias_correction: str = "none"  # "genoca": Winzer ratio mean with genoca's TF error, for side-by-side checks
+    # the companion screen of each calibrator as suspect evidence: off by default (seconds per night, and
+    # false alarms below the resolution, e.g. a "companion" at 0.1 mas that is a diameter error)
+    companion_screen: bool = False
 
     def __post_init__(self) -> None:
         if self.scheme not in tfm.SCHEMES:
@@ -168,7 +171,7 @@ def calibrate_setup(files: list[L1File], diameters: dict[str, Diameter | None], 
         if params.detect_suspects:
             verdict = _detect(names, star_index, A, spf, points, diam, derr, wave, t3, params)
             res.checks, suspects, unresolved = verdict.checks, verdict.suspects, verdict.unresolved
-            if t3 is not None:  # V² alone cannot tell a companion from a diameter error: the pair test judges those
+            if params.companion_screen and t3 is not None:  # V² alone cannot tell a companion from a diameter error
                 suspects |= _companion_evidence(res.checks, names, star_index, t_cal, A, points, wave, t3, params)
             for a, b, chi2, tension in unresolved:
                 res.errors.append(f"calibrators {a} and {b}: pair inconsistent (chi2r={chi2:.1f}, diameter tension "

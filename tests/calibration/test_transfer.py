@@ -115,7 +115,7 @@ def test_companion_screen_of_each_calibrator_by_the_others_names_the_binary(tmp_
             syn.Star("HD_200002", 0.30, False, diameter_err=0.01),
             syn.Star("HD_200004", 0.25, False, diameter_err=0.01, binary=(0.4, 3.0, 40.0))]
     night = syn.simulate_night(tmp_path, n_files=18, calibrators=cals, seed=2)
-    res = _calibrate(night)
+    res = _calibrate(night, engine.CalParams(companion_screen=True))
     checks = {c["name"]: c for c in res.checks}
     comp = checks["HD_200004"]["companion"]
     assert comp["detected"] and comp["nsigma"] >= 5
