@@ -25,7 +25,6 @@ from django.db.models import Count, Q
 
 from archive.services import product_key, product_version_create
 from archive.storage import absolute_path
-from domain.errors import PermissionRefused, ValidationFailed
 from pipelines.analysis import selectors
 from pipelines.analysis.companion import CompanionDataError, read_binary_data
 from pipelines.analysis.companion.screen import SURVEY, screen
@@ -164,12 +163,9 @@ def stale_target_ids() -> list[int]:
 
 def companion_run_start(*, user, force: bool = False) -> PipelineRun:
     """The survey screen: one task per target with current L2, in chunks; scope as the survey fit."""
-    program_ids = selectors.runnable_program_ids(user=user)
-    if program_ids is not None and not program_ids:
-        raise PermissionRefused("Only staff, PIs and data managers may screen the survey.")
-    target_ids = selectors.targets_with_l2(program_ids)
-    if not target_ids:
-        raise ValidationFailed("No target has current L2 data to screen.", {"targets": "none with current L2"})
+    from pipelines.analysis.services import survey_targets
+
+    target_ids = survey_targets(user=user, verb="screen")
     run = run_create(kind=PipelineRun.Kind.L3, requested_by=user if user.is_authenticated else None,
                      processing="manual", total=len(target_ids),
                      parameters={"product": "companion", "target_ids": target_ids, "force": force,

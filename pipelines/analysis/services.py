@@ -156,14 +156,20 @@ def stale_refresh() -> int:
 
 
 # --- survey runs (the button) ---------------------------------------------------------------------
-def survey_run_start(*, user, force: bool = False) -> PipelineRun:
-    """Create the run and queue its dispatch; scope = programs where the user is PI or data manager."""
+def survey_targets(*, user, verb: str) -> list[int]:
+    """Targets with current L2 in the programs where the user is PI or data manager (all for staff)."""
     program_ids = selectors.runnable_program_ids(user=user)
     if program_ids is not None and not program_ids:
-        raise PermissionRefused("Only staff, PIs and data managers may fit the survey.")
+        raise PermissionRefused(f"Only staff, PIs and data managers may {verb} the survey.")
     target_ids = selectors.targets_with_l2(program_ids)
     if not target_ids:
-        raise ValidationFailed("No target has current L2 data to fit.", {"targets": "none with current L2"})
+        raise ValidationFailed(f"No target has current L2 data to {verb}.", {"targets": "none with current L2"})
+    return target_ids
+
+
+def survey_run_start(*, user, force: bool = False) -> PipelineRun:
+    """Create the run and queue its dispatch; scope = programs where the user is PI or data manager."""
+    target_ids = survey_targets(user=user, verb="fit")
     run = run_create(
         kind=PipelineRun.Kind.L3, requested_by=user if user.is_authenticated
         else None, processing="manual", total=len(target_ids),
