@@ -15,32 +15,31 @@ from pipelines.analysis.models import DiameterResult
 from pipelines.models import PipelineRun
 
 
-@login_required
-@require_POST
-def survey_run_create(request):
+def _run_started(request, start, done: str):
+    """Start a survey run from the diameters page: 403 outside its scope, a message when nothing to do."""
     try:
-        run = services.survey_run_start(user=request.user, force=request.POST.get("force") == "on")
+        run = start(user=request.user, force=request.POST.get("force") == "on")
     except PermissionRefused as exc:
         return HttpResponseForbidden(exc.message)
     except ValidationFailed as exc:
         messages.error(request, exc.message)
         return redirect("analysis:diameter-table")
-    messages.success(request, f"Fitting {run.total} targets: one task per target on the analysis queue.")
+    messages.success(request, done.format(n=run.total))
     return redirect("analysis:run-detail", run_id=run.pk)
+
+
+@login_required
+@require_POST
+def survey_run_create(request):
+    return _run_started(request, services.survey_run_start,
+                        "Fitting {n} targets: one task per target on the analysis queue.")
 
 
 @login_required
 @require_POST
 def companion_run_create(request):
-    try:
-        run = companion_services.companion_run_start(user=request.user, force=request.POST.get("force") == "on")
-    except PermissionRefused as exc:
-        return HttpResponseForbidden(exc.message)
-    except ValidationFailed as exc:
-        messages.error(request, exc.message)
-        return redirect("analysis:diameter-table")
-    messages.success(request, f"Screening {run.total} targets for companions: one task per target.")
-    return redirect("analysis:run-detail", run_id=run.pk)
+    return _run_started(request, companion_services.companion_run_start,
+                        "Screening {n} targets for companions: one task per target.")
 
 
 def _progress(run: PipelineRun) -> dict:
