@@ -19,7 +19,7 @@ from scipy.interpolate import RegularGridInterpolator
 from scipy.ndimage import maximum_filter
 
 from .data import MAS
-from .model import Layout, ud_visibility
+from .model import Layout, disk
 
 RAD2DEG = 180.0 / np.pi
 
@@ -88,8 +88,7 @@ def first_order_maps(lay: Layout, theta: float, r0: np.ndarray, weights: np.ndar
     n = int(np.ceil(rmax / step))
     x = np.arange(-n, n + 1) * step
     y = x.copy()
-    a2, _ = ud_visibility(theta, lay.sf2)
-    ac, _ = ud_visibility(theta, lay.sfc)
+    a2, _, ac, _ = disk(lay, theta)
     ac = np.where(ac < 0, -1.0, 1.0) * np.maximum(np.abs(ac), a_floor)
     w2, wc = weights[:, :lay.n2].T, weights[:, lay.n2:].T  # (N2, M), (Nc, M)
     r2, rc = r0[:lay.n2, None], r0[lay.n2:, None]

@@ -13,9 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .data import MAS
 from .lm import Problem
-from .model import TWO_PI, _sinc_and_slope, single_star, ud_visibility
+from .model import disk, fringe_phasors, single_star
 from .stats import nsigma
 
 F_MIN, F_MAX = 1e-4, 1.0
@@ -45,13 +44,10 @@ class PositionChunk:
     def __init__(self, problem: Problem, theta: float, x: np.ndarray, y: np.ndarray):
         lay = problem.lay
         self.lay = lay
-        self.a2, _ = ud_visibility(theta, lay.sf2)
-        dd = (x[:, None] * lay.u2 + y[:, None] * lay.v2) * MAS
-        self.k = np.cos(TWO_PI * lay.sig2 * dd) * _sinc_and_slope(lay.dsig2 * dd)[0]
-        ac, _ = ud_visibility(theta, lay.sfc)
+        self.a2, _, ac, _ = disk(lay, theta)
+        e2, ee = fringe_phasors(lay, x, y)
+        self.k = e2.real
         cc = lay.compc
-        dc = (x[:, None, None] * lay.uc + y[:, None, None] * lay.vc) * MAS
-        ee = np.exp(1j * TWO_PI * lay.sigc * dc) * _sinc_and_slope(lay.dsigc * dc)[0]
         pk = cc * np.roll(ac, -1, axis=-1) * np.roll(ac, -2, axis=-1)
         qk = ac * np.roll(cc, -1, axis=-1) * np.roll(cc, -2, axis=-1)
         self.a0, self.c0 = np.prod(ac, axis=-1), np.prod(cc, axis=-1)

@@ -65,6 +65,13 @@ class Layout:
     sfc: np.ndarray  # (Nc, 3)
     comp2: np.ndarray  # companion visibility on V² baselines (1 = unresolved)
     compc: np.ndarray  # (Nc, 3)
+    sf: np.ndarray  # (U,) the distinct B/λ of sf2 and sfc: triangle sides repeat the V² baselines
+    i2: np.ndarray  # (N2,) index of each sf2 in sf
+    ic: np.ndarray  # (Nc, 3) index of each sfc in sf
+    fq: np.ndarray  # (F, 4) the distinct (u, v, σ, Δσ) of V² points and sides, (u, v) up to sign
+    j2: np.ndarray  # (N2,) row of each V² point in fq
+    jc: np.ndarray  # (Nc, 3) row of each side in fq
+    sc: np.ndarray  # (Nc, 3) +1, or −1 where the side is −(u, v) of its row
 
     @property
     def n2(self) -> int:
@@ -84,9 +91,38 @@ def layout_of(data: BinaryData, companion_diameter_mas: float = 0.0) -> Layout:
     comp2, compc = np.ones_like(sf2), np.ones_like(sfc)
     if companion_diameter_mas > 0:
         comp2, compc = ud_visibility(companion_diameter_mas, sf2)[0], ud_visibility(companion_diameter_mas, sfc)[0]
-    return Layout(u2=v.u, v2=v.v, sig2=1.0 / v.wavelength, dsig2=v.band / v.wavelength**2, sf2=sf2,
-                  uc=uc, vc=vc, sigc=(1.0 / c.wavelength)[:, None], dsigc=(c.band / c.wavelength**2)[:, None],
-                  sfc=sfc, comp2=comp2, compc=compc)
+    n2 = sf2.size
+    sf, inverse = np.unique(np.concatenate([sf2, sfc.ravel()]), return_inverse=True)  # exact duplicates only
+    sig2, dsig2 = 1.0 / v.wavelength, v.band / v.wavelength**2
+    sigc, dsigc = (1.0 / c.wavelength)[:, None], (c.band / c.wavelength**2)[:, None]
+    u, w = np.concatenate([v.u, uc.ravel()]), np.concatenate([v.v, vc.ravel()])
+    sign = np.where((u < 0) | ((u == 0) & (w < 0)), -1.0, 1.0)
+    keys = np.stack([sign * u, sign * w, np.concatenate([sig2, np.broadcast_to(sigc, uc.shape).ravel()]),
+                     np.concatenate([dsig2, np.broadcast_to(dsigc, uc.shape).ravel()])], axis=1)
+    fq, rows = np.unique(keys, axis=0, return_inverse=True)
+    rows = rows.ravel()
+    return Layout(u2=v.u, v2=v.v, sig2=sig2, dsig2=dsig2, sf2=sf2, uc=uc, vc=vc, sigc=sigc, dsigc=dsigc,
+                  sfc=sfc, comp2=comp2, compc=compc, sf=sf, i2=inverse[:n2], ic=inverse[n2:].reshape(sfc.shape),
+                  fq=fq, j2=rows[:n2], jc=rows[n2:].reshape(uc.shape), sc=sign[n2:].reshape(uc.shape))
+
+
+def fringe_phasors(lay: Layout, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Band-averaged fringe phasor of a companion at P positions, E = e^{2iπσD} sinc(ΔσD), on V² points (P, N2)
+    and triangle sides (P, Nc, 3); computed once per distinct (u, v, σ, Δσ): sides repeat the V² baselines."""
+    u, w, sig, dsig = lay.fq.T
+    d = (x[:, None] * u + y[:, None] * w) * MAS
+    phase = TWO_PI * sig * d
+    s = _sinc_and_slope(dsig * d)[0]
+    re, im = np.cos(phase) * s, np.sin(phase) * s
+    return re[:, lay.j2] + 1j * im[:, lay.j2], re[:, lay.jc] + 1j * (lay.sc * im[:, lay.jc])
+
+
+def disk(lay: Layout, theta) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Primary UD visibility and its θ-derivative on V² baselines and triangle sides: (a2, da2, ac, dac),
+    shapes (N2,), (Nc, 3) for a scalar θ, (P, N2), (P, Nc, 3) for P values. The Bessel functions are
+    evaluated once per distinct B/λ (a triangle's sides are V² baselines: 2-5× fewer)."""
+    a, da = ud_visibility(theta, lay.sf)
+    return a[..., lay.i2], da[..., lay.i2], a[..., lay.ic], da[..., lay.ic]
 
 
 def observed_vector(data: BinaryData) -> np.ndarray:
@@ -100,12 +136,12 @@ def residuals(model: np.ndarray, observed: np.ndarray, n2: int) -> np.ndarray:
     return r
 
 
-def single_star(lay: Layout, theta: float) -> tuple[np.ndarray, np.ndarray]:
-    """Model vector of the primary alone and its derivative with respect to θ (closure phases 0 or 180°)."""
-    a2, da2 = ud_visibility(theta, lay.sf2)
-    ac, _ = ud_visibility(theta, lay.sfc)
-    cp = np.where(np.prod(ac, axis=1) < 0, 180.0, 0.0)
-    return np.concatenate([a2 * a2, cp]), np.concatenate([2 * a2 * da2, np.zeros(cp.size)])
+def single_star(lay: Layout, theta) -> tuple[np.ndarray, np.ndarray]:
+    """Model vector of the primary alone and its derivative with respect to θ (closure phases 0 or 180°);
+    (N,) for a scalar θ, (P, N) for P values of θ at once."""
+    a2, da2, ac, _ = disk(lay, theta)
+    cp = np.where(np.prod(ac, axis=-1) < 0, 180.0, 0.0)
+    return np.concatenate([a2 * a2, cp], axis=-1), np.concatenate([2 * a2 * da2, np.zeros(cp.shape)], axis=-1)
 
 
 def binary(lay: Layout, x: np.ndarray, y: np.ndarray, f: np.ndarray, theta, *, jacobian: bool = False,
@@ -115,7 +151,7 @@ def binary(lay: Layout, x: np.ndarray, y: np.ndarray, f: np.ndarray, theta, *, j
     x, y in mas, f = flux ratio (companion/primary), θ = primary UD diameter in mas (scalar or (P,)).
     """
     x, y, f = (np.asarray(a, dtype=float)[:, None] for a in (x, y, f))
-    a2, da2 = ud_visibility(theta, lay.sf2)  # (N2,) or (P, N2)
+    a2, da2, ac, dac = disk(lay, theta)  # (N2,) or (P, N2); (Nc, 3) or (P, Nc, 3)
     c2 = lay.comp2
     dd = (x * lay.u2 + y * lay.v2) * MAS
     ph = TWO_PI * lay.sig2 * dd
@@ -127,7 +163,6 @@ def binary(lay: Layout, x: np.ndarray, y: np.ndarray, f: np.ndarray, theta, *, j
     vis2 = num * norm
 
     # closure phases: sides (P, Nc, 3)
-    ac, dac = ud_visibility(theta, lay.sfc)
     cc = lay.compc
     dc = (x[..., None] * lay.uc + y[..., None] * lay.vc) * MAS
     f3 = f[..., None]
