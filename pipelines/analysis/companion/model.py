@@ -71,7 +71,8 @@ class Layout:
     fq: np.ndarray  # (F, 4) the distinct (u, v, σ, Δσ) of V² points and sides, (u, v) up to sign
     j2: np.ndarray  # (N2,) row of each V² point in fq
     jc: np.ndarray  # (Nc, 3) row of each side in fq
-    sc: np.ndarray  # (Nc, 3) +1, or −1 where the side is −(u, v) of its row
+    s2: np.ndarray  # (N2,) +1, or −1 where the V² point is −(u, v) of its row
+    sc: np.ndarray  # (Nc, 3) the same for the sides
 
     @property
     def n2(self) -> int:
@@ -103,18 +104,30 @@ def layout_of(data: BinaryData, companion_diameter_mas: float = 0.0) -> Layout:
     rows = rows.ravel()
     return Layout(u2=v.u, v2=v.v, sig2=sig2, dsig2=dsig2, sf2=sf2, uc=uc, vc=vc, sigc=sigc, dsigc=dsigc,
                   sfc=sfc, comp2=comp2, compc=compc, sf=sf, i2=inverse[:n2], ic=inverse[n2:].reshape(sfc.shape),
-                  fq=fq, j2=rows[:n2], jc=rows[n2:].reshape(uc.shape), sc=sign[n2:].reshape(uc.shape))
+                  fq=fq, j2=rows[:n2], jc=rows[n2:].reshape(uc.shape), s2=sign[:n2], sc=sign[n2:].reshape(uc.shape))
+
+
+def _table_phasors(lay: Layout, x: np.ndarray, y: np.ndarray, slope: bool):
+    """Re and Im of E = e^{2iπσD} sinc(ΔσD) on the rows of lay.fq for P positions (P, F); with `slope`, also
+    of dE/dD (per mas of D/(u, v) in m)."""
+    u, w, sig, dsig = lay.fq.T
+    d = (x[:, None] * u + y[:, None] * w) * MAS
+    phase = TWO_PI * sig * d
+    s, ds = _sinc_and_slope(dsig * d)
+    cos_p, sin_p = np.cos(phase), np.sin(phase)
+    if not slope:
+        return cos_p * s, sin_p * s
+    dre = (cos_p * dsig * ds - TWO_PI * sig * sin_p * s) * MAS
+    dim = (sin_p * dsig * ds + TWO_PI * sig * cos_p * s) * MAS
+    return cos_p * s, sin_p * s, dre, dim
 
 
 def fringe_phasors(lay: Layout, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Band-averaged fringe phasor of a companion at P positions, E = e^{2iπσD} sinc(ΔσD), on V² points (P, N2)
-    and triangle sides (P, Nc, 3); computed once per distinct (u, v, σ, Δσ): sides repeat the V² baselines."""
-    u, w, sig, dsig = lay.fq.T
-    d = (x[:, None] * u + y[:, None] * w) * MAS
-    phase = TWO_PI * sig * d
-    s = _sinc_and_slope(dsig * d)[0]
-    re, im = np.cos(phase) * s, np.sin(phase) * s
-    return re[:, lay.j2] + 1j * im[:, lay.j2], re[:, lay.jc] + 1j * (lay.sc * im[:, lay.jc])
+    and triangle sides (P, Nc, 3); computed once per distinct (u, v, σ, Δσ): sides repeat the V² baselines.
+    A point at −(u, v) of its row has the conjugate phasor (sinc is even)."""
+    re, im = _table_phasors(lay, x, y, slope=False)
+    return re[:, lay.j2] + 1j * (lay.s2 * im[:, lay.j2]), re[:, lay.jc] + 1j * (lay.sc * im[:, lay.jc])
 
 
 def disk(lay: Layout, theta) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -153,23 +166,17 @@ def binary(lay: Layout, x: np.ndarray, y: np.ndarray, f: np.ndarray, theta, *, j
     x, y, f = (np.asarray(a, dtype=float)[:, None] for a in (x, y, f))
     a2, da2, ac, dac = disk(lay, theta)  # (N2,) or (P, N2); (Nc, 3) or (P, Nc, 3)
     c2 = lay.comp2
-    dd = (x * lay.u2 + y * lay.v2) * MAS
-    ph = TWO_PI * lay.sig2 * dd
-    s, ds = _sinc_and_slope(lay.dsig2 * dd)
-    cos_p = np.cos(ph)
-    k = cos_p * s
+    parts = _table_phasors(lay, x[:, 0], y[:, 0], slope=jacobian)
+    re, im = parts[0], parts[1]
+    k = re[:, lay.j2]  # Re E: even in the sign of (u, v)
     norm = 1.0 / (1.0 + f) ** 2
     num = a2 * a2 + f * f * c2 * c2 + 2.0 * f * a2 * c2 * k
     vis2 = num * norm
 
     # closure phases: sides (P, Nc, 3)
     cc = lay.compc
-    dc = (x[..., None] * lay.uc + y[..., None] * lay.vc) * MAS
     f3 = f[..., None]
-    phc = TWO_PI * lay.sigc * dc
-    sc, dsc = _sinc_and_slope(lay.dsigc * dc)
-    e = np.exp(1j * phc)
-    ee = e * sc
+    ee = re[:, lay.jc] + 1j * (lay.sc * im[:, lay.jc])
     a_l, a_m = np.roll(ac, -1, axis=-1), np.roll(ac, -2, axis=-1)
     c_l, c_m = np.roll(cc, -1, axis=-1), np.roll(cc, -2, axis=-1)
     pk, qk = cc * a_l * a_m, ac * c_l * c_m
@@ -184,12 +191,14 @@ def binary(lay: Layout, x: np.ndarray, y: np.ndarray, f: np.ndarray, theta, *, j
 
     n_par = 4 if fit_theta else 3
     jac = np.empty(model.shape + (n_par,))
-    dk = (-TWO_PI * lay.sig2 * np.sin(ph) * s + cos_p * lay.dsig2 * ds) * MAS  # d k / d(x or y) per unit u
+    # dE/dD of a point at −(u, v) of its row is −conj(dE/dD of the row): Re flips sign, Im does not
+    dre, dim = parts[2], parts[3]
+    dk = lay.s2 * dre[:, lay.j2]  # d k / d(x or y) per unit u
     common = 2.0 * f * a2 * c2 * dk * norm
     jac[:, :lay.n2, 0] = common * lay.u2
     jac[:, :lay.n2, 1] = common * lay.v2
     jac[:, :lay.n2, 2] = (2.0 * f * c2 * c2 + 2.0 * a2 * c2 * k) * norm - 2.0 * num * norm / (1.0 + f)
-    dee = e * (2j * np.pi * lay.sigc * sc + lay.dsigc * dsc) * MAS  # d E / d(x or y) per unit u
+    dee = lay.sc * dre[:, lay.jc] + 1j * dim[:, lay.jc]  # d E / d(x or y) per unit u
     side = f3 * pk * dee.conj() + f3 * f3 * qk * dee
     inv_t3 = RAD2DEG / t3
     jac[:, lay.n2:, 0] = np.imag(np.sum(side * lay.uc, axis=-1) * inv_t3)
