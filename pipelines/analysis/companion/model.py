@@ -26,15 +26,19 @@ TWO_PI = 2.0 * np.pi
 RAD2DEG = 180.0 / np.pi
 
 
-def ud_visibility(theta_mas, sf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """2J₁(x)/x at x = π θ B/λ and its derivative with respect to θ (per mas)."""
+def ud_visibility(theta_mas, sf: np.ndarray, derivative: bool = True):
+    """2J₁(x)/x at x = π θ B/λ and its derivative with respect to θ (per mas); the value alone without
+    `derivative`."""
     scale = np.pi * MAS * sf
     theta = np.asarray(theta_mas, dtype=float)
     x = theta.reshape(-1, *([1] * np.ndim(sf))) * scale if theta.ndim else float(theta) * scale
     small = np.abs(x) < 1e-6
     xs = np.where(small, 1.0, x)
-    vis = np.where(small, 1.0 - x * x / 8.0, 2.0 * j1(xs) / xs)
-    j2 = 2.0 * j1(xs) / xs - j0(xs)
+    airy = 2.0 * j1(xs) / xs
+    vis = np.where(small, 1.0 - x * x / 8.0, airy)
+    if not derivative:
+        return vis
+    j2 = airy - j0(xs)
     dvis_dx = np.where(small, -x / 4.0, -2.0 * j2 / xs)
     return vis, dvis_dx * scale
 
@@ -157,6 +161,15 @@ def single_star(lay: Layout, theta) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate([a2 * a2, cp], axis=-1), np.concatenate([2 * a2 * da2, np.zeros(cp.shape)], axis=-1)
 
 
+def single_star_models(lay: Layout, theta: np.ndarray) -> np.ndarray:
+    """Model vectors (P, N) of the primary alone for P values of θ, without derivatives (θ scans): the
+    closure phase is 180° where an odd number of the triangle's sides lie beyond an odd null."""
+    a = ud_visibility(theta, lay.sf, derivative=False)
+    negative = (a < 0)[..., lay.ic]
+    cp = 180.0 * (negative[..., 0] ^ negative[..., 1] ^ negative[..., 2])
+    return np.concatenate([a[..., lay.i2] ** 2, cp], axis=-1)
+
+
 def binary(lay: Layout, x: np.ndarray, y: np.ndarray, f: np.ndarray, theta, *, jacobian: bool = False,
            fit_theta: bool = False):
     """Model (P, N) for P parameter sets; with `jacobian`, also d model / d(x, y, f[, θ]) as (P, N, 3 or 4).
@@ -181,8 +194,8 @@ def binary(lay: Layout, x: np.ndarray, y: np.ndarray, f: np.ndarray, theta, *, j
     c_l, c_m = np.roll(cc, -1, axis=-1), np.roll(cc, -2, axis=-1)
     pk, qk = cc * a_l * a_m, ac * c_l * c_m
     c123 = np.prod(cc, axis=-1)
-    t3 = (np.prod(ac, axis=-1) + f**3 * c123 + f * np.sum(pk * ee.conj(), axis=-1)
-          + f * f * np.sum(qk * ee, axis=-1))
+    s1, s2 = np.sum(pk * ee.conj(), axis=-1), np.sum(qk * ee, axis=-1)
+    t3 = np.prod(ac, axis=-1) + f**3 * c123 + f * s1 + f * f * s2
     cp = np.angle(t3) * RAD2DEG
     p = vis2.shape[0] if vis2.ndim == 2 else x.shape[0]
     model = np.concatenate([np.broadcast_to(vis2, (p, lay.n2)), np.broadcast_to(cp, (p, cp.shape[-1]))], axis=1)
@@ -203,7 +216,7 @@ def binary(lay: Layout, x: np.ndarray, y: np.ndarray, f: np.ndarray, theta, *, j
     inv_t3 = RAD2DEG / t3
     jac[:, lay.n2:, 0] = np.imag(np.sum(side * lay.uc, axis=-1) * inv_t3)
     jac[:, lay.n2:, 1] = np.imag(np.sum(side * lay.vc, axis=-1) * inv_t3)
-    dt3_df = 3.0 * f * f * c123 + np.sum(pk * ee.conj(), axis=-1) + 2.0 * f * np.sum(qk * ee, axis=-1)
+    dt3_df = 3.0 * f * f * c123 + s1 + 2.0 * f * s2
     jac[:, lay.n2:, 2] = np.imag(dt3_df * inv_t3)
     if fit_theta:
         jac[:, :lay.n2, 3] = (2.0 * a2 + 2.0 * f * c2 * k) * da2 * norm

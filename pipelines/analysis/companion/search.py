@@ -25,7 +25,7 @@ from .data import BinaryData
 from .errors import Systematics, whitener_for
 from .limits import DetectionLimits, PositionChunk, detection_limits
 from .lm import Problem, fit_many
-from .model import binary, disk, layout_of, observed_vector, residuals, single_star
+from .model import binary, disk, layout_of, observed_vector, residuals, single_star, single_star_models
 from .stats import nsigma
 
 
@@ -131,7 +131,7 @@ def fit_single_star(problem: Problem) -> tuple[float, float, float]:
 def single_chi2(problem: Problem, theta, chunk: int = 64) -> np.ndarray:
     """χ² of the single star at every θ of an array (in blocks of `chunk` models: bounded memory)."""
     theta = np.atleast_1d(np.asarray(theta, dtype=float))
-    return np.concatenate([problem.chi2(single_star(problem.lay, theta[lo:lo + chunk])[0])
+    return np.concatenate([problem.chi2(single_star_models(problem.lay, theta[lo:lo + chunk]))
                            for lo in range(0, theta.size, chunk)])
 
 
