@@ -1,6 +1,8 @@
 """Companion screen of the survey through the worker pool, extrapolated to 2,000 targets (target < 10 min).
 
-Run: CELERY_BROKER_URL=redis://127.0.0.1:6379/6 .venv/bin/python bench/bench_companion_survey.py [--targets 40]
+Run: CELERY_BROKER_URL=redis://127.0.0.1:6379/6 BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/issp_bench \
+     .venv/bin/python bench/bench_companion_survey.py [--targets 40]
+(an empty PostgreSQL database: two worker processes writing to SQLite fail with "database is locked")
 Builds N targets with synthetic SPICA L2 (as bench_fit: 24 channels, 2 hour angles, 1 in 9 a binary) in a
 throw-away database (SQLite, or BENCH_DATABASE_URL). Measured:
 - CPU seconds per target (time.process_time: insensitive to the load of a shared machine), in this process
@@ -26,6 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 SURVEY = 2000
+STALL = 300  # s without progress: the run will not finish
 
 
 def setup(workdir: Path):
@@ -100,15 +103,17 @@ def run_survey(admin, n_targets: int) -> tuple[float, object]:
         start = time.perf_counter()
         with django.db.transaction.atomic():
             run = companion_services.companion_run_start(user=admin, force=True)
-        last = -1
+        last, moved = -1, time.perf_counter()
         while True:
             run.refresh_from_db()
             if run.done != last:
                 print(f"  progress {run.done}/{run.total} ({time.perf_counter() - start:.0f} s) {run.phase}",
                       flush=True)
-                last = run.done
+                last, moved = run.done, time.perf_counter()
             if run.phase in (PipelineRun.Phase.COMPLETED, PipelineRun.Phase.FAILED):
                 break
+            if time.perf_counter() - moved > STALL:
+                raise SystemExit(f"no progress for {STALL} s at {run.done}/{run.total}: a failed chunk? (see the log)")
             time.sleep(1.0)
         return time.perf_counter() - start, run
     finally:
