@@ -7,10 +7,11 @@ Pure numpy/scipy. Steps:
    view λ²/(Δλ B_max), step ½ λ/B_max. The first-order χ² gain of a companion is mapped on the
    whole grid at once (`chi2map.py`); every local maximum starts a fit.
 3. All fits (x, y, f; θ held) run together (`lm.py`); the best distinct minima are refitted with θ free.
-4. nσ of the best binary against the single star (`stats.py`); errors from a bootstrap over
-   OI_VIS2/OI_T3 rows, all samples refitted together.
+4. nσ of the best binary against the single star (`stats.py`); errors of a detection from a bootstrap
+   over OI_VIS2/OI_T3 rows, all samples refitted together (formal errors below the threshold).
 5. The companion is subtracted from the data and steps 1–4 run again (a third body?).
-6. Detection limits by injection on the data without the companion (`limits.py`).
+6. Detection limits by injection on the data without the companion (`limits.py`), at the single-star θ
+   already fitted to that data.
 """
 from __future__ import annotations
 
