@@ -1,5 +1,12 @@
 """The Celery application; tasks are discovered in each app's tasks.py."""
 import os
+import sys
+
+if "worker" in sys.argv[1:]:
+    # The pool's processes are the parallelism: one BLAS thread each (set before numpy loads). OpenBLAS's
+    # own threads on top of a 2-process pool on 2 cores cost ~1.5x the CPU of a companion screen.
+    for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(_name, "1")
 
 from celery import Celery
 

@@ -64,6 +64,36 @@ def test_jacobian_matches_finite_differences(spica):
         assert np.max(np.abs(diff / h - jac[..., k])) < 2e-3 * np.max(np.abs(jac[..., k]))
 
 
+def test_fast_paths_agree_with_the_binary_model(mircx, spica):
+    """The θ scans (no derivatives) and the injected signal of the limits and the ranking (real arithmetic)
+    are the binary model's own values: single star = binary with f = 0, injected = binary − single star,
+    across the disk's nulls where closure phases are 180°."""
+    from pipelines.analysis.companion.limits import PositionChunk
+    from pipelines.analysis.companion.model import single_star_models
+    from pipelines.analysis.companion.search import make_problem
+
+    for data in (mircx, spica):
+        problem = make_problem(data)
+        lay = problem.lay
+        thetas = np.array([0.3, 1.3, 2.6, 4.1])  # 2.6 and 4.1 mas: beyond the first null of the long baselines
+        scans = single_star_models(lay, thetas)
+        for theta, scan in zip(thetas, scans, strict=True):
+            star = binary(lay, np.zeros(1), np.zeros(1), np.zeros(1), theta)[0]
+            assert np.max(np.abs(scan - star)) < 1e-12
+        assert np.any(scans[:, lay.n2:] == 180.0)
+        rng = np.random.default_rng(4)
+        x, y = rng.uniform(-30, 30, 6), rng.uniform(-30, 30, 6)
+        for theta in (0.8, 2.6):
+            chunk = PositionChunk(problem, theta, x, y)
+            single = binary(lay, np.zeros(1), np.zeros(1), np.zeros(1), theta)[0]
+            for f in (1e-3, 0.05, 0.6):
+                expect = binary(lay, x, y, np.full(6, f), theta) - single
+                expect[:, lay.n2:] = (expect[:, lay.n2:] + 180) % 360 - 180
+                got = chunk.injected_signal(np.full(6, f))
+                dcp = (got[:, lay.n2:] - expect[:, lay.n2:] + 180) % 360 - 180
+                assert np.max(np.abs(got[:, :lay.n2] - expect[:, :lay.n2])) < 1e-12 and np.max(np.abs(dcp)) < 1e-9
+
+
 def test_correlated_night_error_whitening_equals_the_dense_covariance(mircx):
     """χ² with the rank-one per-night term equals rᵀ C⁻¹ r with C built explicitly."""
     v, c = mircx.vis2, mircx.cp

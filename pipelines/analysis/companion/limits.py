@@ -13,9 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .data import MAS
 from .lm import Problem
-from .model import TWO_PI, _sinc_and_slope, single_star, ud_visibility
+from .model import RAD2DEG, disk, fringe_phasors, single_star
 from .stats import nsigma
 
 F_MIN, F_MAX = 1e-4, 1.0
@@ -45,29 +44,30 @@ class PositionChunk:
     def __init__(self, problem: Problem, theta: float, x: np.ndarray, y: np.ndarray):
         lay = problem.lay
         self.lay = lay
-        self.a2, _ = ud_visibility(theta, lay.sf2)
-        dd = (x[:, None] * lay.u2 + y[:, None] * lay.v2) * MAS
-        self.k = np.cos(TWO_PI * lay.sig2 * dd) * _sinc_and_slope(lay.dsig2 * dd)[0]
-        ac, _ = ud_visibility(theta, lay.sfc)
+        self.a2, _, ac, _ = disk(lay, theta)
+        e2, ee = fringe_phasors(lay, x, y)
+        self.k = e2.real
         cc = lay.compc
-        dc = (x[:, None, None] * lay.uc + y[:, None, None] * lay.vc) * MAS
-        ee = np.exp(1j * TWO_PI * lay.sigc * dc) * _sinc_and_slope(lay.dsigc * dc)[0]
         pk = cc * np.roll(ac, -1, axis=-1) * np.roll(ac, -2, axis=-1)
         qk = ac * np.roll(cc, -1, axis=-1) * np.roll(cc, -2, axis=-1)
-        self.a0, self.c0 = np.prod(ac, axis=-1), np.prod(cc, axis=-1)
-        self.s1, self.s2 = np.sum(pk * ee.conj(), axis=-1), np.sum(qk * ee, axis=-1)
+        a0, c0 = np.prod(ac, axis=-1), np.prod(cc, axis=-1)
+        s1, s2 = np.sum(pk * ee.conj(), axis=-1), np.sum(qk * ee, axis=-1)
         self.single, _ = single_star(lay, theta)
+        # V² − single = f (B + f D) / (1 + f)² with B = 2 a c k − 2 a², D = c² − a²
+        a2sq = self.a2**2
+        self.b, self.d = 2 * self.a2 * lay.comp2 * self.k - 2 * a2sq, lay.comp2**2 - a2sq
+        # closure phase − single (0 or 180°) = arg(sgn(a₀) T3): T3 = a₀ + f³c₀ + f s₁ + f² s₂, split in Re/Im
+        sgn = np.where(a0 < 0, -1.0, 1.0)
+        self.t0, self.t3 = np.abs(a0), sgn * c0
+        self.s1r, self.s1i, self.s2r, self.s2i = sgn * s1.real, sgn * s1.imag, sgn * s2.real, sgn * s2.imag
 
     def injected_signal(self, f: np.ndarray) -> np.ndarray:
-        """Binary − single-star model for flux ratios f (P,)."""
+        """Binary − single-star model for flux ratios f (P,), closure phases in (−180°, 180°]."""
         f = f[:, None]
-        c2 = self.lay.comp2
-        vis2 = (self.a2**2 + f * f * c2 * c2 + 2 * f * self.a2 * c2 * self.k) / (1 + f) ** 2
-        cp = np.degrees(np.angle(self.a0 + f**3 * self.c0 + f * self.s1 + f * f * self.s2))
-        delta = np.concatenate([vis2, cp], axis=1) - self.single
-        n2 = self.lay.n2
-        delta[:, n2:] = (delta[:, n2:] + 180.0) % 360.0 - 180.0
-        return delta
+        vis2 = f / (1 + f) ** 2 * (self.b + f * self.d)
+        re = self.t0 + f**3 * self.t3 + f * (self.s1r + f * self.s2r)
+        im = f * (self.s1i + f * self.s2i)
+        return np.concatenate([vis2, RAD2DEG * np.arctan2(im, re)], axis=1)
 
 
 def _crossing(table: np.ndarray, f_grid: np.ndarray, level: float) -> np.ndarray:

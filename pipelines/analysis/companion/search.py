@@ -7,10 +7,11 @@ Pure numpy/scipy. Steps:
    view λ²/(Δλ B_max), step ½ λ/B_max. The first-order χ² gain of a companion is mapped on the
    whole grid at once (`chi2map.py`); every local maximum starts a fit.
 3. All fits (x, y, f; θ held) run together (`lm.py`); the best distinct minima are refitted with θ free.
-4. nσ of the best binary against the single star (`stats.py`); errors from a bootstrap over
-   OI_VIS2/OI_T3 rows, all samples refitted together.
+4. nσ of the best binary against the single star (`stats.py`); errors of a detection from a bootstrap
+   over OI_VIS2/OI_T3 rows, all samples refitted together (formal errors below the threshold).
 5. The companion is subtracted from the data and steps 1–4 run again (a third body?).
-6. Detection limits by injection on the data without the companion (`limits.py`).
+6. Detection limits by injection on the data without the companion (`limits.py`), at the single-star θ
+   already fitted to that data.
 """
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ from .data import BinaryData
 from .errors import Systematics, whitener_for
 from .limits import DetectionLimits, PositionChunk, detection_limits
 from .lm import Problem, fit_many
-from .model import binary, layout_of, observed_vector, residuals, single_star, ud_visibility
+from .model import binary, disk, layout_of, observed_vector, residuals, single_star, single_star_models
 from .stats import nsigma
 
 
@@ -105,7 +106,7 @@ def make_problem(data: BinaryData, systematics: Systematics | None = None,
 def fit_single_star(problem: Problem) -> tuple[float, float, float]:
     """(θ, formal error scaled by √χ²_red, χ²) of the uniform disk alone."""
     grid = np.geomspace(0.02, 50.0, 120)
-    chi2 = [float(np.sum(problem.whitened(single_star(problem.lay, t)[0]) ** 2)) for t in grid]
+    chi2 = single_chi2(problem, grid)
     sol = least_squares(lambda p: problem.whitened(single_star(problem.lay, p[0])[0]), [grid[int(np.argmin(chi2))]],
                         jac=lambda p: problem.whitener.apply(single_star(problem.lay, p[0])[1])[:, None],
                         bounds=([1e-3], [200.0]))
@@ -120,7 +121,7 @@ def fit_single_star(problem: Problem) -> tuple[float, float, float]:
     width = 10 * err if np.isfinite(err) else 1e-2 * theta
     for _ in range(2):
         scan = np.clip(theta + np.linspace(-width, width, 201), 1e-3, None)
-        chi2_scan = np.array([_single_chi2(problem, t) for t in scan])
+        chi2_scan = single_chi2(problem, scan)
         k = int(np.argmin(chi2_scan))
         if chi2_scan[k] < chi2_best:
             theta, chi2_best = float(scan[k]), float(chi2_scan[k])
@@ -128,9 +129,11 @@ def fit_single_star(problem: Problem) -> tuple[float, float, float]:
     return theta, err, chi2_best
 
 
-def _single_chi2(problem: Problem, theta: float) -> float:
-    r = problem.whitened(single_star(problem.lay, theta)[0])
-    return float(r @ r)
+def single_chi2(problem: Problem, theta, chunk: int = 64) -> np.ndarray:
+    """χ² of the single star at every θ of an array (in blocks of `chunk` models: bounded memory)."""
+    theta = np.atleast_1d(np.asarray(theta, dtype=float))
+    return np.concatenate([problem.chi2(single_star_models(problem.lay, theta[lo:lo + chunk]))
+                           for lo in range(0, theta.size, chunk)])
 
 
 def _bootstrap(problem: Problem, data: BinaryData, best: np.ndarray, n_boot: int, seed: int) -> np.ndarray | None:
@@ -148,7 +151,7 @@ def _bootstrap(problem: Problem, data: BinaryData, best: np.ndarray, n_boot: int
 
 def background_model(lay, theta: float, f0: float) -> np.ndarray:
     """Star plus incoherent flux f0 (a companion with its fringes averaged out): V² and closure phases."""
-    a2, ac = ud_visibility(theta, lay.sf2)[0], ud_visibility(theta, lay.sfc)[0]
+    a2, _, ac, _ = disk(lay, theta)
     vis2 = (a2**2 + f0**2 * lay.comp2**2) / (1 + f0) ** 2
     cp = np.degrees(np.angle(np.prod(ac, axis=1) + f0**3 * np.prod(lay.compc, axis=1) + 0j))
     return np.concatenate([vis2, cp])
@@ -183,7 +186,7 @@ def _rank_exactly(problem: Problem, theta: float, pool: np.ndarray, n_keep: int)
 
 
 def _search_once(problem: Problem, data: BinaryData, *, rmin: float, rmax: float, step: float, n_starts: int,
-                 n_boot: int, seed: int, seconds: dict, tag: str):
+                 n_boot: int, threshold: float, seed: int, seconds: dict, tag: str):
     t0 = time.perf_counter()
     theta0, theta0_err, chi2_single = fit_single_star(problem)
     theta_b, f_b = fit_star_and_background(problem, theta0)
@@ -211,18 +214,19 @@ def _search_once(problem: Problem, data: BinaryData, *, rmin: float, rmax: float
     best, chi2_best = params[i], float(chi2[i])
     ndof = problem.observed.size - 1
     # the single star is the binary with f -> 0: at the binary's own θ it bounds the single-star χ² from above
-    chi2_single = min(chi2_single, _single_chi2(problem, float(best[3])))
+    chi2_single = min(chi2_single, float(single_chi2(problem, best[3])[0]))
     chi2_red = chi2_best / max(problem.observed.size - 4, 1)
     formal = np.sqrt(np.clip(np.diag(cov[i]), 0, None) * max(chi2_red, 1.0))
+    significance = float(nsigma(chi2_single, chi2_best, ndof))
     seconds[f"{tag}fits"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    boots = _bootstrap(problem, data, best, n_boot, seed)
+    # the errors of a candidate below the threshold describe no detection: formal ones suffice
+    boots = _bootstrap(problem, data, best, n_boot, seed) if significance >= threshold else None
     errs = formal if boots is None else np.maximum(np.std(boots, axis=0, ddof=1), formal)
     seconds[f"{tag}bootstrap"] = time.perf_counter() - t0
     comp = Companion(x=float(best[0]), y=float(best[1]), flux_ratio=float(best[2]), theta=float(best[3]),
                      x_err=float(errs[0]), y_err=float(errs[1]), flux_ratio_err=float(errs[2]),
-                     theta_err=float(errs[3]), chi2_red=chi2_red,
-                     nsigma=float(nsigma(chi2_single, chi2_best, ndof)))
+                     theta_err=float(errs[3]), chi2_red=chi2_red, nsigma=significance)
     return theta0, theta0_err, chi2_single, comp, cmap, len(starts)
 
 
@@ -250,21 +254,24 @@ def companion_search(data: BinaryData, *, systematics: Systematics | None = None
     seconds: dict = {}
     problem = make_problem(data, systematics, companion_diameter_mas)
     theta0, theta0_err, chi2_single, best, cmap, n_fits = _search_once(
-        problem, data, rmin=rmin, rmax=rmax, step=step, n_starts=n_starts, n_boot=n_boot, seed=seed,
-        seconds=seconds, tag="")
+        problem, data, rmin=rmin, rmax=rmax, step=step, n_starts=n_starts, n_boot=n_boot, threshold=threshold,
+        seed=seed, seconds=seconds, tag="")
     detected = best is not None and best.nsigma >= threshold
-    clean, third = data, None
-    if detected and second_pass:
+    # the limits are measured on the data without the companion, with that data's single-star θ
+    clean_problem, theta_clean, third = problem, theta0, None
+    if detected:
         clean = remove_companion(data, problem, best)
-        _, _, _, third, _, n2 = _search_once(make_problem(clean, systematics, companion_diameter_mas), clean,
-                                             rmin=rmin, rmax=rmax, step=step, n_starts=n_starts, n_boot=0,
-                                             seed=seed, seconds=seconds, tag="second_")
-        n_fits += n2
+        clean_problem, theta_clean = make_problem(clean, systematics, companion_diameter_mas), None
+        if second_pass:
+            theta_clean, _, _, third, _, n2 = _search_once(
+                clean_problem, clean, rmin=rmin, rmax=rmax, step=step, n_starts=n_starts, n_boot=0,
+                threshold=threshold, seed=seed, seconds=seconds, tag="second_")
+            n_fits += n2
     lim = None
     if limits:
         t0 = time.perf_counter()
-        clean_problem = make_problem(clean, systematics, companion_diameter_mas) if clean is not data else problem
-        theta_clean = fit_single_star(clean_problem)[0]
+        if theta_clean is None:
+            theta_clean = fit_single_star(clean_problem)[0]
         lim = detection_limits(clean_problem, theta_clean, rmin, rmax, **(limit_grid or {}))
         seconds["limits"] = time.perf_counter() - t0
     seconds["total"] = time.perf_counter() - t_all
