@@ -26,5 +26,5 @@ urlpatterns = [
     path("planner/", include("planner.urls")),
     path("jmmc/", include("surveys.jmmc.urls")),
     path("archive/", include(([*archive_urlpatterns, *feed_urlpatterns], "archive"))),  # + the L0 feed
-    path("", include("surveys.urls")),
+    path("", include("portal.urls")),  # namespace "surveys": the pages and surveys' own
 ]
