@@ -21,7 +21,6 @@ from obs_server import selectors as ob_selectors
 from pipelines.selectors import runs_failed_since
 from portal.story import night_outcome
 from surveys import selectors as survey_selectors
-from surveys.selectors import programs_visible_to, programs_with_role
 
 if TYPE_CHECKING:
     from surveys.models import CalibratorFlag, Night, Semester
@@ -96,22 +95,23 @@ def desk_for(*, user, now: dt.datetime | None = None) -> Desk:
     """Everything the desk shows for this user, read now (nothing cached beyond the request)."""
     now = now or timezone.now()
     today = night_date(now)
-    programs = programs_visible_to(user=user)
+    programs = survey_selectors.programs_visible_to(user=user)
     program_ids = set(programs.values_list("pk", flat=True))
     semester, is_current = survey_selectors.semester_of(date=today)
     past, tonight, upcoming = _nights(semester, today, program_ids)
     desk = Desk(today=today, semester=semester, semester_is_current=is_current, past=past, tonight=tonight,
                 upcoming=upcoming, programs=_programs(user, programs), queue=_queue(user, today))
-    reviewable = programs_with_role(user=user, roles=REVIEW_ROLES)
+    reviewable = survey_selectors.programs_with_role(user=user, roles=REVIEW_ROLES)
     desk.reviewer = user.is_staff or reviewable.exists()
     if desk.reviewer:
         desk.to_review = products_to_review(user=user, programs=reviewable)
         desk.new_l1 = _new_l1(user, reviewable)
-    operated = programs_with_role(user=user, roles=OPERATOR_ROLES)
+    operated = survey_selectors.programs_with_role(user=user, roles=OPERATOR_ROLES)
     desk.operator = user.is_staff or operated.exists()
     if desk.operator:
         desk.failed_obs = _failed_obs(user, operated)
         desk.failed_runs = _failed_runs(user, set(operated.values_list("pk", flat=True)))
-    if desk.reviewer or desk.operator or programs_with_role(user=user, roles=("data_manager",)).exists():
+    data_manager = survey_selectors.programs_with_role(user=user, roles=("data_manager",)).exists()
+    if desk.reviewer or desk.operator or data_manager:
         desk.suspects = survey_selectors.calibrator_proposals()
     return desk
