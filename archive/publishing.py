@@ -52,7 +52,7 @@ def version_publish(*, version) -> list[OutboxMessage]:
 def l0_publish(*, records) -> list[OutboxMessage]:
     """Queue L0 records (pipelines.L0Record) to OiDB as calib_level 0 granules when ARCHIVE_PUSH_L0; safe to repeat.
 
-    The usual path is the other way round: OiDB harvests the portal's L0 feed (archive.feed)."""
+    The usual path is the other way round: OiDB harvests the portal's L0 feed (pipelines.l0_feed)."""
     messages = []
     with transaction.atomic():
         for record in records:

@@ -144,13 +144,14 @@ def product_runs(*, product: Product) -> list[dict]:
             name = "calibration:run-detail" if product.calib_level == 2 else "pipelines:run-detail"
             out.append({"url": reverse(name, args=[run_id]), "label": f"run of v{version.number}"})
     if product.calib_level == 1:
-        from pipelines.models import ReductionOutput
-
-        for o in ReductionOutput.objects.filter(product_version__product=product).select_related("run", "raw_file"):
-            if o.run_id and o.run_id not in seen:
-                seen.add(o.run_id)
-                out.append({"url": reverse("pipelines:run-detail", args=[o.run_id]),
-                            "label": f"L1 reduction of {o.raw_file.original_name}"})
+        # Through the reverse relation (ProductVersion.reduced_from): pipelines is a layer above archive.
+        reductions = (product.versions.filter(reduced_from__run__isnull=False).order_by("-reduced_from__created")
+                      .values_list("reduced_from__run_id", "reduced_from__raw_file__original_name"))
+        for run_id, raw_name in reductions:
+            if run_id not in seen:
+                seen.add(run_id)
+                out.append({"url": reverse("pipelines:run-detail", args=[run_id]),
+                            "label": f"L1 reduction of {raw_name}"})
     return out
 
 

@@ -13,5 +13,4 @@ urlpatterns = [
     path("outbox/<int:pk>/retry/", views.outbox_retry, name="outbox-retry"),
     path("bulk.zip", views_bulk.bulk_zip, name="bulk-zip"),
     path("bulk.sh", views_bulk.bulk_script, name="bulk-script"),
-    path("l0/search.votable", views.l0_feed, name="l0-feed"),
 ]

@@ -6,17 +6,16 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseForbidden, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST
 
 from archive import selectors
-from archive.feed import feed_rows
 from archive.forms import ReviewForm
 from archive.models import OutboxMessage, Product, ProductVersion
 from archive.plots import review_plot_data
 from archive.publishing import outbox_retry_rejected
 from archive.storage import absolute_path
 from archive.validation import version_validate as validate_service
-from domain import obsportal, quality
+from domain import quality
 from domain.errors import ApplicationError
 from issp_portal.signed_links import download_auth
 from surveys.naming import sort_rows
@@ -159,21 +158,3 @@ def outbox_retry(request, pk: int):
     outbox_retry_rejected(message_id=message.pk)
     messages.success(request, f"Queued again for {message.destination}.")
     return redirect("archive:product-detail", pk=message.product_id)
-
-
-@require_GET
-def l0_feed(request):
-    """ObsPortal's `search.votable` for OiDB's harvester (archive.feed: fields, semantics, access)."""
-    g = request.GET
-    try:
-        since = obsportal.parse_date_param("date_updated_from", g.get("date_updated_from"))
-        until = obsportal.parse_date_param("date_updated_to", g.get("date_updated_to"))
-    except obsportal.FeedParameterError as exc:
-        return JsonResponse({"detail": "Bad feed parameter.", "errors": {exc.field: exc.reason}}, status=400)
-    if since is not None and until is not None and since > until:
-        return JsonResponse({"detail": "Bad feed parameter.",
-                             "errors": {"date_updated_from": "is after date_updated_to"}}, status=400)
-    rows = feed_rows(instrument=g.get("instrument", ""), interferometer=g.get("interferometer", ""),
-                     since=since, until=until)
-    return HttpResponse(obsportal.votable(rows, description="ISSP portal L0 exposures (ObsPortal feed)"),
-                        content_type="application/x-votable+xml; charset=utf-8")

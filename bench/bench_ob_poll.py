@@ -45,8 +45,8 @@ def prepare() -> tuple[str, int]:
     from django.core.management import call_command
     from rest_framework.authtoken.models import Token
 
+    from domain.ob_format import ObDefinition, ObTarget, definition_to_payload
     from obs_server import services
-    from obs_server.ob_format import ObDefinition, ObTarget, definition_to_payload
     from surveys.models import Program, ProgramRole
 
     call_command("migrate", verbosity=0)

@@ -1,6 +1,6 @@
 """The project's domain errors (no Django, no DRF).
 
-Pure modules (``obs_server.ob_format``, the importers) raise these; the API maps
+Pure modules (``domain.ob_format``, the importers) raise these; the API maps
 them to HTTP answers in ``issp_portal.exceptions.api_exception_handler`` and
 the pages show their message, so the error classes carry their status code but
 import nothing from the web layer.

@@ -7,7 +7,7 @@ each TABLEDATA row, in the namespace `http://www.ivoa.net/xml/VOTable/v1.4`
 (the only one its XPath matches). Date-time parameters carry an explicit
 offset (`+00:00`); it remembers the largest `exp_date_updated` it saw and asks
 from there next time. This module holds the field list, the row format and
-the parameter rules; the portal's view serves it (archive.feed).
+the parameter rules; the portal's view serves it (pipelines.l0_feed).
 """
 from __future__ import annotations
 

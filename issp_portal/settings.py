@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "pipelines",
     "archive",
     "planner",
+    "portal",
     "surveys.jmmc",
     "pipelines.calibration",
     "pipelines.analysis",

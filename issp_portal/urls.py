@@ -2,9 +2,11 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
+from archive.urls import urlpatterns as archive_urlpatterns
 from issp_portal.health import healthz
 from issp_portal.orcid import throttled_urlpatterns as throttled_orcid_urls
 from issp_portal.signed_links import sign_view
+from pipelines.urls import feed_urlpatterns
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -23,6 +25,6 @@ urlpatterns = [
     path("performance/", include("pipelines.performance.urls")),
     path("planner/", include("planner.urls")),
     path("jmmc/", include("surveys.jmmc.urls")),
-    path("archive/", include("archive.urls")),
-    path("", include("surveys.urls")),
+    path("archive/", include(([*archive_urlpatterns, *feed_urlpatterns], "archive"))),  # + the L0 feed
+    path("", include("portal.urls")),  # namespace "surveys": the pages and surveys' own
 ]

@@ -18,7 +18,8 @@ def warm_up() -> float:
     from django.urls import get_resolver
 
     get_resolver().url_patterns  # noqa: B018 - importing the URLconf imports every view module
-    from obs_server import ob_format, observability  # noqa: F401 - observability sets IERS offline
+    from domain import ob_format  # noqa: F401
+    from obs_server import observability  # sets IERS offline
 
     observability.observability_now([10.0], [20.0], [None], dt.datetime.now(dt.UTC))
     from astropy.coordinates import Angle

@@ -25,11 +25,11 @@ from rest_framework.views import APIView
 
 import issp_portal
 from domain.errors import NotFoundError, ValidationFailed
+from domain.ob_format import ObFormatError, ObXmlError, ob_to_obxml, obxml_to_dict
 from issp_portal.dates import day_or_none
 from obs_server import observability, selectors, services
 from obs_server.auth import PollTokenAuthentication
 from obs_server.models import ObservingBlock
-from obs_server.ob_format import ObFormatError, ObXmlError, ob_to_obxml, obxml_to_dict
 
 
 class ObXmlParser(BaseParser):

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db.models import Count, Max, Q, QuerySet
 
+from domain.ob_format import survey_instruments
 from obs_server import observability as obsv
 from obs_server.models import ObservingBlock, ObSubmitKey
-from obs_server.ob_format import survey_instruments
 from surveys.models import Observation, Program, SurveyGoal
 from surveys.selectors import programs_with_role
 

@@ -16,12 +16,12 @@ from django.db.models import Q
 from django.utils import timezone
 
 from domain.errors import ConflictError, NotFoundError, PermissionRefused, ValidationFailed
+from domain.ob_format import ObDefinition, ObFormatError, parse_ob, survey_instruments
 from notifications.models import EventKind
 from notifications.services import notify_later
 from obs_server import observability as obsv
 from obs_server import selectors
 from obs_server.models import ObservingBlock, ObSubmitKey, ObTransition
-from obs_server.ob_format import ObDefinition, ObFormatError, parse_ob, survey_instruments
 from surveys import selectors as surveys_selectors
 from surveys import services as surveys_services
 from surveys.models import Night, Program, Target

@@ -13,10 +13,10 @@ from django.views.decorators.http import require_POST
 from rest_framework.authtoken.models import Token
 
 from domain.errors import ApplicationError
+from domain.ob_format import ObFormatError, ObXmlError, obxml_to_dict
 from issp_portal.dates import day_or_none
 from obs_server import observability, selectors, services
 from obs_server.models import ObservingBlock, ObSubmitKey
-from obs_server.ob_format import ObFormatError, ObXmlError, obxml_to_dict
 from surveys import selectors as survey_selectors
 
 

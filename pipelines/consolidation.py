@@ -14,7 +14,7 @@ import astropy.units as u
 from astropy.coordinates import SkyCoord
 from astropy.time import Time
 
-from pipelines.instruments import CALIBRATION, SCIENCE, InstrumentSpec, is_placeholder, normalize_instrument
+from domain.instruments import CALIBRATION, SCIENCE, InstrumentSpec, is_placeholder, normalize_instrument
 
 MAX_SEPARATION_ARCSEC = 60.0
 MAX_DATE_MISMATCH_S = 2.0

@@ -20,9 +20,9 @@ from django.db import IntegrityError, InterfaceError, OperationalError, transact
 
 from archive.publishing import l0_publish
 from domain import site
+from domain.instruments import UnknownInstrument, get_instrument
 from domain.storage import DiskFull
 from pipelines import consolidation, fitsfiles, l0
-from pipelines.instruments import UnknownInstrument, get_instrument
 from pipelines.models import L0Record, PipelineRun, RawFile
 from surveys.selectors import night_on, observations_overlapping, star_position
 

@@ -14,7 +14,7 @@ from typing import Any
 from astropy.io import fits
 from astropy.time import Time
 
-from pipelines.instruments import CALIBRATION, SCIENCE, get_instrument, is_placeholder
+from domain.instruments import CALIBRATION, SCIENCE, get_instrument, is_placeholder
 
 BLOCK = 2880
 

@@ -9,3 +9,7 @@ urlpatterns = [
     path("runs/<uuid:run_id>/", views.run_detail, name="run-detail"),
     path("nights/<str:date>/", views.night_raw_files, name="night-raw-files"),
 ]
+
+# The ObsPortal feed of the L0 records keeps its address and name in the archive: /archive/l0/search.votable,
+# "archive:l0-feed" (issp_portal.urls puts it there), where OiDB's harvester is configured to read it.
+feed_urlpatterns = [path("l0/search.votable", views.l0_feed, name="l0-feed")]

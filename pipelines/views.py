@@ -1,4 +1,5 @@
-"""Pipeline pages: runs with live progress, one run's report, a night's raw files and their consolidation."""
+"""Pipeline pages: runs with live progress, one run's report, a night's raw files and their consolidation;
+the ObsPortal feed of the L0 records."""
 from __future__ import annotations
 
 import datetime as dt
@@ -7,10 +8,13 @@ import uuid
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET
 
+from domain import obsportal
 from pipelines import selectors
+from pipelines.l0_feed import feed_rows
 from pipelines.models import PipelineRun, RawFile
 from surveys.naming import sort_rows
 from surveys.selectors import night_on, programs_with_role, visible_rows_q
@@ -105,3 +109,21 @@ def night_raw_files(request, date):
     return render(request, "pipelines/night_raw_files.html", {
         "night": night, "raws": raws, "issues": selectors.night_consolidation_issues(night=night, visible=visible),
         "runs": selectors.run_list().filter(night=night)[:20]})
+
+
+@require_GET
+def l0_feed(request):
+    """ObsPortal's `search.votable` for OiDB's harvester (pipelines.l0_feed: fields, semantics, access)."""
+    g = request.GET
+    try:
+        since = obsportal.parse_date_param("date_updated_from", g.get("date_updated_from"))
+        until = obsportal.parse_date_param("date_updated_to", g.get("date_updated_to"))
+    except obsportal.FeedParameterError as exc:
+        return JsonResponse({"detail": "Bad feed parameter.", "errors": {exc.field: exc.reason}}, status=400)
+    if since is not None and until is not None and since > until:
+        return JsonResponse({"detail": "Bad feed parameter.",
+                             "errors": {"date_updated_from": "is after date_updated_to"}}, status=400)
+    rows = feed_rows(instrument=g.get("instrument", ""), interferometer=g.get("interferometer", ""),
+                     since=since, until=until)
+    return HttpResponse(obsportal.votable(rows, description="ISSP portal L0 exposures (ObsPortal feed)"),
+                        content_type="application/x-votable+xml; charset=utf-8")

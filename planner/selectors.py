@@ -157,7 +157,7 @@ def plan_payloads(*, plan: NightPlan, items: list[NightPlanItem] | None = None) 
 
 def plan_obxml_files(*, plan: NightPlan) -> dict[str, str]:
     """File name -> Aspro2 obxml text, one per science target."""
-    from obs_server.ob_format import ob_to_obxml
+    from domain.ob_format import ob_to_obxml
 
     return {f"{payload['name']}.obxml": ob_to_obxml(payload) for _, payload in plan_payloads(plan=plan)}
 

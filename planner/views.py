@@ -12,8 +12,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from domain.errors import ApplicationError
+from domain.instruments import get_instrument
 from domain.observability import twilight
-from pipelines.instruments import get_instrument
 from pipelines.performance.selectors import snr_predictor
 from planner import pairing, scoring, selectors, services, timeline
 from planner.forms import EditForm, PlanForm

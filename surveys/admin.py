@@ -1,7 +1,26 @@
+from collections import defaultdict
+
 from django.contrib import admin, messages
 
-from pipelines.calibration.admin_actions import rerun_l2_calibration
 from surveys import models
+
+# Admin actions other apps list on surveys' pages (e.g. calibration's "Re-run L2 calibration" on nights,
+# observations and targets): the app that owns the action adds it here, so surveys imports none of them.
+_added_actions: dict[str, list] = defaultdict(list)
+
+
+def add_action(model_label: str, action) -> None:
+    """List `action` (an admin action function) on the admin page of the surveys model `model_label`."""
+    if action not in _added_actions[model_label]:
+        _added_actions[model_label].append(action)
+
+
+class ExtendableAdmin(admin.ModelAdmin):
+    """A ModelAdmin whose actions are those other apps added with `add_action`, read when the page is built."""
+
+    @property
+    def actions(self):
+        return list(_added_actions[self.model._meta.label])
 
 
 @admin.register(models.Semester)
@@ -36,8 +55,7 @@ class NightAllocationInline(admin.TabularInline):
 
 
 @admin.register(models.Night)
-class NightAdmin(admin.ModelAdmin):
-    actions = [rerun_l2_calibration]
+class NightAdmin(ExtendableAdmin):
     list_display = ["date", "semester", "status", "hours_lost"]
     list_filter = ["status", "semester"]
     search_fields = ["date", "weather_notes"]
@@ -46,8 +64,7 @@ class NightAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.Target)
-class TargetAdmin(admin.ModelAdmin):
-    actions = [rerun_l2_calibration]
+class TargetAdmin(ExtendableAdmin):
     list_display = ["name", "ra_deg", "dec_deg", "mag_v", "spectral_type", "priority"]
     list_filter = ["programs"]
     search_fields = ["name", "identifiers", "catalog_row_id"]
@@ -98,8 +115,7 @@ class CalibratorFlagAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.Observation)
-class ObservationAdmin(admin.ModelAdmin):
-    actions = [rerun_l2_calibration]
+class ObservationAdmin(ExtendableAdmin):
     list_display = ["target", "program", "night", "instrument", "mode", "stations", "start", "status"]
     list_filter = ["status", "instrument", "program"]
     search_fields = ["target__name", "program__code"]

@@ -17,6 +17,7 @@ from astropy.table import Table
 
 from django.db import DataError, IntegrityError, transaction
 
+from domain import ob_format
 from domain.errors import ValidationFailed
 from surveys.services import calibrator_upsert, target_upsert
 
@@ -183,11 +184,9 @@ def _ob_star(target) -> dict[str, Any]:
 def import_obxml(xml: str, *, program: str | None = None) -> ImportReport:
     """Science targets and calibrators of one Aspro2 OB (.obxml text).
 
-    Parsing is the OB server's (obs_server.ob_format); calibrator DIAMETER goes to
+    Parsing is the OB format's (domain.ob_format, shared with the OB server); calibrator DIAMETER goes to
     the UD diameter of the instrument's band, only when JSDC gave none.
     """
-    from obs_server import ob_format
-
     try:
         definition = ob_format.parse_ob(ob_format.obxml_to_dict(xml))
     except ValidationFailed:

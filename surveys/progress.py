@@ -1,4 +1,4 @@
-"""Survey-goal arithmetic: completion, progress over time. No Django import (target status: surveys.story).
+"""Survey-goal arithmetic: completion, progress over time. No Django import (target status: portal.story).
 
 A goal is complete when it has `required` valid observations (executed, same
 program and instrument, same mode when the goal names one) or, when it asks for

@@ -1,7 +1,7 @@
 """Read-side queries of surveys/ used by every app (access decisions included)."""
 from __future__ import annotations
 
-from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Max, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
 from surveys.embargo import ANONYMOUS, Decision, Grant, Viewer, can_read_proprietary
@@ -14,10 +14,10 @@ from surveys.models import (
     Observation,
     Program,
     ProgramRole,
+    Semester,
     SurveyGoal,
     Target,
 )
-from surveys.progress import GoalRow
 
 
 def viewer_for(user) -> Viewer:
@@ -98,39 +98,6 @@ def visible_rows_q(*, user, program: str = "program", target: str = "target") ->
     return q
 
 
-def _valid_observation() -> Q:
-    """An executed observation of the goal's program and instrument (and mode when the goal sets one)."""
-    return Q(
-        target__observations__status=Observation.Status.EXECUTED,
-        target__observations__program=F("program"),
-        target__observations__instrument=F("instrument"),
-    ) & (Q(mode="") | Q(target__observations__mode=F("mode")))
-
-
-def goal_rows(*, programs: QuerySet[Program], targets: QuerySet[Target] | None = None) -> list[GoalRow]:
-    """Every goal with its valid-observation count and L2 check, in ONE aggregated query."""
-    from archive.models import Product
-
-    good_l2 = Product.objects.filter(
-        target=OuterRef("target"), program=OuterRef("program"), instrument=OuterRef("instrument"),
-        calib_level=2, current_version__quality_flag__gte=OuterRef("min_quality_flag"),
-    )
-    qs = SurveyGoal.objects.filter(program__in=programs)
-    if targets is not None:
-        qs = qs.filter(target__in=targets.values("pk"))
-    qs = (
-        qs.values("id", "target_id", "program_id", "instrument", "mode", "required_observations")
-        .annotate(n_valid=Count("target__observations", filter=_valid_observation()),
-                  l2_ok=Q(min_quality_flag__isnull=False) & Exists(good_l2))
-        .order_by("id")
-    )
-    return [
-        GoalRow(id=r["id"], target_id=r["target_id"], program_id=r["program_id"], instrument=r["instrument"],
-                mode=r["mode"], required=r["required_observations"], n_valid=r["n_valid"], l2_ok=bool(r["l2_ok"]))
-        for r in qs
-    ]
-
-
 def target_rows(*, targets: QuerySet[Target], programs: QuerySet[Program] | None = None) -> list[dict]:
     """Identity columns of the status table plus executed-observation count and last date
     (counting only the observations of `programs` when given)."""
@@ -171,22 +138,6 @@ def night_list() -> QuerySet[Night]:
     )
 
 
-def target_products(*, user, target: Target) -> list[dict]:
-    """The target's products (current version) with the access decision for this user."""
-    from archive.models import Product
-
-    rows = []
-    products = (
-        Product.objects.filter(target=target).select_related("current_version", "program", "night")
-        .order_by("calib_level", "t_min", "pk")
-    )
-    for product in products:
-        decision = access_decision(user=user, program=product.program, target_id=target.pk,
-                                   t_max_mjd=product.t_max)
-        rows.append({"product": product, "version": product.current_version, "decision": decision})
-    return rows
-
-
 def calibrator_flags_by_name(names: list[str]) -> dict[str, list[str]]:
     """Active catalogue flags of calibrators by OB name ("HD 218470" or "HD_218470"), as short texts."""
     found: dict[str, list[str]] = {}
@@ -204,39 +155,6 @@ def calibrator_flags_by_name(names: list[str]) -> dict[str, list[str]]:
 def programs_by_code(*, codes) -> dict[str, Program]:
     """{code: Program (with its PI)} for the codes that name a program."""
     return {p.code: p for p in Program.objects.select_related("pi").filter(code__in=set(codes))}
-
-
-def night_links(*, user, night: Night) -> dict:
-    """What a night connects to (plans, raw files, L2 runs, products), counted through the access policy."""
-    from archive.models import Product
-    from archive.selectors import product_access
-    from pipelines.calibration import selectors as cal_selectors
-    from pipelines.models import RawFile
-
-    products = [p for p in Product.objects.filter(night=night).select_related("program")
-                if product_access(user=user, product=p)]
-    return {
-        # Through the reverse relation: the planner is a layer above surveys.
-        "plans": night.plans.filter(program__in=programs_visible_to(user=user)).select_related("program"),
-        "pipeline_viewer": user.is_staff or programs_with_role(
-            user=user, roles=("operator", "data_manager", "pi")).exists(),
-        "n_raw": RawFile.objects.filter(night=night).count(),
-        "n_l2_runs": cal_selectors.calibration_runs_visible_to(user=user).filter(night=night).count(),
-        "n_products": len(products),
-        "can_rerun": cal_selectors.can_rerun_l2(user=user, night=night),
-    }
-
-
-def target_obs_visible(*, user, target: Target) -> list:
-    """The target's OBs in the programs the user belongs to (staff: all); none for anonymous visitors."""
-    from obs_server.models import ObservingBlock
-
-    if user is None or not user.is_authenticated:
-        return []
-    qs = ObservingBlock.objects.filter(target=target).select_related("program", "night").order_by("-submitted_at")
-    if not user.is_staff:
-        qs = qs.filter(program__in=programs_visible_to(user=user).filter(pk__in=viewer_for(user).program_ids))
-    return list(qs[:100])
 
 
 def night_on(*, date) -> Night | None:
@@ -275,3 +193,68 @@ def observations_overlapping(*, instrument: str, start, end) -> QuerySet[Observa
     """Observations on `instrument` that started before `end` and had not ended before `start`, latest first."""
     return (Observation.objects.filter(instrument=instrument, start__lte=end).exclude(end__lt=start)
             .select_related("program", "target", "ob").order_by("-start"))
+
+
+def semester_of(*, date) -> tuple[Semester | None, bool]:
+    """The semester running on `date` (True), else the latest begun before it or the first one (False)."""
+    current = Semester.objects.filter(start__lte=date, end__gte=date).first()
+    if current:
+        return current, True
+    return Semester.objects.filter(start__lte=date).order_by("-start").first() or Semester.objects.first(), False
+
+
+def nights_with_counts(*, semester: Semester | None, program_ids: set[int]) -> QuerySet[Night]:
+    """Nights (of `semester` when given) with their allocations and `n_obs`, the executed observations of
+    these programs."""
+    qs = Night.objects.prefetch_related("allocations__program").annotate(
+        n_obs=Count("observations", filter=Q(observations__status=Observation.Status.EXECUTED,
+                                             observations__program_id__in=program_ids), distinct=True))
+    return qs.filter(semester=semester) if semester is not None else qs
+
+
+def role_labels_by_program(*, user) -> dict[int, set[str]]:
+    """{program id: the user's role names there} (a PI's own programs are the caller's to add)."""
+    labels = dict(ProgramRole.Role.choices)
+    roles: dict[int, set[str]] = {}
+    for pid, role in ProgramRole.objects.filter(user=user).values_list("program_id", "role"):
+        roles.setdefault(pid, set()).add(labels.get(role, role))
+    return roles
+
+
+def calibrator_proposals(*, limit: int = 20) -> list[CalibratorFlag]:
+    """Automatic "suspect" proposals still active, latest first: a person must confirm (bad) or dismiss them."""
+    return list(CalibratorFlag.objects.filter(active=True, state=CalibratorFlag.State.PROPOSED)
+                .select_related("calibrator").order_by("-declared_at")[:limit])
+
+
+def targets_with_goals(*, programs: QuerySet[Program]) -> QuerySet[Target]:
+    """Targets having a survey goal in one of `programs`."""
+    return Target.objects.filter(pk__in=SurveyGoal.objects.filter(program__in=programs).values("target"))
+
+
+def targets_by_pk(*, pks) -> QuerySet[Target]:
+    return Target.objects.filter(pk__in=pks)
+
+
+def target_for_page(*, pk: int) -> Target | None:
+    """The target with its programs and goals (the target page), or None."""
+    return Target.objects.prefetch_related("programs", "goals__program").filter(pk=pk).first()
+
+
+def programs_with_goals_on(*, target: Target) -> QuerySet[Program]:
+    return Program.objects.filter(goals__target=target).distinct()
+
+
+def target_observations(*, target: Target) -> list[Observation]:
+    """The target's observations, earliest first, with their calibrators and those calibrators' active flags."""
+    flags = Prefetch("flags", queryset=CalibratorFlag.objects.filter(active=True), to_attr="active_flags")
+    return list(
+        Observation.objects.filter(target=target).select_related("program", "night", "ob")
+        .prefetch_related(Prefetch("calibrators", queryset=Calibrator.objects.prefetch_related(flags)))
+        .order_by("start")
+    )
+
+
+def semester_codes_of_nights() -> list[str]:
+    """The codes of the semesters that have nights, sorted."""
+    return sorted(set(Night.objects.exclude(semester=None).values_list("semester__code", flat=True)))

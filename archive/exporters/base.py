@@ -66,7 +66,7 @@ def enabled_destinations(kind: str) -> list[str]:
     if kind == "l1":  # OiDB-beta, its own switch
         wanted = ["oidb_beta"] if settings.ARCHIVE_L1_PUSH_ENABLED else []
     elif not settings.ARCHIVE_PUSH_ENABLED or (kind == "l0" and not settings.ARCHIVE_PUSH_L0):
-        return []  # L0: OiDB harvests the L0 feed (archive.feed) unless ARCHIVE_PUSH_L0
+        return []  # L0: OiDB harvests the L0 feed (pipelines.l0_feed) unless ARCHIVE_PUSH_L0
     else:
         wanted = ["oidb"]
     return [d for d in wanted if d in settings.ARCHIVE_EXPORTERS

@@ -1,11 +1,16 @@
-"""Admin: the L2 runs with their report (the "Re-run L2 calibration" action is in admin_actions.py)."""
+"""Admin: the L2 runs with their report; the "Re-run L2 calibration" action (admin_actions.py) on surveys' pages."""
 from __future__ import annotations
 
 from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
+from pipelines.calibration.admin_actions import rerun_l2_calibration
 from pipelines.calibration.models import CalibrationRun
+from surveys.admin import add_action
+
+for _label in ("surveys.Night", "surveys.Observation", "surveys.Target"):
+    add_action(_label, rerun_l2_calibration)
 
 
 @admin.register(CalibrationRun)

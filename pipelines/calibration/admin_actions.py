@@ -1,7 +1,7 @@
 """The admin action "Re-run L2 calibration", listed by the surveys ModelAdmins (nights, observations, targets).
 
 It lives beside the calibration service it calls (``services.calibration_runs_start``);
-``surveys/admin.py`` registers it in each ModelAdmin's ``actions``.
+calibration's ``admin.py`` lists it on those pages through ``surveys.admin.add_action``.
 """
 from __future__ import annotations
 

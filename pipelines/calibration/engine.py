@@ -12,12 +12,12 @@ from typing import Any
 
 import numpy as np
 
+from domain.instruments import CALIBRATION, SCIENCE
 from pipelines.calibration import companion_check as cc
 from pipelines.calibration import transfer as tfm
 from pipelines.calibration import verdicts as vd
 from pipelines.calibration.oifits_io import L1File, L2Content
 from pipelines.calibration.records import align, split_records
-from pipelines.instruments import CALIBRATION, SCIENCE
 
 SOFTWARE = "issp-portal-calibration 1.0"
 

@@ -9,7 +9,7 @@ import numpy as np
 from astropy.io import fits
 from astropy.time import Time
 
-from pipelines.instruments import CALIBRATION, SCIENCE, UnknownInstrument, get_instrument, is_placeholder
+from domain.instruments import CALIBRATION, SCIENCE, UnknownInstrument, get_instrument, is_placeholder
 
 
 class L1ReadError(ValueError):

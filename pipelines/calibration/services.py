@@ -10,6 +10,7 @@ from django.db import transaction
 
 from archive.services import product_key, product_version_create
 from domain.errors import ValidationFailed
+from domain.instruments import get_instrument
 from notifications.models import EventKind
 from notifications.services import notify_later
 from pipelines.analysis.services import target_l3_refresh_later
@@ -18,7 +19,6 @@ from pipelines.calibration.engine import SOFTWARE, CalParams, Diameter, SetupRes
 from pipelines.calibration.exclusions import match_exclusions
 from pipelines.calibration.grouping import group_by_setup
 from pipelines.calibration.oifits_io import L1File, L1ReadError, read_l1, write_l2
-from pipelines.instruments import get_instrument
 from pipelines.models import PipelineRun
 from pipelines.runs import run_advance, run_complete, run_create, run_fail, run_start
 from surveys.models import Calibrator, CalibratorFlag, Night

@@ -7,8 +7,8 @@ from django.db import transaction
 
 from archive.models import ProductVersion
 from archive.storage import absolute_path
+from domain.instruments import get_instrument
 from pipelines.calibration.oifits_io import L1ReadError
-from pipelines.instruments import get_instrument
 from pipelines.performance.extract import samples_from_path
 from pipelines.performance.models import SnrSample
 

@@ -5,8 +5,8 @@ from pathlib import Path
 
 from astropy.io import fits
 
+from domain.instruments import InstrumentSpec
 from pipelines.consolidation import same_name
-from pipelines.instruments import InstrumentSpec
 
 
 def oifits_check(path: Path) -> tuple[list[str], dict]:

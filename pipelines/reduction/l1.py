@@ -15,9 +15,9 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from archive.services import product_key, product_version_create
+from domain.instruments import get_instrument
 from domain.storage import DiskFull
 from issp_portal.plugins import load_plugin
-from pipelines.instruments import get_instrument
 from pipelines.models import PipelineRun, RawFile, ReductionOutput
 from pipelines.reduction.base import BaseReductionRunner
 from pipelines.reduction.checks import check_l1

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 from astropy.io import fits
 
-from pipelines.instruments import get_instrument
+from domain.instruments import get_instrument
 from pipelines.synthetic import STATIONS
 
 VERSION = "0.1"

@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from archive.models import Product
-from obs_server.ob_format import obxml_to_dict
+from domain.ob_format import obxml_to_dict
 from obs_server.services import ob_receive
 from pipelines.calibration import services
 from surveys.models import Calibrator, Observation, Program, ProgramRole, Target

@@ -72,7 +72,7 @@ BILLION_LAUGHS = ('<?xml version="1.0" encoding="{enc}"?>\n<!DOCTYPE lolz [\n <!
 
 
 def _sample_payload() -> dict:
-    from obs_server.ob_format import obxml_to_dict
+    from domain.ob_format import obxml_to_dict
 
     return obxml_to_dict(SAMPLE_XML.read_bytes())
 

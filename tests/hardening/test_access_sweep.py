@@ -49,7 +49,7 @@ def _routes(patterns=None, prefix="", namespace=None):
 def world(demo, settings):
     from archive.models import QualityReview
     from archive.services import product_version_create
-    from obs_server.ob_format import obxml_to_dict
+    from domain.ob_format import obxml_to_dict
     from obs_server.services import ob_receive
     from pipelines.models import PipelineRun
     from surveys.models import Delegation, Night, Observation, Program

@@ -16,9 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from domain.errors import ApplicationError
-from obs_server.ob_format import ObFormatError, ObXmlError, obxml_to_dict, parse_ob
+from domain.instruments import INSTRUMENTS
+from domain.ob_format import ObFormatError, ObXmlError, obxml_to_dict, parse_ob
 from pipelines.consolidation import ObContext, consolidate
-from pipelines.instruments import INSTRUMENTS
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 SAMPLE_XML = (DATA / "obxml" / "issp-spica-hd219080.obxml").read_bytes()

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from obs_server.ob_format import ObFormatError, ob_to_obxml, obxml_to_dict, parse_ob
+from domain.ob_format import ObFormatError, ob_to_obxml, obxml_to_dict, parse_ob
 from tests.obs_server.conftest import MYSTIC_OBXML, SPICA_OBXML, a2p2_dict
 
 
@@ -97,7 +97,7 @@ def test_obxml_round_trip_read_by_a2p2(path, tmp_path):
 
 
 def test_bad_xml_refused():
-    from obs_server.ob_format import ObXmlError
+    from domain.ob_format import ObXmlError
 
     with pytest.raises(ObXmlError):
         obxml_to_dict(b"<a:observingBlockDefinition xmlns:a='x'><name>")

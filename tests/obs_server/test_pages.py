@@ -7,8 +7,8 @@ import pytest
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from domain.ob_format import ob_to_obxml
 from obs_server.models import ObservingBlock, ObSubmitKey
-from obs_server.ob_format import ob_to_obxml
 from surveys.models import Program
 from tests.obs_server.conftest import SPICA_OBXML, make_ob
 

@@ -119,7 +119,7 @@ def test_queue_etag_304_and_changes(api, demo, spica_payload):
 
 
 def test_queue_filters_and_obxml_fetch(api, demo, spica_payload, mystic_payload):
-    from obs_server.ob_format import obxml_to_dict
+    from domain.ob_format import obxml_to_dict
 
     spica = make_ob("issp", spica_payload)
     make_ob("ext-mystic-yso", mystic_payload)

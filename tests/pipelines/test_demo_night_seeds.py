@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import pytest
 
+from domain.instruments import get_instrument
 from pipelines import synthetic
 from pipelines.calibration.engine import CalParams, Diameter, calibrate_setup
 from pipelines.calibration.grouping import group_by_setup
 from pipelines.calibration.oifits_io import read_l1
-from pipelines.instruments import get_instrument
 from pipelines.reduction.standin_cli import reduce_file
 
 SEEDS = range(1, 16)

@@ -93,7 +93,7 @@ def test_new_l0_records_are_queued_for_oidb_when_l0_pushing_is_on(tmp_path, sett
 
     settings.ARCHIVE_PUSH_ENABLED = True
     settings.ARCHIVE_OIDB_URL = "http://127.0.0.1:9/oidb"  # nothing listens: delivery is the outbox's job
-    settings.ARCHIVE_PUSH_L0 = True  # off by default: OiDB harvests the L0 feed (archive.feed)
+    settings.ARCHIVE_PUSH_L0 = True  # off by default: OiDB harvests the L0 feed (pipelines.l0_feed)
     setup = make_survey_night()
     write_landing(tmp_path / "landing", setup["visits"])
     services.ingest_run_execute(run=services.ingest_run_create(paths=[tmp_path / "landing"], reduce=False,

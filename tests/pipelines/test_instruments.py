@@ -1,6 +1,6 @@
 import pytest
 
-from pipelines.instruments import CALIBRATION, INSTRUMENTS, SCIENCE, UnknownInstrument, get_instrument, is_placeholder
+from domain.instruments import CALIBRATION, INSTRUMENTS, SCIENCE, UnknownInstrument, get_instrument, is_placeholder
 
 
 def test_registry_has_the_three_combiners_with_their_jsdc_columns():

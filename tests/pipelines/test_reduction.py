@@ -6,8 +6,8 @@ import sys
 
 import pytest
 
+from domain.instruments import CALIBRATION, SCIENCE, get_instrument
 from pipelines import synthetic
-from pipelines.instruments import CALIBRATION, SCIENCE, get_instrument
 from pipelines.reduction.base import TransientReductionError
 from pipelines.reduction.checks import check_l1
 from pipelines.reduction.command import CommandLineRunner

@@ -70,7 +70,7 @@ def test_operator_desk_shows_nights_queue_and_only_their_failures(client, demo, 
     assert live["today"].isoformat() in tonight and "1 for tonight" in tonight
     assert (live["today"] + dt.timedelta(days=2)).isoformat() in body.split('id="desk-next"')[1].split("</div>")[0]
     past = body.split('id="desk-past"')[1].split("</table>")[0]
-    assert (live["today"] - dt.timedelta(days=3)).isoformat() in past and ">observed<" in past  # surveys.story
+    assert (live["today"] - dt.timedelta(days=3)).isoformat() in past and ">observed<" in past  # portal.story
     failed = body.split('id="desk-failed-obs"')[1].split("</table>")[0]
     assert "OB-ISSP-FAILED" in failed and "OB-EXT-FAILED" not in failed
     runs = body.split('id="desk-failed-runs"')[1].split("</table>")[0]

@@ -67,7 +67,7 @@ def test_target_csv_with_unknown_program_stores_nothing():
 
 
 def test_obxml_import_targets_and_calibrators():
-    pytest.importorskip("obs_server.ob_format")
+    pytest.importorskip("domain.ob_format")
     Program.objects.create(code="issp", title="ISSP")
     xml = (DATA / "obxml" / "issp-spica-hd219080.obxml").read_text()
     report = imports.import_obxml(xml, program="issp")
@@ -83,7 +83,7 @@ def test_obxml_import_targets_and_calibrators():
 
 
 def test_obxml_import_keeps_jsdc_diameter_and_refuses_garbage():
-    pytest.importorskip("obs_server.ob_format")
+    pytest.importorskip("domain.ob_format")
     imports.import_jsdc(DATA / "jsdc" / "jsdc_sample.csv")
     imports.import_obxml((DATA / "obxml" / "issp-spica-hd219080.obxml").read_text())
     assert Calibrator.objects.get(name="HD 218470").udd_r == 0.551

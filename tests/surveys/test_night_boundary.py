@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from domain.site import night_date
 from planner.selectors import next_scheduled_night
+from portal.desk import desk_for
 from surveys import demo
-from surveys.desk import desk_for
 from surveys.models import Night
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from domain.errors import PermissionRefused, ValidationFailed
-from surveys import selectors, services
+from portal import selectors
+from surveys import services
 from surveys.models import (
     Calibrator,
     CalibratorFlag,

@@ -1,10 +1,10 @@
-"""One story of the survey: target status, the headline percentage and night outcomes (surveys.story)."""
+"""One story of the survey: target status, the headline percentage and night outcomes (portal.story)."""
 import datetime as dt
 
 import pytest
 
+from portal.story import goals_done_fraction, night_outcome, target_status
 from surveys.progress import DONE, IN_PROGRESS, NO_GOAL, NOT_STARTED
-from surveys.story import goals_done_fraction, night_outcome, target_status
 
 TODAY = dt.date(2026, 12, 1)
 

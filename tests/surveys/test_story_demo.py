@@ -1,4 +1,4 @@
-"""The demo tells one story: the same fact reads the same on every page (surveys.story)."""
+"""The demo tells one story: the same fact reads the same on every page (portal.story)."""
 import re
 
 import pytest

@@ -6,11 +6,11 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from domain.instruments import get_instrument
 from pipelines.calibration import selectors
 from pipelines.calibration.engine import CalParams, Diameter
 from pipelines.calibration.folder import REPORT_NAME, calibrate_folder, header_diameter
 from pipelines.calibration.oifits_io import L1File
-from pipelines.instruments import get_instrument
 
 
 def _catalogue_diameter(f: L1File) -> Diameter | None:

@@ -18,8 +18,8 @@ from __future__ import annotations
 import re
 
 from domain import obsportal
+from domain.instruments import UnknownInstrument, get_instrument
 from domain.site import NAME as FACILITY
-from pipelines.instruments import UnknownInstrument, get_instrument
 from pipelines.selectors import l0_records_updated
 from surveys.embargo import embargo_ends
 from surveys.selectors import programs_by_code

@@ -3,17 +3,20 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from django.db.models import QuerySet
-
+from portal import selectors as page_selectors
+from portal.story import LOST, OBSERVED, PARTIAL, goals_done_fraction, target_status
 from surveys import selectors
-from surveys.models import Night, Program, Target
 from surveys.naming import natural_key
 from surveys.progress import NO_GOAL, breakdown, mean, progress_series
-from surveys.story import goals_done_fraction, target_status
 
-USED = {Night.Status.OBSERVED, Night.Status.PARTIAL}
-LOST = {Night.Status.LOST_WEATHER, Night.Status.LOST_TECHNICAL}
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
+    from surveys.models import Program, Target
+
+USED = {OBSERVED, PARTIAL}
 
 
 @dataclass
@@ -30,13 +33,13 @@ class ProgramSummary:
 
     @property
     def done_fraction(self) -> float:
-        """The headline percentage: goals done over goals (surveys.story)."""
+        """The headline percentage: goals done over goals (portal.story)."""
         return goals_done_fraction(self.n_done, self.n_goals)
 
 
 def target_status_rows(*, targets: QuerySet[Target], programs: QuerySet[Program]) -> list[dict]:
     """One row per target: identity, goals' completion, status, observation count (3 queries)."""
-    goals = selectors.goal_rows(programs=programs, targets=targets)
+    goals = page_selectors.goal_rows(programs=programs, targets=targets)
     by_target: dict[int, list] = defaultdict(list)
     for goal in goals:
         by_target[goal.target_id].append(goal)
@@ -69,7 +72,7 @@ def sort_rows(rows: list[dict], sort: str | None) -> list[dict]:
 
 def summary(*, programs: QuerySet[Program]) -> dict:
     """Per program: completion overall / per instrument / per semester, nights, progress series."""
-    goals = selectors.goal_rows(programs=programs)
+    goals = page_selectors.goal_rows(programs=programs)
     counts = selectors.observation_counts(programs=programs)
     usage = selectors.night_usage(programs=programs)
     program_list = list(programs.order_by("priority", "code"))

@@ -10,14 +10,20 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.utils import timezone
 
+from archive.selectors import l1_counts_by_night, products_to_review
 from domain.site import night_date
-from surveys.models import CalibratorFlag, Night, Observation, ProgramRole, Semester
-from surveys.selectors import programs_visible_to, programs_with_role
-from surveys.story import night_outcome
+from obs_server import selectors as ob_selectors
+from pipelines.selectors import runs_failed_since
+from portal.story import night_outcome
+from surveys import selectors as survey_selectors
+
+if TYPE_CHECKING:
+    from surveys.models import CalibratorFlag, Night, Semester
 
 REVIEW_ROLES = ("pi", "data_manager")
 OPERATOR_ROLES = ("operator",)
@@ -43,21 +49,10 @@ class Desk:
     failed_runs: list = field(default_factory=list)
 
 
-def _semester(today: dt.date) -> tuple[Semester | None, bool]:
-    current = Semester.objects.filter(start__lte=today, end__gte=today).first()
-    if current:
-        return current, True
-    return Semester.objects.filter(start__lte=today).order_by("-start").first() or Semester.objects.first(), False
-
-
 def _nights(semester: Semester | None, today: dt.date, program_ids: set[int]):
-    qs = Night.objects.prefetch_related("allocations__program").annotate(
-        n_obs=Count("observations", filter=Q(observations__status=Observation.Status.EXECUTED,
-                                             observations__program_id__in=program_ids), distinct=True))
-    if semester is not None:
-        qs = qs.filter(semester=semester)
+    qs = survey_selectors.nights_with_counts(semester=semester, program_ids=program_ids)
     past = list(qs.filter(date__lt=today).order_by("-date")[:8])
-    for n in past:  # the outcome every page prints (surveys.story)
+    for n in past:  # the outcome every page prints (portal.story)
         n.outcome = night_outcome(status=n.status, date=n.date, today=today, hours_lost=n.hours_lost,
                                   n_observations=n.n_obs, has_program=bool(n.allocations.all()))
     tonight = qs.filter(date=today).first()
@@ -66,9 +61,7 @@ def _nights(semester: Semester | None, today: dt.date, program_ids: set[int]):
 
 
 def _programs(user, programs) -> list[dict]:
-    roles: dict[int, set[str]] = {}
-    for pid, role in ProgramRole.objects.filter(user=user).values_list("program_id", "role"):
-        roles.setdefault(pid, set()).add(dict(ProgramRole.Role.choices).get(role, role))
+    roles = survey_selectors.role_labels_by_program(user=user)
     out = []
     for p in programs.order_by("priority", "code"):
         r = roles.get(p.pk, set())
@@ -79,8 +72,6 @@ def _programs(user, programs) -> list[dict]:
 
 
 def _queue(user, today: dt.date) -> dict:
-    from obs_server import selectors as ob_selectors
-
     qs = ob_selectors.queue_scope(user=user, night_date=today)
     by_state = dict(qs.values_list("state").annotate(n=Count("id")).order_by())
     return {"total": sum(by_state.values()), "by_state": sorted(by_state.items()),
@@ -88,52 +79,39 @@ def _queue(user, today: dt.date) -> dict:
 
 
 def _new_l1(user, programs) -> list[dict]:
-    from archive.selectors import l1_counts_by_night
-
     return l1_counts_by_night(programs=programs, since=timezone.now() - dt.timedelta(days=RECENT_DAYS))
 
 
 def _failed_runs(user, program_ids: set[int]):
-    from pipelines.selectors import runs_failed_since
-
     return runs_failed_since(since=timezone.now() - dt.timedelta(days=RECENT_DAYS),
                              program_ids=None if user.is_staff else program_ids)
 
 
 def _failed_obs(user, programs):
-    from obs_server.selectors import obs_failed_since
-
-    return obs_failed_since(programs=programs, since=timezone.now() - dt.timedelta(days=RECENT_DAYS))
-
-
-def _suspects(programs) -> list[CalibratorFlag]:
-    """Automatic "suspect" proposals still active: a person must confirm (bad) or dismiss them."""
-    return list(CalibratorFlag.objects.filter(active=True, state=CalibratorFlag.State.PROPOSED)
-                .select_related("calibrator").order_by("-declared_at")[:20])
+    return ob_selectors.obs_failed_since(programs=programs, since=timezone.now() - dt.timedelta(days=RECENT_DAYS))
 
 
 def desk_for(*, user, now: dt.datetime | None = None) -> Desk:
     """Everything the desk shows for this user, read now (nothing cached beyond the request)."""
-    from archive.selectors import products_to_review
-
     now = now or timezone.now()
     today = night_date(now)
-    programs = programs_visible_to(user=user)
+    programs = survey_selectors.programs_visible_to(user=user)
     program_ids = set(programs.values_list("pk", flat=True))
-    semester, is_current = _semester(today)
+    semester, is_current = survey_selectors.semester_of(date=today)
     past, tonight, upcoming = _nights(semester, today, program_ids)
     desk = Desk(today=today, semester=semester, semester_is_current=is_current, past=past, tonight=tonight,
                 upcoming=upcoming, programs=_programs(user, programs), queue=_queue(user, today))
-    reviewable = programs_with_role(user=user, roles=REVIEW_ROLES)
+    reviewable = survey_selectors.programs_with_role(user=user, roles=REVIEW_ROLES)
     desk.reviewer = user.is_staff or reviewable.exists()
     if desk.reviewer:
         desk.to_review = products_to_review(user=user, programs=reviewable)
         desk.new_l1 = _new_l1(user, reviewable)
-    operated = programs_with_role(user=user, roles=OPERATOR_ROLES)
+    operated = survey_selectors.programs_with_role(user=user, roles=OPERATOR_ROLES)
     desk.operator = user.is_staff or operated.exists()
     if desk.operator:
         desk.failed_obs = _failed_obs(user, operated)
         desk.failed_runs = _failed_runs(user, set(operated.values_list("pk", flat=True)))
-    if desk.reviewer or desk.operator or programs_with_role(user=user, roles=("data_manager",)).exists():
-        desk.suspects = _suspects(programs)
+    data_manager = survey_selectors.programs_with_role(user=user, roles=("data_manager",)).exists()
+    if desk.reviewer or desk.operator or data_manager:
+        desk.suspects = survey_selectors.calibrator_proposals()
     return desk
