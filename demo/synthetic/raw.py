@@ -5,7 +5,7 @@ carries the instrument's keywords (pipelines.instruments) and whose data are
 per-frame squared-visibility estimators (frames x baselines x channels) of a
 uniform disk seen through a transfer function, with noise; two binary tables
 give the baselines (stations, u, v in m) and the spectral channels. The L1
-stand-in (pipelines.reduction.standin_cli) reduces exactly this format.
+stand-in (demo.standin_cli) reduces exactly this format.
 """
 from __future__ import annotations
 
@@ -110,7 +110,7 @@ def header_for(spec: RawSpec) -> fits.Header:
             continue
         value = spec.overrides.get(short, value)
         header[key] = (value, comment)
-    header["ORIGIN"] = ("ISSP synthetic", "not real data: pipelines.synthetic")
+    header["ORIGIN"] = ("ISSP synthetic", "not real data: demo.synthetic.raw")
     return header
 
 
