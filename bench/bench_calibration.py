@@ -20,8 +20,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np  # noqa: E402
 from astropy.io import fits  # noqa: E402
 
+from demo.synthetic import l1 as syn  # noqa: E402
 from pipelines.calibration import engine, genoca_ref, oifits_io  # noqa: E402
-from pipelines.calibration import synthetic as syn  # noqa: E402
 
 
 def portal_calibrate(night: syn.Night, outdir: Path, params: engine.CalParams) -> tuple[float, engine.SetupResult]:

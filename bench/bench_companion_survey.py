@@ -46,8 +46,8 @@ def setup(workdir: Path):
 def build(n_targets: int):
     from django.contrib.auth import get_user_model
 
-    from pipelines.analysis.demo import l2_synthetic_create
-    from pipelines.analysis.synthetic import Companion
+    from demo.analysis import l2_synthetic_create
+    from demo.synthetic.l2 import Companion
     from surveys.models import Program, Target
 
     admin, _ = get_user_model().objects.get_or_create(username="bench-admin", defaults={"is_staff": True})

@@ -75,8 +75,8 @@ def survey(n_targets: int, oim_seconds: float) -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+    from demo.analysis import l2_synthetic_create
     from pipelines.analysis import services
-    from pipelines.analysis.demo import l2_synthetic_create
     from pipelines.models import PipelineRun
     from surveys.models import Program, Target
 

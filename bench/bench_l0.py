@@ -15,7 +15,8 @@ from pathlib import Path
 
 from astropy.io import fits
 
-from pipelines import l0, synthetic
+from demo.synthetic import raw as synthetic
+from pipelines import l0
 
 
 def make_files(folder: Path, n: int) -> list[Path]:

@@ -17,6 +17,9 @@ def load_plugin(setting_name: str, key: str | None = None) -> Any:
         if not isinstance(value, dict) or key not in value:
             raise ImproperlyConfigured(f"settings.{setting_name} has no entry for {key!r}.")
         value = value[key]
+    if not value:  # e.g. an instrument's L1 runner in production, where no stand-in is the default
+        where = f"settings.{setting_name}" + (f"[{key!r}]" if key is not None else "")
+        raise ImproperlyConfigured(f"{where} is empty: nothing is configured.")
     try:
         return import_string(value)
     except ImportError as exc:

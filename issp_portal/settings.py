@@ -58,6 +58,11 @@ INSTALLED_APPS = [
     "pipelines.performance",
     "notifications",
 ]
+# The demo package (demo survey, synthetic files, stand-in reduction program) is not production code:
+# installed with DEBUG unless DEMO=false; a production instance (DEBUG=false) does without it.
+DEMO = env.bool("DEMO", default=DEBUG)
+if DEMO:
+    INSTALLED_APPS.append("demo")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -298,10 +303,12 @@ OBS_SERVER_MAX_AIRMASS = env.float("OBS_SERVER_MAX_AIRMASS", default=2.0)
 OBS_SERVER_MIN_MOON_DEG = env.float("OBS_SERVER_MIN_MOON_DEG", default=15.0)
 OBS_SERVER_EXTRA_MODES = env.json("OBS_SERVER_EXTRA_MODES", default={})  # {"INSTRUMENT": ["MODE", ...]}
 
+# The instrument teams' L1 pipelines; with DEMO the stand-in (it reduces only the demo's synthetic raw files).
+_L1_RUNNER_DEFAULT = "demo.standin.StandInRunner" if DEMO else ""
 PIPELINES_REDUCTION_RUNNERS = {
-    "SPICA": env.str("PIPELINES_RUNNER_SPICA", default="pipelines.reduction.standin.StandInRunner"),
-    "MIRC-X": env.str("PIPELINES_RUNNER_MIRCX", default="pipelines.reduction.standin.StandInRunner"),
-    "MYSTIC": env.str("PIPELINES_RUNNER_MYSTIC", default="pipelines.reduction.standin.StandInRunner"),
+    "SPICA": env.str("PIPELINES_RUNNER_SPICA", default=_L1_RUNNER_DEFAULT),
+    "MIRC-X": env.str("PIPELINES_RUNNER_MIRCX", default=_L1_RUNNER_DEFAULT),
+    "MYSTIC": env.str("PIPELINES_RUNNER_MYSTIC", default=_L1_RUNNER_DEFAULT),
 }
 PIPELINES_L1_TIMEOUT_S = env.int("PIPELINES_L1_TIMEOUT_S", default=1800)  # per reduction subprocess
 PIPELINES_INGEST_INTERVAL_S = env.int("PIPELINES_INGEST_INTERVAL_S", default=600)  # beat: landing folder scan

@@ -88,7 +88,7 @@ def artifacts_dir() -> Path:
 @pytest.fixture
 def demo(db):
     """The demo survey (surveys step only) and its users."""
-    from surveys import demo as surveys_demo
+    from demo import survey as surveys_demo
 
     surveys_demo.load(n_targets=30, n_calibrators=20)
     from django.contrib.auth import get_user_model
@@ -180,7 +180,7 @@ def _in_process_reducer(request, settings):
     if request.node.get_closest_marker("subprocess_reducer") or "celery_live" in request.fixturenames:
         return
     settings.PIPELINES_REDUCTION_RUNNERS = {
-        key: "tests.fakes.InProcessStandInRunner" if path == "pipelines.reduction.standin.StandInRunner" else path
+        key: "tests.fakes.InProcessStandInRunner" if path == "demo.standin.StandInRunner" else path
         for key, path in settings.PIPELINES_REDUCTION_RUNNERS.items()}
 
 
@@ -204,13 +204,13 @@ def _simulated_nights(tmp_path_factory) -> dict:
 
 @pytest.fixture(autouse=True)
 def _simulated_night_once(monkeypatch, _simulated_nights):
-    """A synthetic SPICA night (pipelines.calibration.synthetic) with the same inputs is simulated once per
+    """A synthetic SPICA night (demo.synthetic.l1) with the same inputs is simulated once per
     session and its files copied into each test's folder: writing the FITS files is most of the cost, and
     the simulation is deterministic (seeded), so the copies are byte-identical to a fresh run."""
     import copy
     import shutil
 
-    from pipelines.calibration import synthetic as syn
+    from demo.synthetic import l1 as syn
 
     real, store = syn.simulate_night, _simulated_nights["nights"]
 

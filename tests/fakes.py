@@ -15,10 +15,10 @@ import io
 import time
 from pathlib import Path
 
-from pipelines.reduction import standin_cli
+from demo import standin_cli
+from demo.standin import StandInRunner
 from pipelines.reduction.base import ReductionResult, TransientReductionError
 from pipelines.reduction.command import OUTPUT_SUFFIXES
-from pipelines.reduction.standin import StandInRunner
 
 
 class InProcessStandInRunner(StandInRunner):
@@ -32,7 +32,7 @@ class InProcessStandInRunner(StandInRunner):
         started = time.monotonic()
         out, err = io.StringIO(), io.StringIO()
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            status = standin_cli.main(cmd[3:])  # drop "{python} -m pipelines.reduction.standin_cli"
+            status = standin_cli.main(cmd[3:])  # drop "{python} -m demo.standin_cli"
         log = f"$ {' '.join(cmd)}\n{out.getvalue()}{err.getvalue()}exit status {status}\n"
         (workdir / "reduction.log").write_text(log)
         if status in self.transient_exit_codes:

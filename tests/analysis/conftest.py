@@ -22,7 +22,7 @@ def issp(demo):
 @pytest.fixture
 def l2_target(issp):
     """An ISSP target with one synthetic L2 of a 1.3 mas uniform disk observed long ago (public)."""
-    from pipelines.analysis.demo import l2_synthetic_create
+    from demo.analysis import l2_synthetic_create
 
     target = issp.targets.order_by("name").first()
     version = l2_synthetic_create(target=target, program=issp, theta_mas=1.3, mjd=59000.3, seed=11)

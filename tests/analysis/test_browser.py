@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from pipelines.analysis import demo as analysis_demo
+from demo import analysis as analysis_demo
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 expect.set_options(timeout=20_000)
@@ -47,8 +47,8 @@ def test_diameters_table_target_plot_and_survey_plots(browser_login, page, live_
 
 def test_companion_map_and_limit_curve_drawn_under_the_csp(browser_login, page, live_server, demo, artifacts_dir):
     """The target page draws the companion screen: the Δχ² heatmap and every point of both limit curves."""
+    from demo.synthetic.l2 import Companion
     from pipelines.analysis import companion_services
-    from pipelines.analysis.synthetic import Companion
     from surveys.models import Program
 
     issp = Program.objects.get(code="issp")

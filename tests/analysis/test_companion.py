@@ -196,8 +196,8 @@ def test_portal_error_split_is_read_and_whitened_as_one_covariance(tmp_path):
 def test_single_disk_near_its_nulls_is_no_companion(tmp_path, theta, seed):
     """Regression: a disk's closure phases step 0 <-> 180° at each null; a single-star fit on the wrong side
     of a step once gave χ²ᵣ 39-78 and a 338σ "companion" of flux ratio 1e-5 on these synthetic stars."""
+    from demo.synthetic.l2 import synthetic_oifits
     from pipelines.analysis.companion.screen import screen
-    from pipelines.analysis.synthetic import synthetic_oifits
 
     path = tmp_path / "single.fits"
     path.write_bytes(synthetic_oifits(theta_mas=theta, mjd=59000.3, seed=seed, n_times=2 if seed == 26 else 4))

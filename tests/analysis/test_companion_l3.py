@@ -15,10 +15,10 @@ from django.urls import reverse
 
 from archive.models import ProductVersion
 from archive.storage import absolute_path
+from demo.analysis import l2_synthetic_create
+from demo.synthetic.l2 import Companion
 from pipelines.analysis import companion_services, selectors, services
-from pipelines.analysis.demo import l2_synthetic_create
 from pipelines.analysis.models import CompanionResult
-from pipelines.analysis.synthetic import Companion
 from pipelines.models import PipelineRun
 
 pytestmark = pytest.mark.django_db

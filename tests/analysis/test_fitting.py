@@ -4,10 +4,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from demo.synthetic.l2 import Companion, synthetic_oifits
 from pipelines.analysis import fitting as F
 from pipelines.analysis.limb_darkening import alpha_from_linear, band_of, coefficient_for, linear_coefficient
 from pipelines.analysis.oifits_io import OifitsReadError, read_oifits
-from pipelines.analysis.synthetic import Companion, synthetic_oifits
 
 from .conftest import ASPRO_1MAS, ASPRO_2MAS, ASPRO_ROTATOR, BET_ARI
 

@@ -7,9 +7,9 @@ import pytest
 
 from archive.models import ProductVersion
 from archive.storage import absolute_path
+from demo.analysis import l2_synthetic_create
 from domain.errors import PermissionRefused
 from pipelines.analysis import selectors, services
-from pipelines.analysis.demo import l2_synthetic_create
 from pipelines.analysis.models import DiameterResult
 from pipelines.models import PipelineRun
 

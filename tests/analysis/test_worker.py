@@ -5,8 +5,8 @@ import time
 
 import pytest
 
+from demo.analysis import l2_synthetic_create
 from pipelines.analysis import services
-from pipelines.analysis.demo import l2_synthetic_create
 from pipelines.analysis.models import DiameterResult
 from pipelines.models import PipelineRun
 from surveys.models import Program, Target
@@ -27,7 +27,7 @@ def test_fifty_targets_are_fitted_by_the_worker_pool_with_progress(celery_worker
         truths[target.pk] = 0.4 + 0.05 * i
         companion = None
         if i == 7:
-            from pipelines.analysis.synthetic import Companion
+            from demo.synthetic.l2 import Companion
 
             companion = Companion(0.3, 2.0, 1.0)
         l2_synthetic_create(target=target, program=program, theta_mas=truths[target.pk], mjd=59000.3, seed=i,

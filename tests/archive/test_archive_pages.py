@@ -116,8 +116,8 @@ def test_member_cannot_post_a_review(client, demo, l2_version):
 
 @pytest.mark.django_db
 def test_demo_step_builds_checked_products_some_validated(demo):
-    from archive import demo as archive_demo
     from archive.models import Product
+    from demo import products as archive_demo
 
     assert archive_demo.load() == {"archive_products": 10}
     l2 = Product.objects.filter(calib_level=2)

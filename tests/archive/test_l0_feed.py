@@ -15,6 +15,7 @@ from archive.standins.oidb import GranuleStore
 from domain.obsportal import NAMESPACE
 from pipelines.models import L0Record, RawFile
 from surveys.embargo import embargo_ends
+from tests.factories import ProgramFactory
 
 FIELDS = ["exp_id", "exp_date_release", "exp_date_updated", "exp_header_id", "exp_mjd_start", "exp_mjd_end",
           "target_name", "target_ra", "target_dec", "instrument_name", "instrument_mode", "instrument_submode",
@@ -32,7 +33,8 @@ def _l0(name: str, *, program="issp", instrument="SPICA", mode="MR720", obs_type
 
 
 @pytest.fixture
-def exposures(demo):
+def exposures(db):
+    ProgramFactory(code="issp", kind="survey")
     return [_l0("spica_0001"), _l0("spica_0002", obs_type="CALIBRATION", target="HD 2000", mode="LR"),
             _l0("mircx_0001", instrument="MIRC-X", mode="Low_H"), _l0("spica_0003", program="unknown-prog")]
 

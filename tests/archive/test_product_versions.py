@@ -5,14 +5,13 @@ from django.conf import settings
 from archive.models import ProductVersion
 from archive.services import product_version_create
 from archive.storage import absolute_path
+from tests.factories import NightFactory, ProgramFactory, TargetFactory
 
 
 @pytest.fixture
-def target_program(demo):
-    from surveys.models import Night, Program
-
-    program = Program.objects.get(code="issp")
-    return program, program.targets.first(), Night.objects.first()
+def target_program(db):
+    program = ProgramFactory(code="issp")
+    return program, TargetFactory(programs=[program]), NightFactory()
 
 
 def _create(target_program, content: bytes, **kw):

@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 
-from pipelines.calibration.demo import register_synthetic_night
+from demo.calibration import register_synthetic_night
 
 
 def register_night(tmp_path, *, date=dt.date(2023, 5, 12), **kwargs):

@@ -5,7 +5,7 @@ import pytest
 
 from django.contrib.auth import get_user_model
 
-from pipelines.calibration import synthetic as syn
+from demo.synthetic import l1 as syn
 
 
 @pytest.mark.browser

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipelines.calibration import demo
+from demo import calibration as cal_demo
 from pipelines.models import PipelineRun
 from surveys.models import CalibratorFlag
 
@@ -12,18 +12,18 @@ pytestmark = pytest.mark.django_db
 
 def test_demo_load_is_idempotent_and_shows_a_suspect(django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        first = demo.load()
+        first = cal_demo.load()
     assert "2024-05-12" in first
-    run = PipelineRun.objects.get(kind="l2", night__date=demo.SHOWCASE_DATE)
+    run = PipelineRun.objects.get(kind="l2", night__date=cal_demo.SHOWCASE_DATE)
     assert run.phase == "completed", run.error_summary
     assert [s["name"] for s in run.report["suspects"]] == ["HD_200004"]
     flag = CalibratorFlag.objects.get(calibrator__name="HD_200004", kind="suspect")
     assert flag.active and "binarity" in flag.comment and flag.evidence["closure_chi2"] > 3
     # a proposal of its night, waiting for a person
-    assert flag.state == "proposed" and flag.night == demo.SHOWCASE_DATE and flag.declared_by is None
+    assert flag.state == "proposed" and flag.night == cal_demo.SHOWCASE_DATE and flag.declared_by is None
     with django_capture_on_commit_callbacks(execute=True):
-        demo.load()
-    again = PipelineRun.objects.filter(kind="l2", night__date=demo.SHOWCASE_DATE).order_by("-created").first()
+        cal_demo.load()
+    again = PipelineRun.objects.filter(kind="l2", night__date=cal_demo.SHOWCASE_DATE).order_by("-created").first()
     # same night: excluded by its proposal, with the same L2 content: versions reused
     assert any(e["name"] == "HD_200004" and "Suspect" in e["reason"] for e in again.report["excluded"])
     assert not any(s["created"] for s in again.report["science"])
@@ -36,8 +36,8 @@ def test_showcase_night_has_the_observations_its_data_come_from(django_capture_o
     from surveys.models import Night
 
     with django_capture_on_commit_callbacks(execute=True):
-        demo.load()
-    night = Night.objects.get(date=demo.SHOWCASE_DATE)
+        cal_demo.load()
+    night = Night.objects.get(date=cal_demo.SHOWCASE_DATE)
     observations = list(night.observations.prefetch_related("calibrators").select_related("target"))
     assert [o.target.name for o in observations] == ["HD_100001"] and observations[0].status == "executed"
     assert sorted(c.name for c in observations[0].calibrators.all()) == [

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 from astropy.io import fits
 
+from demo.synthetic import l1 as syn
 from pipelines.calibration import engine, genoca_ref, oifits_io
-from pipelines.calibration import synthetic as syn
 
 pytestmark = pytest.mark.slow
 

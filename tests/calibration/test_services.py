@@ -70,7 +70,7 @@ def test_rerun_same_parameters_reuses_versions_and_new_parameters_make_manual_ve
 
 
 def test_flagged_calibrator_excluded_and_missing_diameter_is_an_error(db, tmp_path, django_capture_on_commit_callbacks):
-    from pipelines.calibration import synthetic as syn
+    from demo.synthetic import l1 as syn
     from surveys.models import Calibrator
     from tests.calibration.conftest import register_night
 

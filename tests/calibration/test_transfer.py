@@ -4,8 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from demo.synthetic import l1 as syn
 from pipelines.calibration import engine, oifits_io, transfer
-from pipelines.calibration import synthetic as syn
 
 
 def test_ud_visibility_known_values():

@@ -50,7 +50,7 @@ def test_home_page_lists_demo_programs(client, demo):
 
 @pytest.mark.django_db
 def test_admin_login_works_for_demo_admin(client, demo):
-    from surveys.demo import DEMO_PASSWORD
+    from demo.survey import DEMO_PASSWORD
 
     assert client.login(username="admin", password=DEMO_PASSWORD)
     for url in ["/admin/", "/admin/surveys/target/", "/admin/surveys/calibrator/?q=HD",

@@ -149,7 +149,7 @@ T0 = dt.datetime(2024, 3, 3, 4, 0, tzinfo=dt.UTC)
 
 
 def _spec(**kw):
-    from pipelines import synthetic
+    from demo.synthetic import raw as synthetic
 
     fields = {"instrument": "SPICA", "object": "HD 1000", "ra_deg": 10.0, "dec_deg": 20.0, "start": T0, "seed": 7}
     return synthetic.RawSpec(**{**fields, **kw})
@@ -192,7 +192,7 @@ FITS_CASES = [
 
 def write_fits_case(folder: Path, name: str) -> Path:
     """Write one FITS case into `folder`."""
-    from pipelines import synthetic
+    from demo.synthetic import raw as synthetic
 
     path = Path(folder) / name
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -272,7 +272,7 @@ def _patch_cards(path: Path, values: dict[str, str]) -> None:
 
 def write_big_fits(path: Path, megabytes: int = 100) -> Path:
     """A valid SPICA raw file of about `megabytes` MB (frames of float32 V^2)."""
-    from pipelines import synthetic
+    from demo.synthetic import raw as synthetic
 
     per_frame = 15 * 12 * 4
     spec = _spec(seed=17, object="HD 1000 BIG", n_frames=megabytes * 1024 * 1024 // per_frame)

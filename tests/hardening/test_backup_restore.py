@@ -9,7 +9,7 @@ from tests.hardening.services import manage
 pytestmark = [pytest.mark.slow]
 
 SEED = """
-from surveys import demo
+from demo import survey as demo
 from archive.services import product_version_create
 from surveys.models import Program, Night
 demo.load(n_targets=8, n_calibrators=4)

@@ -20,7 +20,8 @@ from django.core.management import call_command
 
 from archive.models import Product, ProductVersion
 from archive.oifits_checks import check_oifits
-from pipelines import services, synthetic
+from demo.synthetic import raw as synthetic
+from pipelines import services
 from pipelines.models import RawFile
 from tests.hardening.badcorpus import FITS_CASES, FitsCase, _spec, write_big_fits, write_fits_case
 

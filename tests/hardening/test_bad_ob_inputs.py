@@ -15,6 +15,7 @@ from django.test import Client
 
 from obs_server.models import ObservingBlock, ObSubmitKey, ObTransition
 from surveys.models import Calibrator, Observation, Target
+from tests.factories import ProgramFactory
 from tests.hardening.badcorpus import BAD, OB_CASES, ObCase
 
 ENTRY_POINTS = ["api-token", "secret-url", "validate", "upload-form", "upload-validate-only"]
@@ -32,15 +33,15 @@ def _params():
 
 
 @pytest.fixture
-def submitter(demo):
+def submitter(db):
     from rest_framework.authtoken.models import Token
 
     from obs_server import services
-    from surveys.models import Program
 
-    user = demo["pi_issp"]
+    program = ProgramFactory(code="issp", kind="survey")
+    user = program.pi
     token, _ = Token.objects.get_or_create(user=user)
-    _, raw_key = services.submit_key_create(user=user, program=Program.objects.get(code="issp"))
+    _, raw_key = services.submit_key_create(user=user, program=program)
     web = Client(raise_request_exception=False)
     web.force_login(user)
     return {"token": token.key, "key": raw_key, "web": web}

@@ -90,8 +90,8 @@ def _write_l2(demo, tmp_path):
 
 
 def _write_l3(demo, tmp_path):
+    from demo.analysis import l2_synthetic_create
     from pipelines.analysis import services
-    from pipelines.analysis.demo import l2_synthetic_create
     from surveys.models import Program
 
     program = Program.objects.get(code="issp")

@@ -148,8 +148,8 @@ def test_l2_run_on_a_full_disk_fails_with_the_reason_and_stores_nothing(archive,
 
 
 def test_l3_survey_run_on_a_full_disk_fails_with_the_reason_and_stores_nothing(archive, demo, fill_disk):
+    from demo.analysis import l2_synthetic_create
     from pipelines import runs
-    from pipelines.analysis.demo import l2_synthetic_create
     from pipelines.analysis.models import DiameterResult
     from pipelines.analysis.tasks import analysis_target_fit_task
     from surveys.models import Program

@@ -22,8 +22,8 @@ pytestmark = [pytest.mark.slow]
 SETUP = """
 from django.contrib.auth import get_user_model
 from rest_framework.authtoken.models import Token
-from surveys import demo as s
-from obs_server import demo as o
+from demo import survey as s
+from demo import ob_queue as o
 s.load(n_targets=20, n_calibrators=10)
 o.load()
 user = get_user_model().objects.get(username="pi_issp")

@@ -76,7 +76,7 @@ def test_gunicorn_output_never_contains_token_or_key(tmp_path):
     manage("migrate", "--noinput", env=env)
     setup = (
         "from rest_framework.authtoken.models import Token\n"
-        "from surveys import demo\nfrom surveys.models import Program\nfrom obs_server import services\n"
+        "from demo import survey as demo\nfrom surveys.models import Program\nfrom obs_server import services\n"
         "from django.contrib.auth import get_user_model\n"
         "demo.load(n_targets=5, n_calibrators=5)\nu = get_user_model().objects.get(username='pi_issp')\n"
         "p = Program.objects.get(code='issp')\n_, raw = services.submit_key_create(user=u, program=p)\n"

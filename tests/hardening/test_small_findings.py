@@ -11,7 +11,7 @@ from astropy.time import Time
 from django.conf import settings
 from django.urls import reverse
 
-from pipelines import synthetic
+from demo.synthetic import raw as synthetic
 from pipelines.ingest import landing_files
 from tests.hardening.badcorpus import _spec
 

@@ -8,6 +8,7 @@ import pytest
 from allauth.socialaccount.models import SocialAccount
 from django.contrib.auth import get_user_model
 
+from tests.factories import UserFactory
 from tests.identity.orcid_standin import OrcidStandin
 
 ADA = "0000-0002-1825-0097"
@@ -36,9 +37,9 @@ def _sign_in_with_orcid(client, orcid, *, process: str = "login"):
 
 
 @pytest.mark.django_db
-def test_verified_email_signs_in_to_the_existing_account_never_a_second(client, demo, orcid):
+def test_verified_email_signs_in_to_the_existing_account_never_a_second(client, orcid):
+    pi, _other = UserFactory(username="pi_issp"), UserFactory(username="operator")
     users = get_user_model().objects.count()
-    pi = demo["pi_issp"]
     orcid.people[ADA] = ("Ada", "Lovelace", [("other@example.org", False), (pi.email.upper(), True)])
     orcid.signing_in = ADA
     landed = _sign_in_with_orcid(client, orcid)
@@ -50,9 +51,10 @@ def test_verified_email_signs_in_to_the_existing_account_never_a_second(client, 
 
 
 @pytest.mark.django_db
-def test_unverified_or_unknown_email_creates_nothing_and_says_how_to_link(client, demo, orcid):
+def test_unverified_or_unknown_email_creates_nothing_and_says_how_to_link(client, orcid):
+    pi = UserFactory(username="pi_issp")
     users = get_user_model().objects.count()
-    orcid.people[ADA] = ("Ada", "Lovelace", [(demo["pi_issp"].email, False)])  # not verified by ORCID
+    orcid.people[ADA] = ("Ada", "Lovelace", [(pi.email, False)])  # not verified by ORCID
     orcid.signing_in = ADA
     page = _sign_in_with_orcid(client, orcid)
     assert page.status_code == 200 and "Account connections" in page.content.decode()
@@ -61,8 +63,8 @@ def test_unverified_or_unknown_email_creates_nothing_and_says_how_to_link(client
 
 
 @pytest.mark.django_db
-def test_explicit_link_step_then_orcid_signs_in(client, demo, orcid):
-    operator = demo["operator"]
+def test_explicit_link_step_then_orcid_signs_in(client, orcid):
+    operator = UserFactory(username="operator")
     orcid.people[ADA] = ("Ada", "Lovelace", [("ada.private@example.org", True)])  # e-mail unknown to the portal
     orcid.signing_in = ADA
     client.force_login(operator)

@@ -13,7 +13,7 @@ from notifications.models import Delivery
 
 @pytest.mark.django_db
 def test_demo_night_mails_reviewers_and_members_never_outsiders(demo, django_capture_on_commit_callbacks):
-    from pipelines import demo as pipelines_demo
+    from demo import ingest as pipelines_demo
 
     with django_capture_on_commit_callbacks(execute=True):
         summary = pipelines_demo.load()
@@ -43,7 +43,7 @@ def test_a_suspect_calibrator_from_l2_calibration_mails_who_decides_once(django_
     managers are told once, even when the night is calibrated again; a co-I is not told."""
     from django.contrib.auth import get_user_model
 
-    from pipelines.calibration import demo
+    from demo import calibration as calibration_demo
     from surveys.models import CalibratorFlag, Program, ProgramRole
 
     User = get_user_model()
@@ -55,7 +55,7 @@ def test_a_suspect_calibrator_from_l2_calibration_mails_who_decides_once(django_
     User.objects.create_user("boss", email="boss@example.org", is_staff=True)
     for _ in range(2):
         with django_capture_on_commit_callbacks(execute=True):
-            demo.load()
+            calibration_demo.load()
     flag = CalibratorFlag.objects.get(calibrator__name="HD_200004", kind="suspect")
     suspects = [m for m in mail.outbox if m.subject.startswith("[ISSP] Suspect calibrator proposed")]
     assert sorted(m.to[0] for m in suspects) == ["boss@example.org", "dm@example.org"]

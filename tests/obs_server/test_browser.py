@@ -11,8 +11,8 @@ def test_operator_queue_page(browser_login, live_server, page, demo, artifacts_d
     from django.db.models import Q
     from django.utils import timezone
 
+    from demo import ob_queue as obs_demo
     from domain.site import night_date
-    from obs_server import demo as obs_demo
     from obs_server.models import ObservingBlock
     from obs_server.selectors import ACTIVE_STATES
 

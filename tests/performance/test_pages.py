@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from astropy.io.votable import parse_single_table
 
-from pipelines.performance import demo as perf_demo
+from demo import performance as perf_demo
 from pipelines.performance.models import SnrSample
 from pipelines.performance.selectors import expected_snr, mode_summaries
 from pipelines.performance.services import samples_refresh
@@ -14,7 +14,7 @@ from pipelines.performance.services import samples_refresh
 @pytest.fixture
 def measured(demo):
     """The pipelines demo night: synthetic raw files ingested and reduced to L1 by the stand-in."""
-    from pipelines import demo as pipelines_demo
+    from demo import ingest as pipelines_demo
 
     pipelines_demo.load()
     return samples_refresh()

@@ -5,7 +5,7 @@ import datetime as dt
 import shutil
 from pathlib import Path
 
-from pipelines import synthetic
+from demo.synthetic import raw as synthetic
 from surveys.models import Calibrator, Night, Observation, Program, Target
 
 NIGHT = dt.date(2024, 3, 2)

@@ -7,7 +7,7 @@ from pipelines.models import PipelineRun
 
 @pytest.mark.django_db
 def test_completed_l1_night_starts_automatic_l2(demo, django_capture_on_commit_callbacks, settings):
-    from pipelines import demo as pipelines_demo
+    from demo import ingest as pipelines_demo
 
     with django_capture_on_commit_callbacks(execute=True):
         summary = pipelines_demo.load()
@@ -19,7 +19,7 @@ def test_completed_l1_night_starts_automatic_l2(demo, django_capture_on_commit_c
 
 @pytest.mark.django_db
 def test_auto_l2_can_be_switched_off(demo, django_capture_on_commit_callbacks, settings):
-    from pipelines import demo as pipelines_demo
+    from demo import ingest as pipelines_demo
 
     settings.PIPELINES_AUTO_L2 = False
     with django_capture_on_commit_callbacks(execute=True):
@@ -30,7 +30,7 @@ def test_auto_l2_can_be_switched_off(demo, django_capture_on_commit_callbacks, s
 @pytest.mark.django_db
 def test_new_l2_versions_refit_their_targets_l3(demo, django_capture_on_commit_callbacks):
     """Night reduced -> L2 calibrated automatically -> each target with a new current L2 is refitted (L3)."""
-    from pipelines import demo as pipelines_demo
+    from demo import ingest as pipelines_demo
     from pipelines.analysis.models import DiameterResult
 
     with django_capture_on_commit_callbacks(execute=True):

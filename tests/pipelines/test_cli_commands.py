@@ -71,7 +71,7 @@ def test_calibrate_folder_from_headers_recovers_the_aspro2_truth(tmp_path, db):
 
 
 def test_calibrate_names_a_binary_calibrator_of_a_two_calibrator_night(tmp_path, db):
-    from pipelines.calibration.synthetic import Star, simulate_night
+    from demo.synthetic.l1 import Star, simulate_night
 
     cals = [Star("HD_200001", 0.25, False, diameter_err=0.015, binary=(0.3, 5.0, 40.0)),
             Star("HD_200002", 0.22, False, diameter_err=0.013)]

@@ -1,7 +1,7 @@
 """The demo night calibrates whatever the noise draw: its good calibrators are never refused as a pair.
 
 The demo's plan (three CAL–SCI–CAL visits: HD 40504, HD 93447, HD 54943, catalogue diameters true, errors
-0.015 mas) is taken from pipelines.demo itself; each seed of `synthetic.night_specs` is a new noise and
+0.015 mas) is taken from demo.ingest itself; each seed of `synthetic.night_specs` is a new noise and
 TF draw, written as raw files, reduced by the stand-in reducer and read back as the portal does. With the
 earlier pair statistic seed 14 was refused ("pair inconsistent … cannot tell which") and 5 of these 15
 seeds had a pair tension above χ²(2)'s 99th percentile (9.21), up to 35.
@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import pytest
 
+from demo.standin_cli import reduce_file
+from demo.synthetic import raw as synthetic
 from domain.instruments import get_instrument
-from pipelines import synthetic
 from pipelines.calibration.engine import CalParams, Diameter, calibrate_setup
 from pipelines.calibration.grouping import group_by_setup
 from pipelines.calibration.oifits_io import read_l1
-from pipelines.reduction.standin_cli import reduce_file
 
 SEEDS = range(1, 16)
 
@@ -25,8 +25,8 @@ class _Planned(Exception):
 
 
 def _demo_plan(monkeypatch) -> list[synthetic.VisitPlan]:
-    """The VisitPlans pipelines.demo.load() draws (stopped before it writes anything)."""
-    from pipelines import demo as pipelines_demo
+    """The VisitPlans demo.ingest.load() draws (stopped before it writes anything)."""
+    from demo import ingest as pipelines_demo
 
     seen = {}
 

@@ -6,12 +6,12 @@ import sys
 
 import pytest
 
+from demo.standin import StandInRunner
+from demo.synthetic import raw as synthetic
 from domain.instruments import CALIBRATION, SCIENCE, get_instrument
-from pipelines import synthetic
 from pipelines.reduction.base import TransientReductionError
 from pipelines.reduction.checks import check_l1
 from pipelines.reduction.command import CommandLineRunner
-from pipelines.reduction.standin import StandInRunner
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from pathlib import Path
 import paramiko
 import pytest
 
-from pipelines import synthetic
+from demo.synthetic import raw as synthetic
 from pipelines.sftp import SftpError, SftpSource, pull
 from tests.conftest import free_port
 

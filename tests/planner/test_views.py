@@ -106,7 +106,7 @@ def test_send_to_queue(client, demo, issp_plan):
 
 
 def test_candidates_show_the_expected_snr_from_the_noise_model(client, demo, split_night):
-    from pipelines.performance import demo as perf_demo
+    from demo import performance as perf_demo
     from pipelines.performance.models import SnrSample
     from pipelines.performance.selectors import expected_snr
     from surveys.models import Target

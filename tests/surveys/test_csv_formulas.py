@@ -8,18 +8,17 @@ import pytest
 
 from issp_portal import csvsafe
 from pipelines.analysis.exports import to_csv
-from surveys.models import Program, Target
+from tests.factories import ProgramFactory, SurveyGoalFactory, TargetFactory
 
 pytestmark = pytest.mark.django_db
 EVIL = ["=HYPERLINK(\"http://evil\",\"x\")", "+1+1", "-2+3", "@SUM(A1)"]
 
 
-def test_dashboard_csv_defuses_formulas(client, demo):
-    issp = Program.objects.get(code="issp")
-    for i, name in enumerate(EVIL):
-        target = issp.targets.order_by("pk")[i]
-        Target.objects.filter(pk=target.pk).update(name=name)
-    client.force_login(demo["pi_issp"])
+def test_dashboard_csv_defuses_formulas(client):
+    issp = ProgramFactory(code="issp", kind="survey")
+    for name in EVIL:
+        SurveyGoalFactory(program=issp, target=TargetFactory(name=name))
+    client.force_login(issp.pi)
     body = client.get("/dashboard/?format=csv").content.decode()
     names = [row["name"] for row in csv.DictReader(io.StringIO(body))]
     for name in EVIL:

@@ -3,7 +3,7 @@ import datetime as dt
 
 import pytest
 
-from surveys import demo
+from demo import survey as survey_demo
 from surveys.models import Night, NightAllocation, Observation, Semester, Target
 
 pytestmark = pytest.mark.django_db
@@ -16,7 +16,7 @@ def _snapshot() -> tuple:
 
 
 def test_demo_is_believable_and_idempotent():
-    demo.load(n_targets=30, n_calibrators=20)
+    survey_demo.load(n_targets=30, n_calibrators=20)
     assert NightAllocation.objects.filter(program__code="issp").count() == 25
     assert NightAllocation.objects.exclude(program__code="issp").count() == 12
     assert Night.objects.filter(status="partial").count() == 3
@@ -24,14 +24,14 @@ def test_demo_is_believable_and_idempotent():
     assert Observation.objects.filter(status__in=["failed", "aborted"]).exclude(comment="").exists()
     assert Target.objects.exclude(notes="").count() == 5
     first = _snapshot()
-    demo.load(n_targets=30, n_calibrators=20)
+    survey_demo.load(n_targets=30, n_calibrators=20)
     assert _snapshot() == first
 
 
 def test_demo_lives_in_the_present():
     """Nights before and after today with tonight among them, in the current semester; no future loss."""
     today = dt.date(2026, 12, 1)
-    demo.load(n_targets=30, n_calibrators=20, today=today)
+    survey_demo.load(n_targets=30, n_calibrators=20, today=today)
     past, ahead = Night.objects.filter(date__lt=today), Night.objects.filter(date__gte=today)
     assert past.count() >= 20 and ahead.count() >= 10
     tonight = Night.objects.get(date=today)

@@ -7,10 +7,10 @@ import pytest
 
 from django.utils import timezone
 
+from demo import survey as survey_demo
 from domain.site import night_date
 from planner.selectors import next_scheduled_night
 from portal.desk import desk_for
-from surveys import demo
 from surveys.models import Night
 
 pytestmark = pytest.mark.django_db
@@ -20,7 +20,7 @@ EVENING = dt.datetime(2026, 12, 5, 3, 0, tzinfo=dt.UTC)
 
 def test_demo_tonight_desk_and_planner_agree_when_the_utc_date_has_turned(monkeypatch):
     monkeypatch.setattr(timezone, "now", lambda: EVENING)
-    demo.load(n_targets=12, n_calibrators=8)
+    survey_demo.load(n_targets=12, n_calibrators=8)
     tonight = night_date(EVENING)
     assert tonight == dt.date(2026, 12, 4) != EVENING.date()
     night = Night.objects.get(date=tonight)  # the demo puts a scheduled night on tonight

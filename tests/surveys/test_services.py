@@ -11,7 +11,6 @@ from domain.errors import PermissionRefused, ValidationFailed
 from portal import selectors
 from surveys import services
 from surveys.models import (
-    Calibrator,
     CalibratorFlag,
     Night,
     Observation,
@@ -20,6 +19,7 @@ from surveys.models import (
     SurveyGoal,
     Target,
 )
+from tests.factories import CalibratorFactory, ObservationFactory, ProgramFactory, StaffFactory, member
 
 pytestmark = pytest.mark.django_db
 
@@ -56,19 +56,21 @@ def test_calibrator_upsert_refuses_negative_diameters():
     assert err.value.errors == {"udd_h": "a diameter cannot be negative"}
 
 
-def test_calibrator_flag_rules(demo):
-    cal = Calibrator.objects.exclude(flags__isnull=False).first()
-    obs = Observation.objects.first()
+def test_calibrator_flag_rules():
+    issp = ProgramFactory(code="issp")
+    coi, manager = member(issp, "member", username="coi_issp"), member(issp, "data_manager")
+    admin = StaffFactory(username="admin")
+    cal = CalibratorFactory()
+    obs = ObservationFactory(program=issp, calibrators=[cal])
     with pytest.raises(PermissionRefused):
-        services.calibrator_flag_create(calibrator=cal, kind="be", declared_by=demo["coi_issp"], comment="Be")
+        services.calibrator_flag_create(calibrator=cal, kind="be", declared_by=coi, comment="Be")
     with pytest.raises(ValidationFailed) as err:
-        services.calibrator_flag_create(calibrator=cal, kind="bad_binary", declared_by=demo["datamanager"],
-                                        comment=" ")
+        services.calibrator_flag_create(calibrator=cal, kind="bad_binary", declared_by=manager, comment=" ")
     assert set(err.value.errors) == {"observation", "comment"}
-    flag = services.calibrator_flag_create(calibrator=cal, kind="bad_binary", declared_by=demo["datamanager"],
+    flag = services.calibrator_flag_create(calibrator=cal, kind="bad_binary", declared_by=manager,
                                            comment="closure phase 8 deg", observation=obs)
-    assert flag.active and flag.declared_by == demo["datamanager"] and flag.observation == obs
-    services.calibrator_flag_withdraw(flag=flag, by=demo["admin"])
+    assert flag.active and flag.declared_by == manager and flag.observation == obs
+    services.calibrator_flag_withdraw(flag=flag, by=admin)
     flag.refresh_from_db()
     assert not flag.active and flag.evidence["withdrawn_by"] == "admin"
     assert CalibratorFlag.objects.filter(calibrator=cal).count() == 1

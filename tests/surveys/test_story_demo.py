@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from demo import analysis as analysis_demo
 from domain.site import night_date
-from pipelines.analysis import demo as analysis_demo
 from surveys.models import Night, Target
 from surveys.progress import NOT_STARTED
 

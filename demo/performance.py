@@ -9,10 +9,10 @@ from __future__ import annotations
 import numpy as np
 from astropy.time import Time
 
+from demo.synthetic.raw import SYNTHETIC_NOISE_LAW
 from pipelines.performance.models import SnrSample
 from pipelines.performance.noise_model import NoiseLaw
 from pipelines.performance.services import samples_refresh
-from pipelines.synthetic import SYNTHETIC_NOISE_LAW
 
 BEFORE = SYNTHETIC_NOISE_LAW  # the law the synthetic raw files of the demo night follow
 AFTER = NoiseLaw(zp=14.3, sigma_read=6.0, beta=12.0)  # after the May 2024 intervention

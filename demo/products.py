@@ -1,4 +1,4 @@
-"""Demo step of archive/: L1 and L2 SPICA products for demo targets, some validated, some not."""
+"""Demo step for archive/: L1 and L2 SPICA products for demo targets, some validated, some not."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -12,7 +12,7 @@ from archive.services import product_version_create
 from archive.validation import version_validate
 from domain import quality
 
-DEMO_DATA = Path(__file__).resolve().parent / "demo_data"
+DEMO_DATA = Path(__file__).resolve().parent / "data"
 ASPRO2 = DEMO_DATA / "Aspro2_Zeta_Oph_CHARA_SPICA_0.60249-0.89749-60ch_S1-S2-E1-E2-W1-W2_2023-05-12.fits"
 
 

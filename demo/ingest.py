@@ -1,7 +1,7 @@
 """Demo step: one observed SPICA night of synthetic raw files, ingested, consolidated and reduced to L1.
 
-Runs after surveys.demo (it uses that night's executed observations). The raw
-files are written by pipelines.synthetic into RAW_ROOT/demo-<night>/ (one with
+Runs after demo.survey (it uses that night's executed observations). The raw
+files are written by demo.synthetic.raw into RAW_ROOT/demo-<night>/ (one with
 missing keywords, one truncated), then ingested and reduced in-process by the
 same services the Celery tasks call. Loading twice changes nothing.
 """
@@ -14,7 +14,8 @@ from pathlib import Path
 from django.conf import settings
 from django.db.models import Count
 
-from pipelines import services, synthetic
+from demo.synthetic import raw as synthetic
+from pipelines import services
 from pipelines.models import PipelineRun
 from surveys.models import Night, Observation
 
@@ -35,7 +36,7 @@ def _demo_night() -> Night | None:
 def load() -> dict:
     night = _demo_night()
     if night is None:
-        return {"skipped": "no observed SPICA night with calibrators (load surveys.demo first)"}
+        return {"skipped": "no observed SPICA night with calibrators (load demo.survey first)"}
     visits = []
     for obs in Observation.objects.filter(night=night, instrument="SPICA").select_related("target", "program")[
             :MAX_VISITS]:

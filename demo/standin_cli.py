@@ -1,8 +1,8 @@
 """STAND-IN reduction program (not a real pipeline): synthetic raw files -> L1 OIFITS2.
 
-Usage: python -m pipelines.reduction.standin_cli --outdir DIR RAW.fits [...]
+Usage: python -m demo.standin_cli --outdir DIR RAW.fits [...]
 
-For each raw file written by pipelines.synthetic it averages the V^2 frames per
+For each raw file written by demo.synthetic.raw it averages the V^2 frames per
 baseline and channel (error = scatter / sqrt(frames)) and writes one OIFITS2
 file with OI_TARGET, OI_ARRAY, OI_WAVELENGTH and OI_VIS2, and the L1 keywords
 (`PRO CATG` for SPICA, `OBJTYPE` for MIRC-X/MYSTIC). Output is deterministic
@@ -20,8 +20,8 @@ from pathlib import Path
 import numpy as np
 from astropy.io import fits
 
+from demo.synthetic.raw import STATIONS
 from domain.instruments import get_instrument
-from pipelines.synthetic import STATIONS
 
 VERSION = "0.1"
 COPIED = ("INSTRUME", "OBJECT", "RA", "DEC", "MJD-OBS", "DATE-OBS", "EXPTIME", "PROG_ID", "SCOPES", "R0", "T0",

@@ -11,8 +11,8 @@ from astropy.coordinates import SkyCoord
 
 from django.db import transaction
 
+from domain.ob_format import ObDefinition, ObTarget, definition_to_payload
 from obs_server import services
-from obs_server.ob_format import ObDefinition, ObTarget, definition_to_payload
 from surveys.models import Calibrator, Night, Program
 
 MODES = {"SPICA": ("SPICA", "MR720"), "MIRC-X": ("MIRCX-MYSTIC", "Low_H"), "MYSTIC": ("MIRCX-MYSTIC", "Low_K")}

@@ -5,7 +5,7 @@ carries the instrument's keywords (pipelines.instruments) and whose data are
 per-frame squared-visibility estimators (frames x baselines x channels) of a
 uniform disk seen through a transfer function, with noise; two binary tables
 give the baselines (stations, u, v in m) and the spectral channels. The L1
-stand-in (pipelines.reduction.standin_cli) reduces exactly this format.
+stand-in (demo.standin_cli) reduces exactly this format.
 """
 from __future__ import annotations
 
@@ -19,8 +19,8 @@ from astropy.io import fits
 from astropy.time import Time
 
 from domain import site
+from domain.instruments import CALIBRATION, SCIENCE, get_instrument
 from issp_portal.visibility import ud_vis2
-from pipelines.instruments import CALIBRATION, SCIENCE, get_instrument
 from pipelines.performance.noise_model import NoiseLaw
 
 # CHARA station positions (east, north) in metres, relative to S1 (domain.site).
@@ -110,7 +110,7 @@ def header_for(spec: RawSpec) -> fits.Header:
             continue
         value = spec.overrides.get(short, value)
         header[key] = (value, comment)
-    header["ORIGIN"] = ("ISSP synthetic", "not real data: pipelines.synthetic")
+    header["ORIGIN"] = ("ISSP synthetic", "not real data: demo.synthetic.raw")
     return header
 
 

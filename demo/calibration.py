@@ -1,6 +1,6 @@
 """Demo step: L2 calibration of the demo nights.
 
-1. The night the ingest demo reduced to L1 (pipelines.demo) is calibrated through the
+1. The night the ingest demo reduced to L1 (demo.ingest) is calibrated through the
    automatic trigger `night_calibrate_if_complete`.
 2. A synthetic SPICA night (2024-05-12, 24 files, 4 calibrators one of which is a binary)
    shows the TF plot, the exclusion of a flagged calibrator and the automatic suspect.
@@ -12,8 +12,8 @@ import datetime as dt
 import tempfile
 from pathlib import Path
 
+from demo.synthetic import l1 as syn
 from pipelines.calibration import services
-from pipelines.calibration import synthetic as syn
 
 SHOWCASE_DATE = dt.date(2024, 5, 12)
 

@@ -8,9 +8,9 @@ from django.utils import timezone
 
 from archive.models import Product
 from archive.services import product_version_create
+from demo.synthetic.l2 import MIRCX_H_WAVELENGTHS, SPICA_WAVELENGTHS, Companion, synthetic_oifits
 from domain.site import mjd_of_night, night_date
 from pipelines.analysis.plots import sbcr_diameter
-from pipelines.analysis.synthetic import MIRCX_H_WAVELENGTHS, SPICA_WAVELENGTHS, Companion, synthetic_oifits
 
 
 def l2_synthetic_create(*, target, program, theta_mas: float, instrument: str = "SPICA", mjd: float = 60400.3,

@@ -3,7 +3,7 @@
 The nights run from about three months before today to two months after it, with tonight among them
 (observed, lost or partly lost before today; scheduled from tonight on), in the semesters those dates fall
 in. Deterministic (seeded) relative to today, so screenshots and tests see the same survey each time.
-Other apps add their own demo steps (see DEMO_STEPS in the load_demo command).
+The other demo modules add each app's data after it (DEMO_STEPS in the load_demo command).
 """
 from __future__ import annotations
 
