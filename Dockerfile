@@ -3,10 +3,14 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY issp_portal issp_portal
+COPY domain domain
 COPY surveys surveys
 COPY obs_server obs_server
 COPY pipelines pipelines
 COPY archive archive
+COPY notifications notifications
+COPY planner planner
+COPY portal portal
 COPY templates templates
 COPY static static
 COPY manage.py ./
