@@ -12,7 +12,7 @@ def review_plot_data(path: Path, max_points: int = 20000) -> dict:
     """{"vis2": {x, y, err}, "t3phi": {x, y, err}}: x in Mλ (B/λ, longest baseline for triangles)."""
     out = {"vis2": {"x": [], "y": [], "err": []}, "t3phi": {"x": [], "y": [], "err": []}}
     try:
-        f = oifits.read(path)
+        f = oifits.read(path, ("OI_VIS2", "OI_T3"))
         for t in f.vis2:
             _add(out["vis2"], t, "VIS2DATA", "VIS2ERR")
         for t in f.t3:

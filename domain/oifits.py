@@ -20,6 +20,7 @@ al. 2017, A&A 597, A8):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -59,13 +60,25 @@ class OiTable:
     wave: np.ndarray  # (channels,) EFF_WAVE, m
     band: np.ndarray  # (channels,) EFF_BAND, m
     mjd: np.ndarray  # (n,)
-    target: np.ndarray  # (n,) OI_TARGET name of each record ('' when TARGET_ID is unknown)
-    stations: tuple[tuple[str, ...], ...]  # station names of each record, in STA_INDEX order
     flag: np.ndarray  # (n, channels) FLAG as written
+    sta_index: np.ndarray  # (n, 2 or 3) STA_INDEX
+    target_id: np.ndarray  # (n,) TARGET_ID
     data: Any = field(repr=False)  # the table's FITS_rec (in memory), for any other column
+    array: dict[int, str] = field(default_factory=dict, repr=False)  # STA_INDEX -> STA_NAME (its OI_ARRAY)
+    target_names: dict[int, str] = field(default_factory=dict, repr=False)  # TARGET_ID -> TARGET
 
     def __len__(self) -> int:
         return int(self.mjd.size)
+
+    @cached_property
+    def stations(self) -> tuple[tuple[str, ...], ...]:
+        """Station names of each record in STA_INDEX order (an index with no OI_ARRAY row keeps its number)."""
+        return tuple(tuple(self.array.get(int(i), str(int(i))) for i in row) for row in self.sta_index)
+
+    @cached_property
+    def target(self) -> np.ndarray:
+        """(n,) OI_TARGET name of each record ('' when its TARGET_ID is not in OI_TARGET)."""
+        return np.array([self.target_names.get(int(i), "") for i in self.target_id], dtype=str)
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -77,7 +90,7 @@ class OiTable:
 
     def channels(self, name: str) -> np.ndarray:
         """A per-channel column as floats, (n, channels) (a copy)."""
-        return np.array(self.data[name], dtype=float).reshape(len(self), -1)
+        return _per_row(np.array(self.data[name], dtype=float))
 
     def masked(self, name: str) -> np.ndarray:
         """A per-channel column with flagged points set to NaN (the L1 convention: rows keep their place)."""
@@ -134,7 +147,7 @@ class OiFile:
     wavelengths: dict[str, Wavelengths]
     arrays: dict[str, dict[int, str]]  # ARRNAME -> STA_INDEX -> STA_NAME
     targets: tuple[Target, ...]
-    tables: tuple[OiTable, ...]  # every data table with a wavelength table, in file order
+    tables: tuple[OiTable, ...]  # the data tables read (with a wavelength table), in file order
     orphans: tuple[tuple[str, str], ...] = ()  # (EXTNAME, INSNAME) of non-empty tables with no wavelength table
 
     def _of(self, extname: str) -> tuple[OiTable, ...]:
@@ -163,34 +176,39 @@ class OiFile:
     def calibrators(self) -> dict[int, str]:
         """k -> star of the `PRO CALk NAME` cards the portal writes in its L2 files (VIS2ERR_CALk columns)."""
         out = {}
-        for key, val in self.header.items():
+        for key in self.header:  # keywords only: parsing every card's value is the slow part of a read
             parts = key.split()
             if len(parts) == 3 and parts[0] == "PRO" and parts[1].startswith("CAL") and parts[2] == "NAME":
                 try:
-                    out[int(parts[1][3:])] = str(val).strip()
+                    out[int(parts[1][3:])] = str(self.header[key]).strip()
                 except ValueError:
                     continue
         return out
 
 
-def read(source: str | Path | fits.HDUList) -> OiFile:
-    """Every OI data table of a file (path or opened HDU list) with its wavelength, array and target joins."""
+def read(source: str | Path | fits.HDUList, tables: tuple[str, ...] = DATA_TABLES) -> OiFile:
+    """The data tables named in `tables` (all by default) of a file (path or opened HDU list), joined."""
     if isinstance(source, fits.HDUList):
-        return _read(source, str(source.filename() or "<memory>"))
+        return _read(source, str(source.filename() or "<memory>"), tables)
     path = Path(source)
     try:
         hdul = fits.open(path, memmap=False)
     except (OSError, ValueError) as exc:
         raise OifitsError(f"{path.name}: not a FITS file ({exc})")
     with hdul:
-        return _read(hdul, str(path))
+        return _read(hdul, str(path), tables)
+
+
+def _per_row(values: np.ndarray) -> np.ndarray:
+    """(rows, entries): astropy gives a one-entry column as (rows,), a k-entry one as (rows, k)."""
+    return values.reshape(values.shape[0], int(np.prod(values.shape[1:])))
 
 
 def _text(header, key: str) -> str:
     return str(header.get(key, "")).strip()
 
 
-def _read(hdul: fits.HDUList, path: str) -> OiFile:
+def _read(hdul: fits.HDUList, path: str, extnames: tuple[str, ...]) -> OiFile:
     waves: dict[str, Wavelengths] = {}
     arrays: dict[str, dict[int, str]] = {}
     targets: list[Target] = []
@@ -210,7 +228,7 @@ def _read(hdul: fits.HDUList, path: str) -> OiFile:
     by_id = {t.target_id: t.name for t in targets}
     tables, orphans = [], []
     for h in hdul:
-        if h.name not in DATA_TABLES or h.data is None:
+        if h.name not in extnames or h.data is None:
             continue
         ins = _text(h.header, "INSNAME")
         if ins not in waves:
@@ -218,7 +236,7 @@ def _read(hdul: fits.HDUList, path: str) -> OiFile:
                 orphans.append((h.name, ins))
             continue
         tables.append(_table(h, waves[ins], arrays, by_id, path))
-    return OiFile(path=path, header=hdul[0].header.copy(), wavelengths=waves, arrays=arrays,
+    return OiFile(path=path, header=hdul[0].header, wavelengths=waves, arrays=arrays,
                   targets=tuple(targets), tables=tuple(tables), orphans=tuple(orphans))
 
 
@@ -227,14 +245,12 @@ def _table(h, wl: Wavelengths, arrays: dict[str, dict[int, str]], targets: dict[
     names = data.columns.names
     arr = _text(h.header, "ARRNAME")
     stations = arrays.get(arr) or (next(iter(arrays.values())) if not arr and len(arrays) == 1 else {})
-    index = np.asarray(data["STA_INDEX"]).reshape(n, -1) if "STA_INDEX" in names else np.zeros((n, 0), int)
-    flag = np.asarray(data["FLAG"], dtype=bool).reshape(n, -1) if n else np.zeros((0, wl.eff_wave.size), bool)
+    index = _per_row(np.asarray(data["STA_INDEX"])) if "STA_INDEX" in names else np.zeros((n, 0), int)
+    flag = _per_row(np.asarray(data["FLAG"], dtype=bool))
     if flag.shape[1] != wl.eff_wave.size:
         raise OifitsError(f"{Path(path).name}: {h.name} has {flag.shape[1]} channels but OI_WAVELENGTH "
                           f"{wl.insname!r} has {wl.eff_wave.size}")
     ids = np.asarray(data["TARGET_ID"]) if "TARGET_ID" in names else np.zeros(n, int)
-    return OiTable(
-        extname=h.name, insname=wl.insname, arrname=arr, wave=wl.eff_wave, band=wl.eff_band,
-        mjd=np.array(data["MJD"], dtype=float), target=np.array([targets.get(int(i), "") for i in ids], dtype=str),
-        stations=tuple(tuple(stations.get(int(i), str(int(i))) for i in row) for row in index),
-        flag=flag, data=data)
+    return OiTable(extname=h.name, insname=wl.insname, arrname=arr, wave=wl.eff_wave, band=wl.eff_band,
+                   mjd=np.array(data["MJD"], dtype=float), flag=flag, sta_index=index, target_id=ids, data=data,
+                   array=stations, target_names=targets)

@@ -20,7 +20,7 @@ from pipelines.analysis.oifits_io import OifitsReadError, read_oifits
 def target_of(path: Path) -> tuple[str, str]:
     """(name, SPECTYP) of the file's first OI_TARGET row ('' when absent)."""
     try:
-        targets = oifits.read(path).targets
+        targets = oifits.read(path, tables=()).targets
     except oifits.OifitsError as exc:
         raise OifitsReadError(str(exc))
     if not targets:

@@ -134,7 +134,7 @@ def _t3_part(t: oifits.OiTable) -> dict:
 
 def _read_file(path: Path) -> tuple[list[dict], list[dict], list[float]]:
     try:
-        f = oifits.read(path)
+        f = oifits.read(path, ("OI_VIS2", "OI_T3"))
     except oifits.OifitsError as exc:
         raise OifitsReadError(str(exc))
     if not f.wavelengths:

@@ -90,7 +90,7 @@ def read_l1(path: Path) -> L1File:
     """Read the arrays the calibration needs; raises L1ReadError with the reason."""
     path = Path(path)
     try:
-        f = oifits.read(path)
+        f = oifits.read(path, ("OI_VIS2", "OI_T3"))
     except oifits.OifitsError as exc:
         raise L1ReadError(str(exc))
     header = {k: v for k, v in f.header.items() if k not in ("COMMENT", "HISTORY", "")}

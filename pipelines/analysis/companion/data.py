@@ -109,7 +109,7 @@ class BinaryData:
 
 def _read_one(path: Path, first_record: int) -> tuple[list[dict], list[dict], int]:
     try:
-        f = oifits.read(path)
+        f = oifits.read(path, ("OI_VIS2", "OI_T3"))
     except oifits.OifitsError as exc:
         raise CompanionDataError(str(exc))
     if not f.wavelengths:
