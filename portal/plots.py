@@ -9,6 +9,7 @@ import numpy as np
 import plotly.graph_objects as go
 from astropy.io import fits
 
+from domain import oifits
 from issp_portal.plots import figure_html
 from surveys.coords import format_dec_many, format_ra_many, ra_hours
 from surveys.progress import DONE, IN_PROGRESS, NO_GOAL, NOT_STARTED
@@ -81,21 +82,14 @@ def sky_map(rows: list[dict], div_id: str = "plot-sky") -> str | None:
 
 
 def uv_points(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(u, v, wavelength-independent baseline length) in metres from OI_VIS2 (or OI_VIS) tables."""
-    us, vs = [], []
+    """(u, v, wavelength-independent baseline length) in metres from the OI_VIS2 tables (else OI_VIS)."""
     with warnings.catch_warnings():
         warnings.simplefilter("error", fits.verify.VerifyWarning)  # a damaged file is skipped, not half-read
-        hdul = fits.open(path, memmap=False)
-    with hdul:
-        for hdu in hdul:
-            if hdu.name in ("OI_VIS2", "OI_VIS") and hdu.data is not None:
-                us.append(np.asarray(hdu.data["UCOORD"], dtype=float))
-                vs.append(np.asarray(hdu.data["VCOORD"], dtype=float))
-                if hdu.name == "OI_VIS2":
-                    break
-    if not us:
+        f = oifits.read(path)
+    tables = f.vis2 or f.vis
+    if not tables:
         return np.array([]), np.array([]), np.array([])
-    u, v = np.concatenate(us), np.concatenate(vs)
+    u, v = np.concatenate([t.u for t in tables]), np.concatenate([t.v for t in tables])
     return u, v, np.hypot(u, v)
 
 

@@ -10,8 +10,8 @@ from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
-from astropy.io import fits
 
+from domain import oifits
 from pipelines.analysis.fitting import analyse
 from pipelines.analysis.limb_darkening import band_of, bands_of, coefficients_for
 from pipelines.analysis.oifits_io import OifitsReadError, read_oifits
@@ -19,12 +19,13 @@ from pipelines.analysis.oifits_io import OifitsReadError, read_oifits
 
 def target_of(path: Path) -> tuple[str, str]:
     """(name, SPECTYP) of the file's first OI_TARGET row ('' when absent)."""
-    with fits.open(path, memmap=False) as hdul:
-        if "OI_TARGET" not in hdul or hdul["OI_TARGET"].data is None or not len(hdul["OI_TARGET"].data):
-            raise OifitsReadError(f"{path.name}: no OI_TARGET table")
-        row = hdul["OI_TARGET"].data[0]
-        names = hdul["OI_TARGET"].columns.names
-        return str(row["TARGET"]).strip(), (str(row["SPECTYP"]).strip() if "SPECTYP" in names else "")
+    try:
+        targets = oifits.read(path, tables=()).targets
+    except oifits.OifitsError as exc:
+        raise OifitsReadError(str(exc))
+    if not targets:
+        raise OifitsReadError(f"{path.name}: no OI_TARGET table")
+    return targets[0].name, targets[0].spectyp
 
 
 def fit_files(paths: list[Path], *, spectral_type: str | None = None, law: str = "power",

@@ -1,9 +1,9 @@
 """Read the squared visibilities and closure phases of OIFITS files into flat numpy arrays.
 
-Pure (astropy + numpy, no Django): the fitting code and the engines take these
-arrays, whatever produced the file (SPICA, MIRC-X, Aspro2, PIONIER). Flagged
-points and NaNs are dropped here, once. OIFITS v1 and v2 both work: only the
-tables and columns common to both are read.
+Pure (numpy, no Django): the fitting code and the engines take these arrays,
+whatever produced the file (SPICA, MIRC-X, Aspro2, PIONIER). The file is read
+by `domain.oifits` (wavelength joins, station names, the usable-point rule);
+here the points are flattened and the portal's L2 error split is attached.
 """
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from astropy.io import fits
 
+from domain import oifits
 from domain.site import night_labels
 
 
@@ -89,118 +89,62 @@ class OiData:
         return int(np.unique(self.v2.night).size)
 
 
-def _wavelengths(hdul: fits.HDUList) -> dict[str, np.ndarray]:
-    tables = {h.header.get("INSNAME", "").strip(): np.asarray(h.data["EFF_WAVE"], dtype=float)
-              for h in hdul if h.name == "OI_WAVELENGTH"}
-    if not tables:
-        raise OifitsReadError("no OI_WAVELENGTH table")
-    return tables
-
-
-def _stations(hdul: fits.HDUList) -> dict[tuple[str, int], str]:
-    names: dict[tuple[str, int], str] = {}
-    for h in hdul:
-        if h.name != "OI_ARRAY":
-            continue
-        arr = h.header.get("ARRNAME", "").strip()
-        for idx, name in zip(h.data["STA_INDEX"], h.data["STA_NAME"], strict=False):
-            names[(arr, int(idx))] = str(name).strip()
-    return names
-
-
-def _broadcast(column: np.ndarray, n_channels: int) -> np.ndarray:
-    """Per-record value → one per channel (records × channels, flattened)."""
-    return np.repeat(np.asarray(column, dtype=float), n_channels)
-
-
-def _as_2d(values, n_rows: int) -> np.ndarray:
-    return np.asarray(values, dtype=float).reshape(n_rows, -1)
-
-
-def _calibrators(header) -> dict[int, str]:
-    """k -> name of the `PRO CALk NAME` primary keywords an L2 file of the portal carries."""
-    out = {}
-    for key, val in header.items():
-        parts = key.split()
-        if len(parts) == 3 and parts[0] == "PRO" and parts[1].startswith("CAL") and parts[2] == "NAME":
-            try:
-                out[int(parts[1][3:])] = str(val).strip()
-            except ValueError:
-                continue
-    return out
-
-
-def _error_split(h, rows: int, cals: dict[int, str]) -> tuple[np.ndarray | None, dict[str, np.ndarray]]:
+def _error_split(t: oifits.OiTable, cals: dict[int, str]) -> tuple[np.ndarray | None, dict[str, np.ndarray]]:
     """VIS2ERR_STAT and the VIS2ERR_CALk columns (by calibrator name; VIS2ERR_VISIT as "_visit")."""
-    names = h.columns.names
+    names = t.columns
     if "VIS2ERR_STAT" not in names:
         return None, {}
-    stat = _as_2d(h.data["VIS2ERR_STAT"], rows).ravel()
+    stat = t.channels("VIS2ERR_STAT").ravel()
     terms = {}
     if "VIS2ERR_VISIT" in names:
-        terms["_visit"] = _as_2d(h.data["VIS2ERR_VISIT"], rows).ravel()
+        terms["_visit"] = t.channels("VIS2ERR_VISIT").ravel()
     for k, name in cals.items():
         col = f"VIS2ERR_CAL{k}"
         if col in names:
-            terms[name] = terms.get(name, 0.0) + _as_2d(h.data[col], rows).ravel()
+            terms[name] = terms.get(name, 0.0) + t.channels(col).ravel()
     return stat, terms
 
 
+def _vis2_part(t: oifits.OiTable, cals: dict[int, str]) -> dict:
+    nch = t.wave.size
+    part = dict(u=t.per_point(t.u), v=t.per_point(t.v), wavelength=t.wave_per_point,
+                vis2=t.channels("VIS2DATA").ravel(), vis2_err=t.channels("VIS2ERR").ravel(),
+                mjd=t.per_point(t.mjd), baseline=np.repeat(np.array(t.labels()), nch))
+    stat, terms = _error_split(t, cals)
+    part["vis2_err_stat"] = part["vis2_err"] if stat is None else stat
+    keep = t.usable("VIS2DATA", "VIS2ERR").ravel()
+    keep &= np.isfinite(part["vis2_err_stat"]) & (part["vis2_err_stat"] > 0)
+    kept = {k: val[keep] for k, val in part.items()}
+    y = kept["vis2"]
+    safe = np.where(y != 0, y, 1.0)  # relative: V²_cal ∝ 1/TF, so S/V² does not carry the noise of V²
+    kept["terms"] = {name: np.where(y != 0, np.nan_to_num(term[keep]) / safe, 0.0) for name, term in terms.items()}
+    kept["record"] = np.repeat(np.arange(len(t)), nch)[keep]
+    kept["n_records"] = len(t)
+    return kept
+
+
+def _t3_part(t: oifits.OiTable) -> dict:
+    u1, v1, u2, v2 = t.uv_triangle
+    part = dict(t3phi=t.channels("T3PHI").ravel(), t3phi_err=t.channels("T3PHIERR").ravel(),
+                u1=t.per_point(u1), v1=t.per_point(v1), u2=t.per_point(u2), v2=t.per_point(v2),
+                wavelength=t.wave_per_point, mjd=t.per_point(t.mjd))
+    keep = t.usable("T3PHI", "T3PHIERR").ravel()
+    return {k: val[keep] for k, val in part.items()}
+
+
 def _read_file(path: Path) -> tuple[list[dict], list[dict], list[float]]:
-    v2_parts: list[dict] = []
-    t3_parts: list[dict] = []
-    waves: list[float] = []
     try:
-        hdul_cm = fits.open(path, memmap=False)
-    except OSError as exc:
-        raise OifitsReadError(f"{path.name}: not a FITS file ({exc})")
-    with hdul_cm as hdul:
-        wl = _wavelengths(hdul)
-        stations = _stations(hdul)
-        cals = _calibrators(hdul[0].header)
-        for h in hdul:
-            if h.name not in ("OI_VIS2", "OI_T3") or h.data is None or len(h.data) == 0:
-                continue
-            ins = h.header.get("INSNAME", "").strip()
-            if ins not in wl:
-                raise OifitsReadError(f"{path.name}: {h.name} refers to unknown INSNAME {ins!r}")
-            lam = wl[ins]
-            rows, nch = len(h.data), lam.size
-            lam_flat = np.tile(lam, rows)
-            flag = _as_2d(h.data["FLAG"], rows).astype(bool).ravel()
-            mjd = _broadcast(h.data["MJD"], nch)
-            if h.name == "OI_VIS2":
-                arr = h.header.get("ARRNAME", "").strip()
-                labels = np.array(["-".join(stations.get((arr, int(i)), str(int(i))) for i in pair)
-                                   for pair in np.asarray(h.data["STA_INDEX"])])
-                part = dict(
-                    u=_broadcast(h.data["UCOORD"], nch), v=_broadcast(h.data["VCOORD"], nch), wavelength=lam_flat,
-                    vis2=_as_2d(h.data["VIS2DATA"], rows).ravel(), vis2_err=_as_2d(h.data["VIS2ERR"], rows).ravel(),
-                    mjd=mjd, baseline=np.repeat(labels, nch),
-                )
-                stat, terms = _error_split(h, rows, cals)
-                part["vis2_err_stat"] = part["vis2_err"] if stat is None else stat
-                keep = ~flag & np.isfinite(part["vis2"]) & np.isfinite(part["vis2_err"]) & (part["vis2_err"] > 0)
-                keep &= np.isfinite(part["vis2_err_stat"]) & (part["vis2_err_stat"] > 0)
-                kept = {k: val[keep] for k, val in part.items()}
-                y = kept["vis2"]
-                safe = np.where(y != 0, y, 1.0)  # relative: V²_cal ∝ 1/TF, so S/V² does not carry the noise of V²
-                kept["terms"] = {name: np.where(y != 0, np.nan_to_num(t[keep]) / safe, 0.0)
-                                 for name, t in terms.items()}
-                kept["record"] = np.repeat(np.arange(rows), nch)[keep]
-                kept["n_records"] = rows
-                v2_parts.append(kept)
-                waves.extend(lam.tolist())
-            else:
-                part = dict(
-                    t3phi=_as_2d(h.data["T3PHI"], rows).ravel(), t3phi_err=_as_2d(h.data["T3PHIERR"], rows).ravel(),
-                    u1=_broadcast(h.data["U1COORD"], nch), v1=_broadcast(h.data["V1COORD"], nch),
-                    u2=_broadcast(h.data["U2COORD"], nch), v2=_broadcast(h.data["V2COORD"], nch),
-                    wavelength=lam_flat, mjd=mjd,
-                )
-                keep = ~flag & np.isfinite(part["t3phi"]) & np.isfinite(part["t3phi_err"]) & (part["t3phi_err"] > 0)
-                t3_parts.append({k: val[keep] for k, val in part.items()})
-    return v2_parts, t3_parts, waves
+        f = oifits.read(path, ("OI_VIS2", "OI_T3"))
+    except oifits.OifitsError as exc:
+        raise OifitsReadError(str(exc))
+    if not f.wavelengths:
+        raise OifitsReadError("no OI_WAVELENGTH table")
+    if orphan := f.orphan_error(("OI_VIS2", "OI_T3")):
+        raise OifitsReadError(orphan)
+    cals = f.calibrators
+    v2_parts = [_vis2_part(t, cals) for t in f.vis2 if len(t)]
+    waves = [w for t in f.vis2 if len(t) for w in t.wave.tolist()]
+    return v2_parts, [_t3_part(t) for t in f.t3 if len(t)], waves
 
 
 def _concat(parts: list[dict], keys: Iterable[str]) -> dict[str, np.ndarray]:

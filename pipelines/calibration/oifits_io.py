@@ -9,6 +9,7 @@ import numpy as np
 from astropy.io import fits
 from astropy.time import Time
 
+from domain import oifits
 from domain.instruments import CALIBRATION, SCIENCE, UnknownInstrument, get_instrument, is_placeholder
 
 
@@ -67,19 +68,6 @@ class L1File:
         return d, e
 
 
-def _station_names(hdul: fits.HDUList) -> dict[int, str]:
-    arr = hdul["OI_ARRAY"].data
-    return {int(i): str(n).strip() for i, n in zip(arr["STA_INDEX"], arr["STA_NAME"], strict=True)}
-
-
-def _keys(sta_index: np.ndarray, names: dict[int, str], sort: bool) -> list[str]:
-    out = []
-    for row in sta_index:
-        parts = [names.get(int(i), str(int(i))) for i in row]
-        out.append("-".join(sorted(parts) if sort else parts))
-    return out
-
-
 def read_l1_identity(path: Path) -> tuple[str, str]:
     """(role, target name) of an L1 file from its primary header only (cheap: for forms and lists)."""
     path = Path(path)
@@ -102,55 +90,42 @@ def read_l1(path: Path) -> L1File:
     """Read the arrays the calibration needs; raises L1ReadError with the reason."""
     path = Path(path)
     try:
-        hdul = fits.open(path, memmap=False)
-    except OSError as exc:
-        raise L1ReadError(f"{path.name}: not a FITS file ({exc})")
-    with hdul:
-        header = {k: v for k, v in hdul[0].header.items() if k not in ("COMMENT", "HISTORY", "")}
-        try:
-            spec = get_instrument(header.get("INSTRUME", ""))
-        except UnknownInstrument as exc:
-            raise L1ReadError(f"{path.name}: {exc}")
-        role = spec.role_of(header) or spec.l1_role_of(header)
-        if role not in (SCIENCE, CALIBRATION):
-            raise L1ReadError(f"{path.name}: cannot tell science from calibrator ({spec.role_keyword} missing)")
-        target = header.get(spec.target_keyword) or header.get("OBJECT")
-        if is_placeholder(target):
-            raise L1ReadError(f"{path.name}: no target name ({spec.target_keyword})")
-        for name in ("OI_ARRAY", "OI_WAVELENGTH", "OI_VIS2"):
-            if name not in hdul:
-                raise L1ReadError(f"{path.name}: no {name} table")
-        names = _station_names(hdul)
-        vis2 = hdul["OI_VIS2"].data
-        wave = np.array(hdul["OI_WAVELENGTH"].data["EFF_WAVE"], dtype=float)
-        cwl = header.get("INS CENTRAL WL", header.get("WAVELEN"))
-        start = str(header.get(spec.start_keyword) or header.get("DATE-OBS") or "")
-        l1 = L1File(
-            path=path, header=header, instrument=spec.name, role=role, target=str(target).strip(), start=start,
-            mode=str(header.get(spec.mode_keyword) or header.get("INSMODE") or ""),
-            central_wl=float(cwl) if isinstance(cwl, int | float) else None,
-            ra=_float(header.get("RA")), dec=_float(header.get("DEC")), wave=wave,
-            bl_keys=_keys(vis2["STA_INDEX"], names, sort=True), mjd=np.array(vis2["MJD"], dtype=float),
-            u=np.array(vis2["UCOORD"], dtype=float), v=np.array(vis2["VCOORD"], dtype=float),
-            vis2=np.array(vis2["VIS2DATA"], dtype=float), vis2_err=np.array(vis2["VIS2ERR"], dtype=float),
-            vis2_flag=np.array(vis2["FLAG"], dtype=bool),
-        )
-        if "OI_T3" in hdul:
-            t3 = hdul["OI_T3"].data
-            l1.tri_keys = _keys(t3["STA_INDEX"], names, sort=False)
-            l1.t3_mjd = np.array(t3["MJD"], dtype=float)
-            for attr, col in [("u1", "U1COORD"), ("v1", "V1COORD"), ("u2", "U2COORD"), ("v2", "V2COORD"),
-                              ("t3amp", "T3AMP"), ("t3amp_err", "T3AMPERR"), ("t3phi", "T3PHI"),
-                              ("t3phi_err", "T3PHIERR")]:
-                setattr(l1, attr, np.array(t3[col], dtype=float))
-            l1.t3_flag = np.array(t3["FLAG"], dtype=bool)
-        if l1.ra is None and "OI_TARGET" in hdul:
-            l1.ra, l1.dec = float(hdul["OI_TARGET"].data["RAEP0"][0]), float(hdul["OI_TARGET"].data["DECEP0"][0])
-    # flagged points are not data
-    l1.vis2 = np.where(l1.vis2_flag, np.nan, l1.vis2)
-    if l1.t3phi is not None:
-        l1.t3phi = np.where(l1.t3_flag, np.nan, l1.t3phi)
-        l1.t3amp = np.where(l1.t3_flag, np.nan, l1.t3amp)
+        f = oifits.read(path, ("OI_VIS2", "OI_T3"))
+    except oifits.OifitsError as exc:
+        raise L1ReadError(str(exc))
+    header = {k: v for k, v in f.header.items() if k not in ("COMMENT", "HISTORY", "")}
+    try:
+        spec = get_instrument(header.get("INSTRUME", ""))
+    except UnknownInstrument as exc:
+        raise L1ReadError(f"{path.name}: {exc}")
+    role = spec.role_of(header) or spec.l1_role_of(header)
+    if role not in (SCIENCE, CALIBRATION):
+        raise L1ReadError(f"{path.name}: cannot tell science from calibrator ({spec.role_keyword} missing)")
+    target = header.get(spec.target_keyword) or header.get("OBJECT")
+    if is_placeholder(target):
+        raise L1ReadError(f"{path.name}: no target name ({spec.target_keyword})")
+    for name, present in (("OI_ARRAY", f.arrays), ("OI_WAVELENGTH", f.wavelengths), ("OI_VIS2", f.vis2)):
+        if not present:  # an OI_VIS2 whose INSNAME names no wavelength table is not read
+            raise L1ReadError(f.orphan_error((name,)) or f"{path.name}: no {name} table")
+    vis2 = f.vis2[0]
+    cwl = header.get("INS CENTRAL WL", header.get("WAVELEN"))
+    start = str(header.get(spec.start_keyword) or header.get("DATE-OBS") or "")
+    l1 = L1File(
+        path=path, header=header, instrument=spec.name, role=role, target=str(target).strip(), start=start,
+        mode=str(header.get(spec.mode_keyword) or header.get("INSMODE") or ""),
+        central_wl=float(cwl) if isinstance(cwl, int | float) else None,
+        ra=_float(header.get("RA")), dec=_float(header.get("DEC")), wave=vis2.wave.copy(),
+        bl_keys=vis2.labels(sort=True), mjd=vis2.mjd, u=vis2.u, v=vis2.v,
+        vis2=vis2.masked("VIS2DATA"), vis2_err=vis2.channels("VIS2ERR"), vis2_flag=vis2.flag,
+    )  # flagged points are not data: NaN
+    if f.t3:
+        t3 = f.t3[0]
+        l1.tri_keys, l1.t3_mjd, l1.t3_flag = t3.labels(), t3.mjd, t3.flag
+        l1.u1, l1.v1, l1.u2, l1.v2 = t3.uv_triangle
+        l1.t3amp, l1.t3amp_err = t3.masked("T3AMP"), t3.channels("T3AMPERR")
+        l1.t3phi, l1.t3phi_err = t3.masked("T3PHI"), t3.channels("T3PHIERR")
+    if l1.ra is None and f.targets:
+        l1.ra, l1.dec = f.targets[0].ra, f.targets[0].dec
     return l1
 
 

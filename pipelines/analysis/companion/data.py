@@ -12,8 +12,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
-from astropy.io import fits
 
+from domain import oifits
 from domain.site import night_labels
 
 MAS = np.pi / 180.0 / 3600.0 / 1000.0  # radians per mas
@@ -107,62 +107,45 @@ class BinaryData:
         return BinaryData(vis2=v, cp=c, sources=self.sources)
 
 
-def _table(h, name: str) -> np.ndarray:
-    return np.asarray(h.data[name], dtype=float).reshape(len(h.data), -1)
-
-
 def _read_one(path: Path, first_record: int) -> tuple[list[dict], list[dict], int]:
     try:
-        hdul = fits.open(path, memmap=False)
-    except (OSError, ValueError) as exc:
-        raise CompanionDataError(f"{path.name}: not a FITS file ({exc})")
+        f = oifits.read(path, ("OI_VIS2", "OI_T3"))
+    except oifits.OifitsError as exc:
+        raise CompanionDataError(str(exc))
+    if not f.wavelengths:
+        raise CompanionDataError(f"{path.name}: no OI_WAVELENGTH table")
+    if orphan := f.orphan_error(("OI_VIS2", "OI_T3")):
+        raise CompanionDataError(orphan)
+    cal_names = f.calibrators
     vis2_parts, cp_parts, record = [], [], first_record
-    with hdul:
-        head = hdul[0].header
-        cal_names = {k: str(head[f"HIERARCH PRO CAL{k} NAME"]).strip() for k in range(1, 100)
-                     if f"HIERARCH PRO CAL{k} NAME" in head}
-        waves = {h.header.get("INSNAME", "").strip(): h.data for h in hdul if h.name == "OI_WAVELENGTH"}
-        if not waves:
-            raise CompanionDataError(f"{path.name}: no OI_WAVELENGTH table")
-        for h in hdul:
-            if h.name not in ("OI_VIS2", "OI_T3") or h.data is None or len(h.data) == 0:
-                continue
-            ins = h.header.get("INSNAME", "").strip()
-            if ins not in waves:
-                raise CompanionDataError(f"{path.name}: {h.name} refers to unknown INSNAME {ins!r}")
-            lam = np.asarray(waves[ins]["EFF_WAVE"], dtype=float)
-            band = np.abs(np.asarray(waves[ins]["EFF_BAND"], dtype=float))
-            if not np.all(band > 0):
-                raise CompanionDataError(f"{path.name}: EFF_BAND must be positive for bandwidth smearing")
-            rows, nch = len(h.data), lam.size
-            ones = np.ones((rows, nch))
-            common = dict(wavelength=(ones * lam).ravel(), band=(ones * band).ravel(),
-                          record=(ones * (record + np.arange(rows))[:, None]).astype(int).ravel(),
-                          mjd=(ones * np.asarray(h.data["MJD"], dtype=float)[:, None]).ravel())
-            record += rows
-            flag = _table(h, "FLAG").astype(bool).ravel()
-            if h.name == "OI_VIS2":
-                part = dict(common, u=(ones * h.data["UCOORD"][:, None]).ravel(),
-                            v=(ones * h.data["VCOORD"][:, None]).ravel(),
-                            vis2=_table(h, "VIS2DATA").ravel(), err=_table(h, "VIS2ERR").ravel())
-                value, dest = "vis2", vis2_parts
-                names = h.columns.names
-                part["err_stat"] = (_table(h, "VIS2ERR_STAT").ravel() if "VIS2ERR_STAT" in names
-                                    else np.full(rows * nch, np.nan))
-                if "VIS2ERR_VISIT" in names:  # the TF-jitter term, taken here as independent like the rest
-                    part["err_stat"] = np.hypot(part["err_stat"], _table(h, "VIS2ERR_VISIT").ravel())
-                part["cal"] = {cal_names.get(k, f"{path.name}:{k}"): _table(h, f"VIS2ERR_CAL{k}").ravel()
-                               for k in range(1, 100) if f"VIS2ERR_CAL{k}" in names}
-            else:
-                part = dict(common, u1=(ones * h.data["U1COORD"][:, None]).ravel(),
-                            v1=(ones * h.data["V1COORD"][:, None]).ravel(),
-                            u2=(ones * h.data["U2COORD"][:, None]).ravel(),
-                            v2=(ones * h.data["V2COORD"][:, None]).ravel(),
-                            cp=_table(h, "T3PHI").ravel(), err=_table(h, "T3PHIERR").ravel())
-                value, dest = "cp", cp_parts
-            keep = ~flag & np.isfinite(part[value]) & np.isfinite(part["err"]) & (part["err"] > 0)
-            dest.append({k: ({n: c[keep] for n, c in a.items()} if isinstance(a, dict) else a[keep])
-                         for k, a in part.items()})
+    for t in f.tables:  # file order: record labels follow it
+        if t.extname not in ("OI_VIS2", "OI_T3") or len(t) == 0:
+            continue
+        band = np.abs(t.band)
+        if not np.all(band > 0):
+            raise CompanionDataError(f"{path.name}: EFF_BAND must be positive for bandwidth smearing")
+        rows, nch = len(t), t.wave.size
+        common = dict(wavelength=t.wave_per_point, band=np.tile(band, rows),
+                      record=np.repeat(record + np.arange(rows), nch), mjd=t.per_point(t.mjd))
+        record += rows
+        if t.extname == "OI_VIS2":
+            part = dict(common, u=t.per_point(t.u), v=t.per_point(t.v),
+                        vis2=t.channels("VIS2DATA").ravel(), err=t.channels("VIS2ERR").ravel())
+            keep, dest = t.usable("VIS2DATA", "VIS2ERR").ravel(), vis2_parts
+            names = t.columns
+            part["err_stat"] = (t.channels("VIS2ERR_STAT").ravel() if "VIS2ERR_STAT" in names
+                                else np.full(rows * nch, np.nan))
+            if "VIS2ERR_VISIT" in names:  # the TF-jitter term, taken here as independent like the rest
+                part["err_stat"] = np.hypot(part["err_stat"], t.channels("VIS2ERR_VISIT").ravel())
+            part["cal"] = {cal_names.get(k, f"{path.name}:{k}"): t.channels(f"VIS2ERR_CAL{k}").ravel()
+                           for k in range(1, 100) if f"VIS2ERR_CAL{k}" in names}
+        else:
+            u1, v1, u2, v2 = (t.per_point(c) for c in t.uv_triangle)
+            part = dict(common, u1=u1, v1=v1, u2=u2, v2=v2, cp=t.channels("T3PHI").ravel(),
+                        err=t.channels("T3PHIERR").ravel())
+            keep, dest = t.usable("T3PHI", "T3PHIERR").ravel(), cp_parts
+        dest.append({k: ({n: c[keep] for n, c in a.items()} if isinstance(a, dict) else a[keep])
+                     for k, a in part.items()})
     return vis2_parts, cp_parts, record
 
 
