@@ -1,7 +1,7 @@
 """Realistic synthetic raw files and nights, for tests, the bench and the demo.
 
 No Django import. A synthetic raw file is a FITS file whose primary header
-carries the instrument's keywords (pipelines.instruments) and whose data are
+carries the instrument's keywords (domain.instruments) and whose data are
 per-frame squared-visibility estimators (frames x baselines x channels) of a
 uniform disk seen through a transfer function, with noise; two binary tables
 give the baselines (stations, u, v in m) and the spectral channels. The L1
