@@ -3,9 +3,10 @@
 Evidence for the suspect-calibrator verdict beside the two of `verdicts.py`: calibrator A's V² are divided
 by the transfer function interpolated from the *other* stars' visits only, its closure phases corrected
 by their instrumental closure phase, and the result screened for a companion with the survey's search in
-detection mode (`SETTING`: no bootstrap, no second pass, no limits). The other stars' diameter errors go
-in as correlated terms (one column per star, as the L2 error split), so a catalogue diameter within its
-error does not read as structure. A companion names A when it lies outside the resolution λ/B_max (a
+detection mode (`SETTING`: no bootstrap, no second pass, no limits). The other stars' diameter errors
+and the night's TF jitter go in as correlated terms (one column per star, one per record, as the L2 error
+split), so neither a catalogue diameter within its error nor a visit's achromatic TF draw reads as
+structure. A companion names A when it lies outside the resolution λ/B_max (a
 "companion" inside it is the primary's own shape, e.g. a diameter error) and beats the threshold of the
 night: 5σ for the night as a whole, shared by the calibrators screened (`night_threshold`). Not named:
 the echo of a stronger detection of the same companion on another star (a binary calibrator imprints its
@@ -34,18 +35,20 @@ def night_threshold(n_screened: int, nsigma_night: float = 5.0) -> float:
     return float(norm.isf(p_night / (2 * max(n_screened, 1))))
 
 
-def _vis2_set(ia, ib, *, star_index, t_cal, A, points, wave, band, time_scale_h) -> Vis2Set | None:
-    """A's V² calibrated by the other stars: statistical errors, and per other star the signed V² shift
-    if its diameter were 1σ larger (the L2 error split's VIS2ERR_CAL columns)."""
+def _vis2_set(ia, ib, *, star_index, t_cal, A, points, wave, band, time_scale_h, jitter) -> Vis2Set | None:
+    """A's V² calibrated by the other stars: statistical errors, and as correlated terms the signed V² shift
+    if another star's diameter were 1σ larger (the L2 error split's VIS2ERR_CAL columns) and the TF jitter
+    of each record (VIS2ERR_VISIT: one draw common to the record's channels)."""
     sub = tfm.TFPoints(points.tf2[ib], points.err_meas[ib], points.err_diam[ib])
-    cols = {k: [] for k in ("u", "v", "wavelength", "band", "vis2", "err", "record", "cal")}
+    cols = {k: [] for k in ("u", "v", "wavelength", "band", "vis2", "err", "record", "cal", "visit")}
     nbl, nch = A["vis2"].shape[1:]
     for n, i in enumerate(ia):
         tf = tfm.interpolate_tf(t_cal[ib], sub, t_cal[i], scheme="local", time_scale_h=time_scale_h,
-                                star_index=star_index[ib], jitter=0.0)
+                                star_index=star_index[ib], jitter=jitter)
         vis2 = A["vis2"][i] / tf.value
         err = np.sqrt((A["vis2_err"][i] / tf.value) ** 2 + (A["vis2"][i] * tf.err_meas / tf.value**2) ** 2)
         cols["cal"].append((-vis2[None] * tf.diam_terms / tf.value).reshape(len(tf.stars), -1).T)
+        cols["visit"].append((np.abs(vis2) * tf.dispersion / tf.value).ravel())
         cols["u"].append(np.repeat(A["u"][i], nch))
         cols["v"].append(np.repeat(A["v"][i], nch))
         cols["wavelength"].append(np.tile(wave, nbl))
@@ -59,9 +62,13 @@ def _vis2_set(ia, ib, *, star_index, t_cal, A, points, wave, band, time_scale_h)
     if ok.sum() < MIN_POINTS:
         return None
     c = {k: v[ok] for k, v in c.items()}
-    cal = c.pop("cal")
-    total = np.sqrt(c["err"] ** 2 + (cal**2).sum(axis=1))
-    return Vis2Set(night=np.zeros(c["vis2"].size, int), err_stat=c.pop("err"), calibration=cal, err=total, **c)
+    cal, visit = c.pop("cal"), c.pop("visit")
+    labels, row = np.unique(c["record"], return_inverse=True)
+    per_record = np.zeros((visit.size, labels.size))
+    per_record[np.arange(visit.size), row] = np.nan_to_num(visit)
+    total = np.sqrt(c["err"] ** 2 + (cal**2).sum(axis=1) + np.nan_to_num(visit) ** 2)
+    return Vis2Set(night=np.zeros(c["vis2"].size, int), err_stat=c.pop("err"),
+                   calibration=np.concatenate([cal, per_record], axis=1), err=total, **c)
 
 
 def _closure_set(ia, ib, *, t3, wave, band, time_scale_h, first_record: int) -> ClosureSet:
@@ -93,13 +100,14 @@ def screen_calibrators(*, names: list[str], star_index: np.ndarray, t_cal: np.nd
                        options: dict = SETTING) -> dict[str, dict]:
     """{calibrator name: companion summary} for every star screened (module docstring)."""
     band = np.abs(np.gradient(wave)) if wave.size > 1 else np.full(wave.size, 0.05 * wave[0])
+    jitter = tfm.tf_jitter(t_cal, points, scheme="local", time_scale_h=time_scale_h)
     sets = {}
     for s in np.unique(star_index):
         ia, ib = np.flatnonzero(star_index == s), np.flatnonzero(star_index != s)
         if ib.size == 0:
             continue
         vis2 = _vis2_set(ia, ib, star_index=star_index, t_cal=t_cal, A=A, points=points, wave=wave, band=band,
-                         time_scale_h=time_scale_h)
+                         time_scale_h=time_scale_h, jitter=jitter)
         if vis2 is None:
             continue
         cp = _closure_set(ia, ib, t3=t3, wave=wave, band=band, time_scale_h=time_scale_h,
