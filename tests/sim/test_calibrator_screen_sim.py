@@ -33,6 +33,7 @@ def _night(seed: int, kind: str = "survey", companion=None):
 
 
 @pytest.mark.parametrize("kind, seed0", [("survey", 1000), ("null", 7000)])
+@pytest.mark.timeout(1200)  # 12 screens: ~1 min idle, several under load
 def test_honest_calibrators_are_not_named_by_the_screen(kind, seed0):
     nsigma = []
     for s in range(seed0, seed0 + N):
