@@ -37,9 +37,9 @@ class CalParams:
     exclude_suspects: bool = True
     chi2_threshold: float = 5.0
     bias_correction: str = "none"  # "genoca": Winzer ratio mean with genoca's TF error, for side-by-side checks
-    # the companion screen of each calibrator as suspect evidence: off by default (seconds per night, and
-    # false alarms below the resolution, e.g. a "companion" at 0.1 mas that is a diameter error)
-    companion_screen: bool = False
+    # the companion screen of each calibrator by the others (companion_check.py) as suspect evidence; needs
+    # closure phases (V² alone cannot tell a companion from a diameter error)
+    companion_screen: bool = True
 
     def __post_init__(self) -> None:
         if self.scheme not in tfm.SCHEMES:

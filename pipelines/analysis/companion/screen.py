@@ -2,8 +2,9 @@
 
 Pure (no Django). `SURVEY`: one LM start per local map peak (8 of each map), formal errors instead of
 a bootstrap, map step = the resolution λ/B_max (the fits refine the position), a 12 × 12 × 9
-detection-limit grid. `CALIBRATOR`: coarser still (6 starts, 8 × 8 × 7 limits), for the calibrators of
-every night. The interactive `manage.py companion_search` keeps the full defaults.
+detection-limit grid. The calibrators of every night use their own detection-only setting
+(`pipelines.calibration.companion_check.SETTING`). The interactive `manage.py companion_search` keeps the
+full defaults.
 """
 from __future__ import annotations
 
@@ -12,8 +13,6 @@ from .search import SearchResult, companion_search
 
 SURVEY = {"n_starts": 8, "n_boot": 0, "step_factor": 1.0, "threshold": 5.0,
           "limit_grid": {"n_radii": 12, "n_angles": 12, "n_flux": 9}}
-CALIBRATOR = {"n_starts": 6, "n_boot": 0, "step_factor": 1.0, "threshold": 5.0,
-              "limit_grid": {"n_radii": 8, "n_angles": 8, "n_flux": 7}}
 
 
 def screen(data: BinaryData, options: dict = SURVEY, seed: int = 0) -> SearchResult:

@@ -68,6 +68,8 @@ class Command(BaseCommand):
         parser.add_argument("--exclude-channel", action="append", default=[], type=int, metavar="INDEX")
         parser.add_argument("--no-suspect-detection", action="store_true")
         parser.add_argument("--keep-suspects", action="store_true", help="calibrate with suspect calibrators too")
+        parser.add_argument("--no-companion-screen", action="store_true",
+                            help="do not screen each calibrator for a companion in its data calibrated by the others")
         parser.add_argument("--json", action="store_true", help="print the run report as JSON")
 
     def handle(self, *args, **o):
@@ -80,7 +82,7 @@ class Command(BaseCommand):
                 "err_floor": o["err_floor"], "chi2_threshold": o["chi2_threshold"],
                 "excluded_calibrators": o["exclude_calibrator"], "excluded_baselines": o["exclude_baseline"],
                 "excluded_channels": o["exclude_channel"], "detect_suspects": not o["no_suspect_detection"],
-                "exclude_suspects": not o["keep_suspects"]})
+                "exclude_suspects": not o["keep_suspects"], "companion_screen": not o["no_companion_screen"]})
         except (ValueError, TypeError) as exc:
             raise CommandError(f"invalid parameter: {exc}")
         given = _given(o["diameter"])
