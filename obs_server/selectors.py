@@ -266,3 +266,14 @@ def obs_of_night(*, night, visible: Q) -> QuerySet[ObservingBlock]:
     """The night's OBs among those `visible` (a policy Q on program/target), highest priority first."""
     return (ObservingBlock.objects.filter(visible, night=night).select_related("program", "target")
             .order_by("-priority", "submitted_at"))
+
+
+def submit_keys_live(*, user) -> QuerySet[ObSubmitKey]:
+    return ObSubmitKey.objects.filter(user=user, revoked_at__isnull=True).select_related("program")
+
+
+def api_token_of(*, user):
+    """The user's API token (DRF authtoken), or None."""
+    from rest_framework.authtoken.models import Token
+
+    return Token.objects.filter(user=user).first()
