@@ -301,6 +301,8 @@ OBS_SERVER_POLL_CACHE_SECONDS = env.float("OBS_SERVER_POLL_CACHE_SECONDS", defau
 OBS_SERVER_MIN_ALTITUDE_DEG = env.float("OBS_SERVER_MIN_ALTITUDE_DEG", default=30.0)
 OBS_SERVER_MAX_AIRMASS = env.float("OBS_SERVER_MAX_AIRMASS", default=2.0)
 OBS_SERVER_MIN_MOON_DEG = env.float("OBS_SERVER_MIN_MOON_DEG", default=15.0)
+# Sun altitude above which nothing is "observable now" (end of nautical twilight); 90 switches the rule off
+OBS_SERVER_MAX_SUN_ALT_DEG = env.float("OBS_SERVER_MAX_SUN_ALT_DEG", default=-12.0)
 OBS_SERVER_EXTRA_MODES = env.json("OBS_SERVER_EXTRA_MODES", default={})  # {"INSTRUMENT": ["MODE", ...]}
 
 # The instrument teams' L1 pipelines; with DEMO the stand-in (it reduces only the demo's synthetic raw files).

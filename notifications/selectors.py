@@ -1,8 +1,11 @@
 """Read side of notifications: a user's choices and what waits for the daily digest."""
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
+from django.core import signing
 from django.db.models import QuerySet
 
+from notifications import mail
 from notifications.models import Delivery, EventKind, MailOptions, Preference
 
 
@@ -28,3 +31,12 @@ def deliveries_held() -> QuerySet[Delivery]:
 
 def deliveries_recent(*, user, limit: int = 20) -> list[Delivery]:
     return list(Delivery.objects.filter(user=user).order_by("-created")[:limit])
+
+
+def unsubscribe_subject(*, token: str):
+    """(user, kind) named by a signed unsubscribe token, without acting on it; BadSignature when not ours."""
+    user_id, kind = mail.unsubscribe_read(token)
+    user = get_user_model().objects.filter(pk=user_id).first()
+    if user is None:
+        raise signing.BadSignature("no such user")
+    return user, kind

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import logging
 
-from django.contrib.auth import get_user_model
-from django.core import signing
 from django.db import transaction
 from django.utils import timezone
 
@@ -132,9 +130,6 @@ def preferences_set(*, user, enabled: dict[str, bool], daily_digest: bool) -> No
 
 def unsubscribe(*, token: str):
     """Switch off the kind named by a signed token; returns (user, kind). BadSignature when not ours."""
-    user_id, kind = mail.unsubscribe_read(token)
-    user = get_user_model().objects.filter(pk=user_id).first()
-    if user is None:
-        raise signing.BadSignature("no such user")
+    user, kind = selectors.unsubscribe_subject(token=token)
     Preference.objects.update_or_create(user=user, kind=kind, defaults={"enabled": False})
     return user, kind

@@ -33,10 +33,16 @@ def settings_page(request):
 @csrf_exempt  # the signed token is the credential (mail clients POST it, RFC 8058); no session is used
 @require_http_methods(["GET", "POST"])
 def unsubscribe(request, token: str):
+    """GET asks (link scanners and previews follow GET links: they must not switch anything off);
+    POST, from the page's button or the mail client's one-click, switches the kind off."""
     try:
-        user, kind = services.unsubscribe(token=token)
+        if request.method == "POST":
+            user, kind = services.unsubscribe(token=token)
+        else:
+            user, kind = selectors.unsubscribe_subject(token=token)
     except signing.BadSignature:
         return render(request, "notifications/unsubscribed.html",
                       {"error": "This unsubscribe link is not valid (altered or not from this portal). "
                                 "Log in and use the notification settings page instead."}, status=400)
-    return render(request, "notifications/unsubscribed.html", {"label": EventKind(kind).label, "who": user})
+    return render(request, "notifications/unsubscribed.html",
+                  {"label": EventKind(kind).label, "who": user, "done": request.method == "POST"})

@@ -2,9 +2,9 @@
 
 Used by the queue order (``obs_server.selectors``) and the operators' altitude plots;
 reusable by any app. Vectorised over targets: one AltAz transform for the whole queue.
-An OB is observable when its hour angle lies inside its Aspro2 HA interval (the
-delay-line window Aspro2 computed for its stations), the altitude and airmass are
-within limits, and the Moon is far enough (ignored while the Moon is down).
+An OB is observable when the Sun is below the twilight limit, its hour angle lies inside its
+Aspro2 HA interval (the delay-line window Aspro2 computed for its stations), the altitude and
+airmass are within limits, and the Moon is far enough (ignored while the Moon is down).
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from astropy.coordinates import TETE, AltAz, SkyCoord, get_body, get_sun
 from astropy.time import Time
 
 from domain import site
-from domain.observability import location, offline_iers  # noqa: F401  (offline_iers: part of this API)
+from domain.observability import NAUTICAL_SUN_ALT_DEG, location, offline_iers  # noqa: F401  (offline_iers: API)
 
 CHARA_LAT_DEG, CHARA_LON_DEG, CHARA_HEIGHT_M = site.LAT_DEG, site.LON_DEG, site.HEIGHT_M
 CHARA_TZ = site.TZ
@@ -30,6 +30,7 @@ class Limits:
     min_altitude_deg: float = 30.0
     max_airmass: float = 2.0
     min_moon_deg: float = 15.0
+    max_sun_alt_deg: float = NAUTICAL_SUN_ALT_DEG  # fringes are found from the end of nautical twilight
 
 
 @dataclass(frozen=True)
@@ -95,11 +96,14 @@ def observability_now(ra_deg: Sequence[float], dec_deg: Sequence[float],
         moon_alt = float(moon.alt.deg)
         moon_sep = stars_altaz.separation(moon).deg
         ha = _hour_angle(stars, t)[:, 0]
+        sun_alt = float(get_sun(t).transform_to(frame).alt.deg)
     result = []
     for i in range(ra.size):
         low, high = ha_windows[i] or DEFAULT_HA_WINDOW
         airmass = float(1.0 / np.sin(np.radians(alt[i]))) if alt[i] > 0 else None
         reasons = []
+        if sun_alt > limits.max_sun_alt_deg:
+            reasons.append(f"daytime: Sun at {sun_alt:+.0f} > {limits.max_sun_alt_deg:+.0f} deg")
         if not low <= ha[i] <= high:
             reasons.append(f"HA {ha[i]:+.2f} h outside [{low:+.2f}, {high:+.2f}]")
         if alt[i] < limits.min_altitude_deg:

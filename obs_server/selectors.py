@@ -107,13 +107,13 @@ _OBS_MEMO: dict[tuple, obsv.Observability] = {}
 def _observability(obs: list[ObservingBlock], now: dt.datetime) -> list[obsv.Observability | None]:
     """Per-OB observability, memoised per minute so a busy claim loop computes it once."""
     minute = now.replace(second=0, microsecond=0)
-    keys = [(minute, o.ra_deg, o.dec_deg, o.ha_min, o.ha_max) for o in obs]
+    limits = obsv.Limits(settings.OBS_SERVER_MIN_ALTITUDE_DEG, settings.OBS_SERVER_MAX_AIRMASS,
+                         settings.OBS_SERVER_MIN_MOON_DEG, settings.OBS_SERVER_MAX_SUN_ALT_DEG)
+    keys = [(minute, limits, o.ra_deg, o.dec_deg, o.ha_min, o.ha_max) for o in obs]
     missing = [i for i, k in enumerate(keys) if k not in _OBS_MEMO and obs[i].ra_deg is not None]
     if missing:
         if len(_OBS_MEMO) > 20000:
             _OBS_MEMO.clear()
-        limits = obsv.Limits(settings.OBS_SERVER_MIN_ALTITUDE_DEG, settings.OBS_SERVER_MAX_AIRMASS,
-                             settings.OBS_SERVER_MIN_MOON_DEG)
         windows = [(obs[i].ha_min, obs[i].ha_max) if obs[i].ha_min is not None else None for i in missing]
         results = obsv.observability_now([obs[i].ra_deg for i in missing], [obs[i].dec_deg for i in missing],
                                          windows, minute, limits)
@@ -266,3 +266,14 @@ def obs_of_night(*, night, visible: Q) -> QuerySet[ObservingBlock]:
     """The night's OBs among those `visible` (a policy Q on program/target), highest priority first."""
     return (ObservingBlock.objects.filter(visible, night=night).select_related("program", "target")
             .order_by("-priority", "submitted_at"))
+
+
+def submit_keys_live(*, user) -> QuerySet[ObSubmitKey]:
+    return ObSubmitKey.objects.filter(user=user, revoked_at__isnull=True).select_related("program")
+
+
+def api_token_of(*, user):
+    """The user's API token (DRF authtoken), or None."""
+    from rest_framework.authtoken.models import Token
+
+    return Token.objects.filter(user=user).first()

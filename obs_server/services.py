@@ -85,6 +85,15 @@ def submit_key_revoke(*, key: ObSubmitKey, by) -> None:
     ObSubmitKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
 
 
+@transaction.atomic
+def api_token_rotate(*, user) -> None:
+    """A new API token for the SPICA client / scripts; the old one stops working at once."""
+    from rest_framework.authtoken.models import Token
+
+    Token.objects.filter(user=user).delete()
+    Token.objects.create(user=user)
+
+
 # --- submission -----------------------------------------------------------------------------
 def ob_program_resolve(*, user, code: str = "", key: ObSubmitKey | None = None) -> Program:
     """The program an OB goes to: the key's, the one named, or the user's only submit program."""

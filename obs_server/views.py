@@ -10,7 +10,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
-from rest_framework.authtoken.models import Token
 
 from domain.errors import ApplicationError
 from domain.ob_format import ObFormatError, ObXmlError, obxml_to_dict
@@ -132,8 +131,8 @@ def upload_page(request: HttpRequest) -> HttpResponse:
             errors = exc.errors
         except ApplicationError as exc:
             errors = exc.errors or {"": exc.message}
-    keys = ObSubmitKey.objects.filter(user=request.user, revoked_at__isnull=True).select_related("program")
-    token = Token.objects.filter(user=request.user).first()
+    keys = selectors.submit_keys_live(user=request.user)
+    token = selectors.api_token_of(user=request.user)
     return render(request, "obs_server/upload.html", {
         "form": form, "result": result, "errors": errors, "keys": keys, "token": token,
         "new_key_url": request.session.pop("ob_new_key_url", None),
@@ -158,8 +157,7 @@ def keys_action(request: HttpRequest) -> HttpResponse:
             services.submit_key_revoke(key=key, by=request.user)
             messages.success(request, f"Key {key.hint}... revoked.")
         elif action == "token":
-            Token.objects.filter(user=request.user).delete()
-            Token.objects.create(user=request.user)
+            services.api_token_rotate(user=request.user)
             messages.success(request, "New API token created (the old one no longer works).")
     except ApplicationError as exc:
         messages.error(request, exc.message)

@@ -47,6 +47,9 @@ def test_settings_page_from_the_menu_and_one_click_unsubscribe(browser_login, pa
     other.add_init_script(CSP_LISTENER)
     other.goto(f"{live_server.url}/account/notifications/unsubscribe/"
                f"{unsubscribe_token(user=dm, kind=EventKind.OB_OUTCOME)}/")
+    expect(other.locator("#unsubscribed h1")).to_have_text("Stop these e-mails?")
+    assert Preference.objects.get(user=dm, kind=EventKind.OB_OUTCOME).enabled is True  # following the link only asks
+    other.click("#unsubscribe-confirm")
     expect(other.locator("#unsubscribed h1")).to_have_text("Switched off")
     expect(other.locator("#unsubscribed")).to_contain_text("An OB was executed or failed")
     assert other.evaluate("window.__csp") == []

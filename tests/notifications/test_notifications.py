@@ -152,10 +152,14 @@ def test_unsubscribe_link_switches_the_kind_off_without_login(world, django_capt
     tampered = path.replace(path.rstrip("/")[-6:], "AAAAAA")
     assert client.get(tampered).status_code == 400
     assert not Preference.objects.filter(user=world["users"]["dm"]).exists()
-    page = client.get(path)  # anonymous: no login needed
+    page = client.get(path)  # anonymous: no login needed; a GET (a link scanner, a preview) only asks
     assert page.status_code == 200 and "An L2 version awaits validation" in page.content.decode()
+    assert "Stop these e-mails?" in page.content.decode()
+    assert not Preference.objects.filter(user=world["users"]["dm"]).exists()
+    done = client.post(path)  # the page's button, or RFC 8058 one-click POST from a mail client
+    assert done.status_code == 200 and "Switched off" in done.content.decode()
     assert Preference.objects.get(user=world["users"]["dm"], kind=L2).enabled is False
-    assert client.post(path).status_code == 200  # RFC 8058 one-click POST from a mail client, idempotent
+    assert client.post(path).status_code == 200  # idempotent
     mail.outbox.clear()
     _l2(world, django_capture_on_commit_callbacks, source=SAMPLE2)
     assert _to(mail.outbox) == ["pi"]

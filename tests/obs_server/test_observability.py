@@ -46,3 +46,18 @@ def test_night_bounds_and_curves():
     times, alt, ha = obsv.altitude_curves([10.0, 200.0], [30.0, -10.0], start, end, step_minutes=15)
     assert alt.shape == ha.shape == (2, len(times)) and times[0] == start
     assert (alt <= 90).all() and (abs(ha) <= 12).all()
+
+
+def test_daytime_is_never_observable_now():
+    """At 13:00 local a star on the meridian is high, inside its HA window, and still not observable."""
+    noon = dt.datetime(2024, 6, 15, 20, 0, tzinfo=dt.UTC)  # 13:00 PDT at Mount Wilson
+    ra = _lst_deg(noon)
+    (res,) = obsv.observability_now([ra], [obsv.CHARA_LAT_DEG - 10], [(-3.5, 3.5)], noon, obsv.Limits(min_moon_deg=0))
+    assert res.altitude_deg == pytest.approx(80.0, abs=0.5) and abs(res.hour_angle) < 0.05
+    assert not res.observable
+    (reason,) = res.reasons
+    assert reason.startswith("daytime: Sun at +7") and reason.endswith("> -12 deg")  # Sun ~+73 deg at 13:00 in June
+    dusk = dt.datetime(2024, 6, 16, 3, 50, tzinfo=dt.UTC)  # 20:50 PDT: Sun about -8 deg, nautical twilight
+    (res,) = obsv.observability_now([_lst_deg(dusk)], [obsv.CHARA_LAT_DEG - 10], [(-3.5, 3.5)], dusk,
+                                    obsv.Limits(min_moon_deg=0))
+    assert [r.split(":")[0] for r in res.reasons] == ["daytime"]
