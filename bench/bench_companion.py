@@ -5,7 +5,8 @@ PMOIRED is not a project dependency: install it in its own environment (`python3
 ../.venv-pmoired/bin/pip install pmoired`) and point PMOIRED_PYTHON at its interpreter; without it the script
 says "not installed" and times this project only.
 
-Cases. `mircx`: the real MIRC-X β Ari file (tests/data/oifits), PMOIRED's grid ±50 mas, step 2 mas.
+Cases. `mircx`: the real MIRC-X β Ari file (tests/data/oifits), PMOIRED's grid ±50 mas, step 2 mas (1960
+fits: more than an hour on 2 shared cores; `--rmax`/`--step` shrink it).
 `spica`: a synthetic SPICA file (the 42-channel Aspro2 coverage, a 0.5 mas primary with a 5 % companion at
 (3, −4) mas, noise of 5 % + 0.005 on V² and 1.5° on closure phases) written by this project's simulator
 (`companion/simulate.py`: each channel integrated over 25 sub-channels, not the fitted model); PMOIRED's
