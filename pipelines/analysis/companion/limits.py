@@ -3,9 +3,10 @@ that would have been seen at nσ at each position.
 
 Pure numpy. A fake companion (x, y, f) is added to the data; the binary model at the injected
 parameters then leaves the original residuals (χ²_bin = χ²₀), while the single star, refitted in
-θ (one Gauss–Newton step), has to absorb the injected signal. nσ of χ²_single/χ²_bin grows with f;
-it is tabulated on a log grid of f for all positions of a chunk together and the 3σ and 5σ
-crossings interpolated. The phasors of a chunk are computed once; each flux ratio is plain arithmetic.
+θ (one Gauss–Newton step), has to absorb the injected signal. nσ of χ²_single/χ²_bin grows with f, so
+nσ = 3 or 5 is a fixed χ²_single (found once); the χ² gain is tabulated on a log grid of f for all
+positions of a chunk together, the crossing bracketed there and refined by false position on √gain.
+The phasors of a chunk are computed once; each flux ratio is plain arithmetic.
 """
 from __future__ import annotations
 
@@ -70,18 +71,42 @@ class PositionChunk:
         return np.concatenate([vis2, RAD2DEG * np.arctan2(im, re)], axis=1)
 
 
-def _crossing(table: np.ndarray, f_grid: np.ndarray, level: float) -> np.ndarray:
-    """Per row, the flux ratio where nσ first reaches `level` (interpolated in log f); inf if never."""
-    above = table >= level
+def _chi2_for_level(chi2_0: float, ndof: int, level: float) -> float:
+    """The single-star χ² that makes nσ = level against a binary at χ²_0 (nσ grows with it: bisection)."""
+    lo, hi = chi2_0, 2.0 * chi2_0
+    while nsigma(hi, chi2_0, ndof) < level:
+        lo, hi = hi, 2.0 * hi
+    for _ in range(60):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if nsigma(mid, chi2_0, ndof) < level else (lo, mid)
+    return hi
+
+
+def _crossing(gain, table: np.ndarray, f_grid: np.ndarray, target: float, n_refine: int = 4) -> np.ndarray:
+    """Per position, the flux ratio where the single star's χ² gain reaches `target` (inf if never).
+
+    `table` (P, F): gain = χ²_single − χ²_0 on `f_grid`; `gain(f)` evaluates it for one f per position.
+    The root is bracketed on the grid and refined by false position on √gain, which is nearly linear in f
+    (the injected Δχ² grows as f²): interpolating nσ itself between grid nodes, a convex function of
+    log f, lands below the crossing (−14 % on a 9-node grid, −34 % on 7).
+    """
+    root = np.sqrt(target)
+    g = np.sqrt(np.clip(table, 0.0, None)) - root
+    above = g >= 0
     k = np.argmax(above, axis=1)
-    reach = above[np.arange(len(table)), k]
-    k0 = np.maximum(k - 1, 0)
     rows = np.arange(len(table))
-    s0, s1 = table[rows, k0], table[rows, k]
-    frac = np.where(s1 > s0, (level - s0) / np.where(s1 > s0, s1 - s0, 1.0), 1.0)
-    logf = np.log(f_grid)
-    value = np.exp(logf[k0] + np.clip(frac, 0.0, 1.0) * (logf[k] - logf[k0]))
-    return np.where(reach, np.where(k == 0, f_grid[0], value), np.inf)
+    reach = above[rows, k]
+    k0 = np.maximum(k - 1, 0)
+    fa, fb = np.where(k == 0, 0.0, f_grid[k0]), f_grid[k]
+    ga, gb = np.where(k == 0, -root, g[rows, k0]), g[rows, k]
+    f = fb.copy()
+    for _ in range(n_refine):
+        f = np.where(gb > ga, fa - ga * (fb - fa) / np.where(gb > ga, gb - ga, 1.0), fb)
+        gf = np.sqrt(np.clip(gain(f), 0.0, None)) - root
+        low = gf < 0
+        fa, ga = np.where(low, f, fa), np.where(low, gf, ga)
+        fb, gb = np.where(low, fb, f), np.where(low, gb, gf)
+    return np.where(reach, f, np.inf)
 
 
 def detection_limits(problem: Problem, theta: float, rmin: float, rmax: float, *, n_radii: int = 24,
@@ -100,17 +125,17 @@ def detection_limits(problem: Problem, theta: float, rmin: float, rmax: float, *
     xs, ys = (rr * np.sin(aa)).ravel(), (rr * np.cos(aa)).ravel()  # x East, y North, angle from North
     out = {3: np.empty(xs.size), 5: np.empty(xs.size)}
     f_grid = np.geomspace(F_MIN, F_MAX, n_flux)
+    targets = {level: _chi2_for_level(chi2_0, ndof, level) - chi2_0 for level in (3, 5)}
     for lo in range(0, xs.size, chunk):
         sl = slice(lo, lo + chunk)
         ch = PositionChunk(problem, theta, xs[sl], ys[sl])
 
-        def sigmas(f, ch=ch):
+        def gain(f, ch=ch):
             e = e0[None, :] + problem.whitener.apply(-ch.injected_signal(f))  # single − injected data
-            chi2 = np.sum(e * e, axis=1) - (e @ j) ** 2 / jj
-            return nsigma(chi2, chi2_0, ndof)
+            return np.sum(e * e, axis=1) - (e @ j) ** 2 / jj - chi2_0
 
-        table = np.stack([sigmas(np.full(ch.k.shape[0], f)) for f in f_grid], axis=1)  # (P, n_flux)
-        for level in (3, 5):
-            out[level][sl] = _crossing(table, f_grid, level)
+        table = np.stack([gain(np.full(ch.k.shape[0], f)) for f in f_grid], axis=1)  # (P, n_flux)
+        for level, target in targets.items():
+            out[level][sl] = _crossing(gain, table, f_grid, target)
     shape = (n_radii, n_angles)
     return DetectionLimits(radius=radius, angle=angle, flux3=out[3].reshape(shape), flux5=out[5].reshape(shape))
