@@ -35,17 +35,26 @@ def _own_cache_prefix() -> None:
 _own_cache_prefix()
 
 
-@pytest.hookimpl(tryfirst=True)
+@pytest.hookimpl(wrapper=True)
 def pytest_collection_modifyitems(config, items):
     """Tests that go through the shared broker (a real worker or `celery_live`) run on one xdist worker
     (`--dist loadgroup`): one Celery worker consumes the session's queues, and it must see that worker's
     test database."""
     if not XDIST_WORKER:
-        return
+        return (yield)
     broker = {"celery_live", "celery_worker_process"}
     for item in items:
         if item.get_closest_marker("worker") or broker & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.xdist_group("broker"))
+    result = yield
+    # pytest-xdist names a grouped test "<id>@<group>" in `_nodeid`, which pytest 9 no longer reads.
+    from _pytest.nodeid import coerce_node_id
+
+    for item in items:
+        grouped = getattr(item, "_nodeid", None)
+        if grouped and grouped != item.nodeid and hasattr(item, "_id"):
+            item._id = coerce_node_id(grouped)
+    return result
 
 
 def _service_missing(reason: str) -> None:
