@@ -19,6 +19,45 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 ROOT = Path(__file__).resolve().parent.parent
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 CHROMIUM = "/usr/bin/chromium"
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")  # "gw0", "gw1", ... under pytest-xdist
+
+
+def _own_cache_prefix() -> None:
+    """Under pytest-xdist each worker keys the shared cache with its name: a Redis cache is one database for
+    all workers, and one worker's cleaning (`_fresh_shared_cache`) must not empty another's counters."""
+    if XDIST_WORKER:
+        from django.conf import settings
+
+        settings.CACHES["default"]["KEY_PREFIX"] = f"{settings.CACHES['default'].get('KEY_PREFIX', '')}-{XDIST_WORKER}"
+
+
+_own_cache_prefix()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_collection_modifyitems(config, items):
+    """Tests that go through the shared broker (a real worker or `celery_live`) run on one xdist worker
+    (`--dist loadgroup`): one Celery worker consumes the session's queues, and it must see that worker's
+    test database."""
+    if not XDIST_WORKER:
+        return (yield)
+    broker = {"celery_live", "celery_worker_process"}
+    for item in items:
+        names = set(getattr(item, "fixturenames", ()))
+        if item.get_closest_marker("worker") or broker & names:
+            item.add_marker(pytest.mark.xdist_group("broker"))
+        elif "samp_hub" in names:  # the SAMP Web Profile listens on its standard port, 21012: one hub at a time
+            item.add_marker(pytest.mark.xdist_group("samp"))
+    result = yield
+    # pytest-xdist names a grouped test "<id>@<group>" in `_nodeid`, which pytest 9 no longer reads.
+    from _pytest.nodeid import coerce_node_id
+
+    for item in items:
+        grouped = getattr(item, "_nodeid", None)
+        if grouped and grouped != item.nodeid and hasattr(item, "_id"):
+            item._id = coerce_node_id(grouped)
+    return result
 
 
 def _service_missing(reason: str) -> None:
@@ -42,7 +81,9 @@ def _redis_reachable(url: str) -> bool:
         return False
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item):
+    """Skip (or, in CI, fail) a test whose service is missing; open or close the shared demo before its fixtures."""
     from django.conf import settings
 
     if item.get_closest_marker("postgres") and settings.DATABASES["default"]["ENGINE"].find("postgres") < 0:
@@ -57,6 +98,10 @@ def pytest_runtest_setup(item):
         _service_missing("needs Debian's Chromium (apt-get install -y chromium)")
     if item.get_closest_marker("sshd") and not Path("/usr/sbin/sshd").exists():
         _service_missing("needs Debian's openssh-server (/usr/sbin/sshd)")
+    if _shared_demo.wanted(item):
+        _shared_demo.open()
+    else:
+        _shared_demo.close()
 
 
 @pytest.fixture(scope="session")
@@ -85,12 +130,68 @@ def artifacts_dir() -> Path:
     return path
 
 
-@pytest.fixture
-def demo(db):
-    """The demo survey (surveys step only) and its users."""
+def _load_demo() -> None:
     from demo import survey as surveys_demo
 
     surveys_demo.load(n_targets=30, n_calibrators=20)
+
+
+class _SharedDemo:
+    """The demo survey loaded once for a run of consecutive tests that use it, in a transaction opened around
+    them: each test's own transaction is a savepoint inside it and is rolled back as before, so every test
+    starts from the same demo rows. Tests that commit (transactional tests, live servers, real workers) and
+    tests without `demo` run with it rolled back (closed), and load the demo themselves if they use it."""
+
+    def __init__(self) -> None:
+        self.blocker = None  # pytest-django's django_db_blocker once the test database exists
+        self.atomic = None
+
+    @staticmethod
+    def wanted(item) -> bool:
+        names = set(getattr(item, "fixturenames", ()))
+        marker = item.get_closest_marker("django_db")
+        commits = {"transactional_db", "live_server", "django_db_reset_sequences", "django_db_serialized_rollback",
+                   "celery_live", "celery_worker_process"} & names
+        return "demo" in names and not commits and not (marker and marker.kwargs.get("transaction"))
+
+    def open(self) -> None:
+        if self.atomic is not None or self.blocker is None:
+            return
+        from django.db import transaction
+        from django.test import override_settings
+
+        with self.blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_HASHERS):
+            self.atomic = transaction.atomic()
+            self.atomic.__enter__()
+            _load_demo()
+
+    def close(self) -> None:
+        if self.atomic is None:
+            return
+        from django.db import transaction
+
+        with self.blocker.unblock():
+            transaction.set_rollback(True)
+            self.atomic.__exit__(None, None, None)
+        self.atomic = None
+
+
+_shared_demo = _SharedDemo()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    _shared_demo.blocker = django_db_blocker
+    yield
+    _shared_demo.close()
+    _shared_demo.blocker = None
+
+
+@pytest.fixture
+def demo(db):
+    """The demo survey (surveys step only) and its users."""
+    if _shared_demo.atomic is None:
+        _load_demo()
     from django.contrib.auth import get_user_model
 
     return {u.username: u for u in get_user_model().objects.all()}
@@ -127,6 +228,7 @@ def celery_worker_process(django_db_setup, django_db_blocker, _session_storage):
     env["ARCHIVE_ROOT"] = str(settings.ARCHIVE_ROOT)
     env["RAW_ROOT"] = str(settings.RAW_ROOT)
     env["ANALYSIS_COMPANION_AUTO"] = "false"  # as in-process (_no_automatic_companion_screen)
+    env["CACHE_KEY_PREFIX"] = settings.CACHES["default"].get("KEY_PREFIX", "")  # this test process's cache keys
     # The worker's e-mails go to files the tests read (a test worker never reaches a mail server).
     mail_dir = _session_storage / "worker-mail"
     env["EMAIL_BACKEND"] = "django.core.mail.backends.filebased.EmailBackend"
@@ -163,7 +265,7 @@ def celery_worker_process(django_db_setup, django_db_blocker, _session_storage):
 @pytest.fixture(autouse=True)
 def _fast_password_hasher(settings):
     """Users (the demo creates seven) get cheaply hashed passwords: logins still check them."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = FAST_HASHERS
 
 
 @pytest.fixture(autouse=True)

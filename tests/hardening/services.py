@@ -60,6 +60,27 @@ def manage(*args: str, env: dict, check: bool = True) -> subprocess.CompletedPro
                           text=True, check=check, timeout=300)
 
 
+_migrated_sqlite: list[Path] = []  # one migrated SQLite database per test process
+
+
+def migrate(env: dict) -> None:
+    """Apply every migration to env's database. A new SQLite file is a copy of one database migrated once
+    per test process (by `manage.py migrate`, with the database cache: its table too), the same schema and
+    rows as a fresh `migrate` at a fraction of the cost; any other database is migrated itself."""
+    url = env.get("DATABASE_URL", "")
+    target = Path(url.removeprefix("sqlite:///")) if url.startswith("sqlite:///") else None
+    if target is None or target.exists():
+        manage("migrate", "--noinput", env=env)
+        return
+    if not _migrated_sqlite:
+        template = Path(tempfile.mkdtemp(prefix="issp-migrated-")) / "db.sqlite3"
+        manage("migrate", "--noinput", env={**env, "DATABASE_URL": f"sqlite:///{template}", "CELERY_BROKER_URL": "",
+                                            "REDIS_URL": "", "CACHE_URL": ""})
+        _migrated_sqlite.append(template)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(_migrated_sqlite[0], target)
+
+
 class WebServer:
     """gunicorn serving the portal on a free loopback port with the given environment."""
 

@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from tests.hardening.services import manage
+from tests.hardening.services import manage, migrate
 
 pytestmark = [pytest.mark.slow]
 
@@ -34,7 +34,7 @@ def _instance(tmp_path, name):
     env = {**os.environ, "DEBUG": "true", "CELERY_BROKER_URL": "",
            "DATABASE_URL": f"sqlite:///{tmp_path / name}.sqlite3", "ARCHIVE_ROOT": str(tmp_path / name / "archive")}
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    manage("migrate", "--noinput", env=env)
+    migrate(env)
     return env
 
 

@@ -13,7 +13,7 @@ import shutil
 import pytest
 import requests
 
-from tests.hardening.services import TempRedis, WebServer, manage
+from tests.hardening.services import TempRedis, WebServer, manage, migrate
 
 pytestmark = [pytest.mark.slow]
 
@@ -38,7 +38,7 @@ def servers(request, tmp_path):
         redis = TempRedis()
         redis.start()
         env["REDIS_URL"] = redis.url
-    manage("migrate", "--noinput", env=env)  # creates the database cache's table too
+    migrate(env)  # creates the database cache's table too
     manage("shell", "-c", USER, env=env)
     pair = []
     try:

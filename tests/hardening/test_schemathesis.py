@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
 
-from tests.hardening.services import WebServer, manage
+from tests.hardening.services import WebServer, manage, migrate
 
 pytestmark = [pytest.mark.slow]
 
@@ -38,7 +38,7 @@ def served(tmp_path_factory):
            "DEBUG": "true", "ARCHIVE_ROOT": str(folder / "archive"), "RAW_ROOT": str(folder / "raw"),
            "LOG_LEVEL": "WARNING"}
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    manage("migrate", "--noinput", env=env)
+    migrate(env)
     out = manage("shell", "-c", SETUP, env=env).stdout
     token = next(line.split("=", 1)[1] for line in out.splitlines() if line.startswith("TOKEN="))
     web = WebServer(env, workers=2)

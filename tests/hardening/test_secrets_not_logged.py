@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from tests.hardening.badcorpus import BAD, SAMPLE_XML
-from tests.hardening.services import WebServer, manage
+from tests.hardening.services import WebServer, manage, migrate
 
 live = pytest.mark.django_db(transaction=True)
 
@@ -73,7 +73,7 @@ def test_gunicorn_output_never_contains_token_or_key(tmp_path):
            "SECURE_SSL_REDIRECT": "false", "ARCHIVE_ROOT": str(tmp_path / "archive"),
            "RAW_ROOT": str(tmp_path / "raw"), "LOG_LEVEL": "DEBUG"}
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    manage("migrate", "--noinput", env=env)
+    migrate(env)
     setup = (
         "from rest_framework.authtoken.models import Token\n"
         "from demo import survey as demo\nfrom surveys.models import Program\nfrom obs_server import services\n"

@@ -19,7 +19,7 @@ import pytest
 import requests
 
 from tests.conftest import free_port
-from tests.hardening.services import WebServer, manage
+from tests.hardening.services import WebServer, manage, migrate
 from tests.obs_server.conftest import SPICA_OBXML
 
 pytestmark = pytest.mark.slow
@@ -76,7 +76,7 @@ def portal(tmp_path_factory):
            "SECURE_SSL_REDIRECT": "false", "ARCHIVE_ROOT": str(tmp / "archive"), "RAW_ROOT": str(tmp / "raw"),
            "HOME": str(home), "XDG_CACHE_HOME": str(home / ".cache")}  # empty astropy cache: no IERS tables
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    manage("migrate", "--noinput", env=env)
+    migrate(env)
     setup = ("from demo import survey as demo\nfrom surveys.models import Program\nfrom obs_server import services\n"
              "from django.contrib.auth import get_user_model\ndemo.load(n_targets=5, n_calibrators=5)\n"
              "u = get_user_model().objects.get(username='pi_issp')\n"
