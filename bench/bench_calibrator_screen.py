@@ -27,19 +27,8 @@ sys.path.insert(0, str(ROOT))
 def night(seed: int, kind: str, companion=None):
     from tests.sim import survey as sv
 
-    rng = np.random.default_rng(seed)
-    sci = sv.science_stars(rng, sv.SIZES)
-    cals = sv.calibrator_pool(rng, 2, near=sci)
-    noise = 0.02
-    if kind == "null":
-        noise = 0.005
-        for c in cals:
-            c.theta, c.catalog_err = float(rng.uniform(0.25, 0.46)), 0.015
-            c.catalog = c.theta + c.catalog_err * float(rng.normal())
-    cals[0].companion = companion
-    _, res = sv.night_in_memory(sv.plan(sci, cals, 0), sv.instrument_for(0, rng, noise_rel=noise),
-                                {"detect_suspects": True, "companion_screen": True})
-    return cals, {c["name"]: c for c in res.checks}
+    cals, checks, _ = sv.calibrator_screen_night(seed, kind, companion)
+    return cals, checks
 
 
 def _cpu_per_night(seeds) -> float:
