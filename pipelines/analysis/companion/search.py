@@ -118,15 +118,20 @@ def fit_single_star(problem: Problem) -> tuple[float, float, float]:
     # hair off leaves the channels next to a null 180° wrong (a 187σ "companion" on a single SPICA star).
     # With many channels near nulls χ²(θ) is a comb of such steps, valleys ~1e-3 θ wide: a scan of θ
     # around the solution, then a finer one around its best node, finds the right side of every step.
-    width = 10 * err if np.isfinite(err) else 1e-2 * theta
-    for _ in range(2):
+    theta, chi2_best = _nested_scan(problem, theta, chi2_best, 10 * err if np.isfinite(err) else 1e-2 * theta, 2)
+    return theta, err, chi2_best
+
+
+def _nested_scan(problem: Problem, theta: float, chi2_best: float, width: float, rounds: int) -> tuple[float, float]:
+    """(θ, χ²) after `rounds` scans of 201 θ, each around the best node so far and 100× finer than the last."""
+    for _ in range(rounds):
         scan = np.clip(theta + np.linspace(-width, width, 201), 1e-3, None)
         chi2_scan = single_chi2(problem, scan)
         k = int(np.argmin(chi2_scan))
         if chi2_scan[k] < chi2_best:
             theta, chi2_best = float(scan[k]), float(chi2_scan[k])
         width = 2 * width / 200
-    return theta, err, chi2_best
+    return theta, chi2_best
 
 
 def single_chi2_near(problem: Problem, theta: float, rel: float = 2e-3) -> tuple[float, float]:
@@ -134,16 +139,7 @@ def single_chi2_near(problem: Problem, theta: float, rel: float = 2e-3) -> tuple
     star's χ²(θ) is a comb of closure-phase steps: the binary's θ can sit a hair outside the right valley, where a
     companion of flux 1e-5 flips the near-null closure phases back, and a single star then looks 350σ worse
     than a "binary" that is the same star (6 of 1,778 single stars in a 2,000-target screen)."""
-    best_theta, best_chi2 = theta, float(single_chi2(problem, theta)[0])
-    width = rel * theta
-    for _ in range(3):
-        scan = np.clip(best_theta + np.linspace(-width, width, 201), 1e-3, None)
-        chi2 = single_chi2(problem, scan)
-        k = int(np.argmin(chi2))
-        if chi2[k] < best_chi2:
-            best_theta, best_chi2 = float(scan[k]), float(chi2[k])
-        width = 2 * width / 200
-    return best_theta, best_chi2
+    return _nested_scan(problem, theta, float(single_chi2(problem, theta)[0]), rel * theta, 3)
 
 
 def single_chi2(problem: Problem, theta, chunk: int = 64) -> np.ndarray:
