@@ -26,8 +26,8 @@ L1 -> L2
 L2 -> L3
     service  pipelines.analysis.services.target_l3_refresh
     task     analysis.target_fit (queue analysis)
-    trigger  a new current L2 version (target_l3_refresh_later, on commit); beat analysis.sweep_stale;
-             the survey button (analysis.survey_dispatch)
+    trigger  new current L2 versions: once per target per L2 run (target_l3_refresh_later, on commit);
+             beat analysis.sweep_stale; the survey button (analysis.survey_dispatch)
 L2 -> L3 companion
     service  pipelines.analysis.companion_services.target_companion_refresh
     task     analysis.companion_target (queue analysis)

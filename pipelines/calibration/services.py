@@ -179,6 +179,7 @@ def _execute(run: PipelineRun) -> dict:
 def _store(run: PipelineRun, result: SetupResult, by_path: dict, cal_rows: dict, params: CalParams,
            files: list[L1File]) -> list[dict]:
     out = []
+    changed_targets: set[int] = set()  # each target's L3 is refreshed once per run, not once per new L2 file
     processing = "manual" if run.processing == "manual" else "automatic"
     with tempfile.TemporaryDirectory(prefix="l2-") as tmp:
         for sr in result.science:
@@ -206,9 +207,11 @@ def _store(run: PipelineRun, result: SetupResult, by_path: dict, cal_rows: dict,
                         "version": version.number, "created": created, "calibrators": sr.calibrators,
                         "product_key": key})
             if created:  # the target's current L2 changed: its L3 diameters are refitted; reviewers are told
-                target_l3_refresh_later(product.target_id)
+                changed_targets.add(product.target_id)
                 notify_later(kind=EventKind.L2_AWAITS_VALIDATION, object_id=version.pk)
             run_advance(run_id=run.pk, step=1)
+    for target_id in sorted(changed_targets):
+        target_l3_refresh_later(target_id)
     return out
 
 

@@ -99,3 +99,18 @@ def test_bad_parameters_are_refused(l1_night):
         services.calibration_runs_start(night=night, parameters={"scheme": "cubic"})
     assert "scheme" in exc.value.errors["parameters"]
     assert not PipelineRun.objects.filter(kind="l2").exists()
+
+
+def test_a_run_queues_each_changed_targets_l3_refresh_once(l1_night, monkeypatch, django_capture_on_commit_callbacks):
+    """Several new L2 files of one target in a run make one refit and one companion screen, not one per file
+    (the screen of a target costs seconds, and each later one supersedes the one before)."""
+    night, _, _ = l1_night
+    queued = []
+    monkeypatch.setattr("pipelines.calibration.services.target_l3_refresh_later", queued.append)
+    with django_capture_on_commit_callbacks(execute=True):
+        run = services.calibration_runs_start(night=night)[0]
+    run.refresh_from_db()
+    versions = list(_l2(run))
+    targets = sorted({v.product.target_id for v in versions})
+    assert len(versions) == 6 and len(targets) < len(versions)
+    assert queued == targets
