@@ -1,10 +1,15 @@
 """Planner forms: the plan request and the edit actions (validation only, no logic)."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django import forms
 
 from planner.scoring import LIMITING_MAGNITUDES
-from surveys.models import Night, Program, Target
+from surveys.selectors import all_targets, nights_with_shares
+
+if TYPE_CHECKING:
+    from surveys.models import Night
 
 INSTRUMENTS = sorted({inst for inst, _ in LIMITING_MAGNITUDES})
 MODE_CHOICES = [(inst, [(m, m) for i, m in LIMITING_MAGNITUDES if i == inst]) for inst in INSTRUMENTS]
@@ -17,8 +22,8 @@ class NightChoiceField(forms.ModelChoiceField):
 
 
 class PlanForm(forms.Form):
-    night = NightChoiceField(queryset=Night.objects.none())
-    program = forms.ModelChoiceField(queryset=Program.objects.none())
+    night = NightChoiceField(queryset=nights_with_shares())
+    program = forms.ModelChoiceField(queryset=None)  # the caller's: the programs the user may plan
     instrument = forms.ChoiceField(choices=[(i, i) for i in INSTRUMENTS])
     mode = forms.ChoiceField(choices=MODE_CHOICES)
     fraction = forms.FloatField(required=False, min_value=0.05, max_value=1.0,
@@ -29,11 +34,9 @@ class PlanForm(forms.Form):
     min_calibrator_v2 = forms.FloatField(required=False, min_value=0.05, max_value=0.99,
                                          label="Min calibrator V² (longest baseline)")
 
-    def __init__(self, *args, programs=None, **kwargs):
+    def __init__(self, *args, programs, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["program"].queryset = programs if programs is not None else Program.objects.none()
-        self.fields["night"].queryset = (Night.objects.filter(allocations__isnull=False).distinct()
-                                         .prefetch_related("allocations__program").order_by("date"))
+        self.fields["program"].queryset = programs
 
     def clean(self):
         data = super().clean()
@@ -49,7 +52,7 @@ class PlanForm(forms.Form):
 class EditForm(forms.Form):
     action = forms.ChoiceField(choices=[("drop", "drop"), ("up", "up"), ("down", "down"), ("add", "add")])
     position = forms.IntegerField(required=False, min_value=0)
-    target = forms.ModelChoiceField(queryset=Target.objects.all(), required=False)
+    target = forms.ModelChoiceField(queryset=all_targets(), required=False)
 
     def clean(self):
         data = super().clean()

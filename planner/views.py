@@ -18,7 +18,7 @@ from pipelines.performance.selectors import snr_predictor
 from planner import pairing, scoring, selectors, services, timeline
 from planner.forms import EditForm, PlanForm
 from planner.models import NightPlan
-from surveys.models import Calibrator, Target
+from surveys.selectors import calibrator_names, target_magnitudes
 
 CANDIDATES_SHOWN = 60
 LEFT_OUT_SHOWN = 15
@@ -67,9 +67,7 @@ def _add_expected_snr(plan: NightPlan, candidates: list[dict]) -> None:
     predict = snr_predictor(instrument=plan.instrument, mode=plan.mode)
     if predict is None:
         return
-    band = get_instrument(plan.instrument).bands[0].lower()
-    mags = dict(Target.objects.filter(pk__in=[r["target_id"] for r in candidates])
-                .values_list("pk", f"mag_{band}"))
+    mags = target_magnitudes(pks=[r["target_id"] for r in candidates], band=get_instrument(plan.instrument).bands[0])
     for row in candidates:
         row["expected_snr"] = predict(mags.get(row["target_id"]))
 
@@ -112,7 +110,7 @@ def _detail(request, plan: NightPlan, *, status: int = 200, error: str = ""):
     items = selectors.plan_items(plan=plan)
     figure, strip = _timeline(plan, items)
     cal_ids = {c["id"] for row in plan.candidates[:CANDIDATES_SHOWN] for c in row["calibrators"]}
-    cal_names = dict(Calibrator.objects.filter(pk__in=cal_ids).values_list("pk", "name"))
+    cal_names = calibrator_names(pks=cal_ids)
     candidates = [{**row, "calibrators": [{**c, "name": cal_names.get(c["id"], "?")} for c in row["calibrators"]]}
                   for row in plan.candidates[:CANDIDATES_SHOWN]]
     _add_expected_snr(plan, candidates)

@@ -258,3 +258,25 @@ def target_observations(*, target: Target) -> list[Observation]:
 def semester_codes_of_nights() -> list[str]:
     """The codes of the semesters that have nights, sorted."""
     return sorted(set(Night.objects.exclude(semester=None).values_list("semester__code", flat=True)))
+
+
+def nights_with_shares() -> QuerySet[Night]:
+    """Nights shared out to at least one program, by date, with their shares (the nights one can plan)."""
+    return (Night.objects.filter(allocations__isnull=False).distinct()
+            .prefetch_related("allocations__program").order_by("date"))
+
+
+
+def all_targets() -> QuerySet[Target]:
+    return Target.objects.all()
+
+
+def target_magnitudes(*, pks, band: str) -> dict[int, float | None]:
+    """{target id: its magnitude in `band` (V, R, I, J, H or K)} for these targets."""
+    return dict(Target.objects.filter(pk__in=pks).values_list("pk", f"mag_{band.lower()}"))
+
+
+def calibrator_names(*, pks) -> dict[int, str]:
+    return dict(Calibrator.objects.filter(pk__in=pks).values_list("pk", "name"))
+
+
