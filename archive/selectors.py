@@ -167,3 +167,14 @@ def l1_counts_by_night(*, programs, since, limit: int = 10) -> list[dict]:
                                    night__isnull=False)
             .values("night__date").annotate(n=Count("id")).order_by("-night__date")[:limit])
     return [{"date": r["night__date"], "n": r["n"]} for r in rows]
+
+
+def version_with_product(*, pk: int) -> ProductVersion | None:
+    """The version with its product's program, target and night."""
+    return (ProductVersion.objects.select_related("product__program", "product__target", "product__night")
+            .filter(pk=pk).first())
+
+
+def night_products(*, night, calib_level: int) -> list[Product]:
+    """The night's products of one level, with their program and target (the access policy is the caller's)."""
+    return list(Product.objects.filter(night=night, calib_level=calib_level).select_related("program", "target"))

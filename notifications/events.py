@@ -1,10 +1,11 @@
 """Read side of notifications: what an event is, who it concerns, and what each recipient may read of it.
 
 Each kind of event is built from the id of the row the chain just wrote (and a tag for
-events that recur on the same row). Recipients come from the per-program roles of
-surveys (PI, co-I, data manager) and from who decides calibrator flags; the access
-policy (surveys.selectors.access_decision via archive.selectors) is asked per recipient,
-at send time: a recipient who may not read the data gets no e-mail (`lines_for` -> None).
+events that recur on the same row), reading the rows through surveys' and archive's
+selectors. Recipients come from the per-program roles of surveys (PI, co-I, data manager)
+and from who decides calibrator flags (surveys.people); the access policy
+(surveys.selectors.access_decision via archive.selectors) is asked per recipient, at send
+time: a recipient who may not read the data gets no e-mail (`lines_for` -> None).
 """
 from __future__ import annotations
 
@@ -12,19 +13,18 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.contrib.auth import get_user_model
-from django.db.models import Q
+from django.db.models import QuerySet
 from django.urls import reverse
 
-from archive.models import Product, ProductVersion
-from archive.selectors import REVIEW_ROLES, product_access
+from archive.selectors import REVIEW_ROLES, night_products, product_access, version_with_product
 from domain import quality
 from notifications.models import EventKind
-from surveys.models import CalibratorFlag, Night, Observation, Program, ProgramRole
-from surveys.selectors import access_decision
+from surveys.people import calibrator_flag_deciders, roles_held, users_with_role
+from surveys.selectors import access_decision, calibrator_proposal, night_by_pk, observation_by_pk
 
-OB_ROLES = (ProgramRole.Role.PI, ProgramRole.Role.MEMBER)
-NIGHT_ROLES = (ProgramRole.Role.PI, ProgramRole.Role.MEMBER, ProgramRole.Role.DATA_MANAGER)
+# Program roles (the values of surveys' ProgramRole.Role) whose holders each kind concerns.
+OB_ROLES = ("pi", "member")
+NIGHT_ROLES = ("pi", "member", "data_manager")
 WHO = {  # shown on the settings page: who receives each kind
     EventKind.L2_AWAITS_VALIDATION: "the program's PI and data managers (its reviewers)",
     EventKind.NIGHT_REDUCED: "PIs, co-Is and data managers of the programs with data that night",
@@ -45,21 +45,16 @@ class Event:
     lines_for: Callable[[object], list[str] | None]  # the body for one user; None: may not read it
 
 
-def _users(q: Q) -> tuple:
-    return tuple(get_user_model().objects.filter(q, is_active=True).exclude(email="").distinct().order_by("pk"))
+def _with_email(users: QuerySet) -> tuple:
+    return tuple(users.exclude(email="").order_by("pk"))
 
 
 def _program_users(programs, roles) -> tuple:
-    ids = [p.pk for p in programs]
-    q = Q(program_roles__program_id__in=ids, program_roles__role__in=roles)
-    if ProgramRole.Role.PI in roles:
-        q |= Q(pi_programs__in=ids)
-    return _users(q)
+    return _with_email(users_with_role(programs=programs, roles=roles))
 
 
 def _l2_awaits(object_id: int, tag: str) -> Event | None:
-    version = (ProductVersion.objects.select_related("product__program", "product__target", "product__night")
-               .filter(pk=object_id).first())
+    version = version_with_product(pk=object_id)
     if version is None:
         return None
     product = version.product
@@ -83,10 +78,10 @@ def _l2_awaits(object_id: int, tag: str) -> Event | None:
 
 
 def _night_reduced(object_id: int, tag: str) -> Event | None:
-    night = Night.objects.filter(pk=object_id).first()
+    night = night_by_pk(pk=object_id)
     if night is None:
         return None
-    products = list(Product.objects.filter(night=night, calib_level=1).select_related("program", "target"))
+    products = night_products(night=night, calib_level=1)
     if not products:
         return None
     programs = {p.program_id: p.program for p in products}.values()
@@ -106,7 +101,7 @@ def _night_reduced(object_id: int, tag: str) -> Event | None:
 
 
 def _ob_outcome(object_id: int, tag: str) -> Event | None:
-    obs = Observation.objects.select_related("program", "target", "night", "ob").filter(pk=object_id).first()
+    obs = observation_by_pk(pk=object_id)
     if obs is None:
         return None
     outcome = obs.get_status_display().lower()
@@ -130,11 +125,10 @@ def _ob_outcome(object_id: int, tag: str) -> Event | None:
 
 
 def _suspect(object_id: int, tag: str) -> Event | None:
-    flag = CalibratorFlag.objects.select_related("calibrator").filter(pk=object_id).first()
-    if flag is None or not flag.active or flag.state != CalibratorFlag.State.PROPOSED:
-        return None  # withdrawn or already confirmed: nobody needs to decide any more
-    # Who decides calibrator flags: staff and data managers (surveys.services.user_can_flag_calibrators).
-    recipients = _users(Q(is_staff=True) | Q(program_roles__role=ProgramRole.Role.DATA_MANAGER))
+    flag = calibrator_proposal(pk=object_id)
+    if flag is None:
+        return None  # gone, withdrawn or already decided: nobody needs to decide any more
+    recipients = _with_email(calibrator_flag_deciders())
     night = flag.night.isoformat() if flag.night else "?"
 
     def lines_for(user) -> list[str] | None:  # calibrators are public data (catalogue stars)
@@ -164,9 +158,7 @@ def event_build(*, kind: str, object_id: int, tag: str = "") -> Event | None:
 
 def kinds_concerning(*, user) -> set[str]:
     """The kinds this user would receive by their roles (the settings page says which apply)."""
-    roles = set(ProgramRole.objects.filter(user=user).values_list("role", flat=True))
-    if Program.objects.filter(pi=user).exists():
-        roles.add(ProgramRole.Role.PI)
+    roles = roles_held(user=user)
     kinds = set()
     if roles & set(REVIEW_ROLES):
         kinds.add(EventKind.L2_AWAITS_VALIDATION)
@@ -174,6 +166,6 @@ def kinds_concerning(*, user) -> set[str]:
         kinds.add(EventKind.NIGHT_REDUCED)
     if roles & set(OB_ROLES):
         kinds.add(EventKind.OB_OUTCOME)
-    if user.is_staff or ProgramRole.Role.DATA_MANAGER in roles:
+    if user.is_staff or "data_manager" in roles:
         kinds.add(EventKind.SUSPECT_CALIBRATOR)
     return kinds

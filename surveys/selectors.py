@@ -266,6 +266,9 @@ def nights_with_shares() -> QuerySet[Night]:
             .prefetch_related("allocations__program").order_by("date"))
 
 
+def night_by_pk(*, pk: int) -> Night | None:
+    return Night.objects.filter(pk=pk).first()
+
 
 def all_targets() -> QuerySet[Target]:
     return Target.objects.all()
@@ -279,4 +282,14 @@ def target_magnitudes(*, pks, band: str) -> dict[int, float | None]:
 def calibrator_names(*, pks) -> dict[int, str]:
     return dict(Calibrator.objects.filter(pk__in=pks).values_list("pk", "name"))
 
+
+def observation_by_pk(*, pk: int) -> Observation | None:
+    """The observation with its program, target, night and OB."""
+    return Observation.objects.select_related("program", "target", "night", "ob").filter(pk=pk).first()
+
+
+def calibrator_proposal(*, pk: int) -> CalibratorFlag | None:
+    """The flag (with its calibrator) while it is an active proposal awaiting a decision, else None."""
+    return (CalibratorFlag.objects.select_related("calibrator")
+            .filter(pk=pk, active=True, state=CalibratorFlag.State.PROPOSED).first())
 
