@@ -27,7 +27,7 @@ import issp_portal
 from domain.errors import NotFoundError, ValidationFailed
 from domain.ob_format import ObFormatError, ObXmlError, ob_to_obxml, obxml_to_dict
 from issp_portal.dates import day_or_none
-from obs_server import observability, selectors, services
+from obs_server import key_services, observability, queue_services, selectors, services
 from obs_server.auth import PollTokenAuthentication
 from obs_server.models import ObservingBlock
 
@@ -149,11 +149,11 @@ class ObSubmitKeyApi(APIView):
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT}, summary="Status for the key's owner")
     def get(self, request, key: str):
-        return Response(_status_body(services.submit_key_resolve(raw_key=key).user))
+        return Response(_status_body(key_services.submit_key_resolve(raw_key=key).user))
 
     @extend_schema(summary="Submit an OB with a secret URL key", **SUBMIT_DOC)
     def post(self, request, key: str):
-        found = services.submit_key_resolve(raw_key=key, use=True)
+        found = key_services.submit_key_resolve(raw_key=key, use=True)
         return _submit(request, found.user, key=found)
 
 
@@ -284,9 +284,9 @@ class ObClaimNextApi(APIView):
         data = ClaimInput(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        entry = services.ob_claim_next(user=request.user, client=v["client"],
-                                       night_date=v["night"] or observability.night_date(timezone.now()),
-                                       instrument=v["instrument"], program=v["program"])
+        entry = queue_services.ob_claim_next(user=request.user, client=v["client"],
+                                             night_date=v["night"] or observability.night_date(timezone.now()),
+                                             instrument=v["instrument"], program=v["program"])
         if entry is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
         return Response({**entry_json(request, entry), "payload": entry.ob.payload})
@@ -323,7 +323,7 @@ class ObObxmlApi(APIView):
 
 
 class StatusInput(serializers.Serializer):
-    state = serializers.ChoiceField(choices=[s for s in services.ALLOWED])
+    state = serializers.ChoiceField(choices=[s for s in queue_services.ALLOWED])
     client = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     expected_state = serializers.CharField(required=False, allow_blank=True, default="")
     reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
@@ -342,12 +342,12 @@ class ObStatusUpdateApi(APIView):
         data = StatusInput(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        night = services.KEEP
+        night = queue_services.KEEP
         if "night" in v and v["state"] == ObservingBlock.State.QUEUED:
             night = _night(v["night"]) if v["night"] else None
-        ob = services.ob_status_report(ob=ob, to_state=v["state"], actor=request.user, client=v["client"],
-                                       reason=v["reason"], comment=v["comment"],
-                                       expected_state=v["expected_state"] or None, night=night)
+        ob = queue_services.ob_status_report(ob=ob, to_state=v["state"], actor=request.user, client=v["client"],
+                                             reason=v["reason"], comment=v["comment"],
+                                             expected_state=v["expected_state"] or None, night=night)
         return Response(ob_brief(request, ob))
 
 
@@ -357,5 +357,5 @@ class ObHeartbeatApi(APIView):
     @extend_schema(request=ClaimInput, responses={200: OpenApiTypes.OBJECT}, summary="Renew a claim lease")
     def post(self, request, pk: int):
         ob = _visible(request, pk)
-        return Response(ob_brief(request, services.ob_heartbeat(ob=ob, client=request.data.get("client", ""),
-                                                                actor=request.user)))
+        return Response(ob_brief(request, queue_services.ob_heartbeat(ob=ob, client=request.data.get("client", ""),
+                                                                      actor=request.user)))
