@@ -1,7 +1,7 @@
 """The data chain in one place: each step, the service that does it, the task that runs it, what starts it.
 
 OB execution -> Observation
-    service  obs_server.services.ob_transition -> surveys.services.observation_record
+    service  obs_server.queue_services.ob_transition -> surveys.services.observation_record
     task     none (the OB API, in the web request)
     trigger  the CHARA-side client reports DONE/FAILED
 raw -> ingest, L0
@@ -68,9 +68,10 @@ class Step:
 
 
 STEPS: tuple[Step, ...] = (
-    Step("OB execution -> Observation", ("obs_server.services.ob_transition", "surveys.services.observation_record"),
-         None, None, "the CHARA-side client reports DONE/FAILED through the OB API",
-         ("obs_server.services._observation_for", "observation_record")),
+    Step("OB execution -> Observation",
+         ("obs_server.queue_services.ob_transition", "surveys.services.observation_record"), None, None,
+         "the CHARA-side client reports DONE/FAILED through the OB API",
+         ("obs_server.queue_services._observation_for", "observation_record")),
     Step("raw -> ingest, L0", ("pipelines.services.ingest_run_execute", "pipelines.ingest.raw_file_ingest"),
          "pipelines.ingest_run", "pipelines.ingest_landing", "beat (SFTP pull + landing folder); manage.py ingest"),
     Step("L0 -> outbox", ("archive.publishing.l0_publish",), "archive.outbox_deliver", "archive.outbox_flush",
@@ -103,7 +104,7 @@ STEPS: tuple[Step, ...] = (
          ("pipelines.services._notify_when_reduced", "notify_later")),
     Step("OB outcome -> e-mail", ("notifications.services.event_notify",), "notifications.send",
          "notifications.digest", "an OB reported DONE/FAILED, on commit (PI and co-Is)",
-         ("obs_server.services._observation_for", "notify_later")),
+         ("obs_server.queue_services._observation_for", "notify_later")),
     Step("suspect calibrator -> e-mail", ("notifications.services.event_notify",), "notifications.send",
          "notifications.digest", "an automatic suspect flag proposed, on commit (staff and data managers)",
          ("pipelines.calibration.services._flag_suspects", "notify_later")),

@@ -1,7 +1,7 @@
 """OB server routes: a2p2 submission, the client API under api/v1/ob/, the operators' pages."""
 from django.urls import path
 
-from obs_server import apis, views
+from obs_server import apis, client_apis, views
 
 app_name = "obs_server"
 urlpatterns = [
@@ -10,12 +10,12 @@ urlpatterns = [
     path("ob/submit/<str:key>/", apis.ObSubmitKeyApi.as_view(), name="ob-submit-key"),
     path("api/v1/ob/validate/", apis.ObValidateApi.as_view(), name="ob-validate"),
     # acquisition client
-    path("api/v1/ob/queue/", apis.ob_queue_view, name="ob-queue"),
-    path("api/v1/ob/claim/", apis.ObClaimNextApi.as_view(), name="ob-claim"),
-    path("api/v1/ob/<int:pk>/", apis.ObDetailApi.as_view(), name="ob-detail"),
-    path("api/v1/ob/<int:pk>/obxml", apis.ObObxmlApi.as_view(), name="ob-obxml"),
-    path("api/v1/ob/<int:pk>/status/", apis.ObStatusUpdateApi.as_view(), name="ob-status"),
-    path("api/v1/ob/<int:pk>/heartbeat/", apis.ObHeartbeatApi.as_view(), name="ob-heartbeat"),
+    path("api/v1/ob/queue/", client_apis.ob_queue_view, name="ob-queue"),
+    path("api/v1/ob/claim/", client_apis.ObClaimNextApi.as_view(), name="ob-claim"),
+    path("api/v1/ob/<int:pk>/", client_apis.ObDetailApi.as_view(), name="ob-detail"),
+    path("api/v1/ob/<int:pk>/obxml", client_apis.ObObxmlApi.as_view(), name="ob-obxml"),
+    path("api/v1/ob/<int:pk>/status/", client_apis.ObStatusUpdateApi.as_view(), name="ob-status"),
+    path("api/v1/ob/<int:pk>/heartbeat/", client_apis.ObHeartbeatApi.as_view(), name="ob-heartbeat"),
     # portal pages
     path("ob/queue/", views.queue_page, name="ob-queue-page"),
     path("ob/upload/", views.upload_page, name="ob-upload-page"),

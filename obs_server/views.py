@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from domain.errors import ApplicationError
 from domain.ob_format import ObFormatError, ObXmlError, obxml_to_dict
 from issp_portal.dates import day_or_none
-from obs_server import observability, selectors, services
+from obs_server import key_services, observability, queue_services, selectors, services
 from obs_server.models import ObservingBlock, ObSubmitKey
 from surveys import selectors as survey_selectors
 
@@ -49,7 +49,7 @@ def _back(request: HttpRequest) -> str:
 @login_required
 def queue_page(request: HttpRequest) -> HttpResponse:
     night_date = day_or_none(request.GET.get("night", "")) or observability.night_date(timezone.now())
-    services.ob_leases_expire()
+    queue_services.ob_leases_expire()
     qs = selectors.queue_scope(user=request.user, night_date=night_date,
                                instrument=request.GET.get("instrument", ""), program=request.GET.get("program", ""))
     entries = selectors.queue_ranked(qs, now=timezone.now())
@@ -70,8 +70,8 @@ def queue_page(request: HttpRequest) -> HttpResponse:
 def priority_change(request: HttpRequest, pk: int) -> HttpResponse:
     ob = get_object_or_404(ObservingBlock, pk=pk)
     try:
-        services.ob_priority_change(ob=ob, delta=1 if request.POST.get("direction") == "up" else -1,
-                                    actor=request.user)
+        queue_services.ob_priority_change(ob=ob, delta=1 if request.POST.get("direction") == "up" else -1,
+                                          actor=request.user)
     except ApplicationError as exc:
         messages.error(request, exc.message)
     return redirect(_back(request))
@@ -85,7 +85,7 @@ def program_pause(request: HttpRequest, code: str) -> HttpResponse:
         raise Http404(f"no program {code[:40]!r}")
     paused = request.POST.get("paused") == "1"
     try:
-        services.program_pause_set(program=program, paused=paused, actor=request.user)
+        queue_services.program_pause_set(program=program, paused=paused, actor=request.user)
         messages.success(request, f"Program {code} {'paused' if paused else 'resumed'}.")
     except ApplicationError as exc:
         messages.error(request, exc.message)
@@ -148,16 +148,16 @@ def keys_action(request: HttpRequest) -> HttpResponse:
     try:
         if action == "create":
             program = survey_selectors.program_by_code(code=request.POST.get("program", ""))
-            _, raw = services.submit_key_create(user=request.user, program=program)
+            _, raw = key_services.submit_key_create(user=request.user, program=program)
             request.session["ob_new_key_url"] = request.build_absolute_uri(
                 reverse("obs_server:ob-submit-key", kwargs={"key": raw}))
             messages.success(request, "New a2p2 URL created: copy it now, it is shown only once.")
         elif action == "revoke":
             key = get_object_or_404(ObSubmitKey, pk=request.POST.get("key"), user=request.user)
-            services.submit_key_revoke(key=key, by=request.user)
+            key_services.submit_key_revoke(key=key, by=request.user)
             messages.success(request, f"Key {key.hint}... revoked.")
         elif action == "token":
-            services.api_token_rotate(user=request.user)
+            key_services.api_token_rotate(user=request.user)
             messages.success(request, "New API token created (the old one no longer works).")
     except ApplicationError as exc:
         messages.error(request, exc.message)

@@ -36,12 +36,12 @@ def _params():
 def submitter(db):
     from rest_framework.authtoken.models import Token
 
-    from obs_server import services
+    from obs_server import key_services
 
     program = ProgramFactory(code="issp", kind="survey")
     user = program.pi
     token, _ = Token.objects.get_or_create(user=user)
-    _, raw_key = services.submit_key_create(user=user, program=program)
+    _, raw_key = key_services.submit_key_create(user=user, program=program)
     web = Client(raise_request_exception=False)
     web.force_login(user)
     return {"token": token.key, "key": raw_key, "web": web}

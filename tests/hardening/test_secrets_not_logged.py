@@ -38,11 +38,11 @@ def _submissions(base: str, token: str, key: str, revoked_key: str) -> list[int]
 
 
 def _keys(user, program):
-    from obs_server import services
+    from obs_server import key_services
 
-    key, raw = services.submit_key_create(user=user, program=program)
-    revoked, raw_revoked = services.submit_key_create(user=user, program=program)
-    services.submit_key_revoke(key=revoked, by=user)
+    key, raw = key_services.submit_key_create(user=user, program=program)
+    revoked, raw_revoked = key_services.submit_key_create(user=user, program=program)
+    key_services.submit_key_revoke(key=revoked, by=user)
     return raw, raw_revoked
 
 
@@ -76,11 +76,11 @@ def test_gunicorn_output_never_contains_token_or_key(tmp_path):
     migrate(env)
     setup = (
         "from rest_framework.authtoken.models import Token\n"
-        "from demo import survey as demo\nfrom surveys.models import Program\nfrom obs_server import services\n"
+        "from demo import survey as demo\nfrom surveys.models import Program\nfrom obs_server import key_services\n"
         "from django.contrib.auth import get_user_model\n"
         "demo.load(n_targets=5, n_calibrators=5)\nu = get_user_model().objects.get(username='pi_issp')\n"
-        "p = Program.objects.get(code='issp')\n_, raw = services.submit_key_create(user=u, program=p)\n"
-        "k, rev = services.submit_key_create(user=u, program=p)\nservices.submit_key_revoke(key=k, by=u)\n"
+        "p = Program.objects.get(code='issp')\n_, raw = key_services.submit_key_create(user=u, program=p)\n"
+        "k, rev = key_services.submit_key_create(user=u, program=p)\nkey_services.submit_key_revoke(key=k, by=u)\n"
         "print('SECRETS', Token.objects.create(user=u).key, raw, rev)\n")
     out = manage("shell", "-c", setup, env=env).stdout
     token, raw, raw_revoked = next(ln.split()[1:] for ln in out.splitlines() if ln.startswith("SECRETS"))

@@ -105,14 +105,14 @@ def test_never_sent_twice_for_the_same_version(world, django_capture_on_commit_c
 
 def test_an_outsider_never_gets_one(world, django_capture_on_commit_callbacks, spica_payload_p1):
     """No role on p1 (a data manager of another program, a user with no role) -> no mail of p1's data."""
-    from obs_server import services as ob_services
+    from obs_server import queue_services
 
     _l2(world, django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=True):
         services.notify_later(kind=EventKind.NIGHT_REDUCED, object_id=world["night"].pk, tag="run-1")
         ob = make_ob("p1", spica_payload_p1, user=world["users"]["pi"])
-        ob_services.ob_transition(ob_id=ob.pk, to_state="claimed", client="c1")
-        ob_services.ob_transition(ob_id=ob.pk, to_state="failed", client="c1", reason="lost fringes")
+        queue_services.ob_transition(ob_id=ob.pk, to_state="claimed", client="c1")
+        queue_services.ob_transition(ob_id=ob.pk, to_state="failed", client="c1", reason="lost fringes")
     by_kind = {}
     for m in mail.outbox:
         by_kind.setdefault(m.subject.split(":")[0].split(" 20")[0], []).append(m.to[0].split("@")[0])

@@ -77,10 +77,11 @@ def portal(tmp_path_factory):
            "HOME": str(home), "XDG_CACHE_HOME": str(home / ".cache")}  # empty astropy cache: no IERS tables
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     migrate(env)
-    setup = ("from demo import survey as demo\nfrom surveys.models import Program\nfrom obs_server import services\n"
-             "from django.contrib.auth import get_user_model\ndemo.load(n_targets=5, n_calibrators=5)\n"
+    setup = ("from demo import survey as demo\nfrom surveys.models import Program\n"
+             "from obs_server import key_services\nfrom django.contrib.auth import get_user_model\n"
+             "demo.load(n_targets=5, n_calibrators=5)\n"
              "u = get_user_model().objects.get(username='pi_issp')\n"
-             "_, raw = services.submit_key_create(user=u, program=Program.objects.get(code='issp'))\n"
+             "_, raw = key_services.submit_key_create(user=u, program=Program.objects.get(code='issp'))\n"
              "print('KEY', raw)\n")
     out = manage("shell", "-c", setup, env=env).stdout
     key = next(line.split()[1] for line in out.splitlines() if line.startswith("KEY"))

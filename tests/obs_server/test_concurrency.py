@@ -10,7 +10,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from obs_server import observability, services
+from obs_server import observability, queue_services
 from obs_server.models import ObservingBlock
 from surveys.models import Program
 
@@ -36,7 +36,7 @@ def test_eight_clients_500_claims_no_duplicate_none_lost(demo, spica_payload):
     def client(name: str) -> None:
         try:
             while True:
-                entry = services.ob_claim_next(user=staff, client=name, night_date=night_date)
+                entry = queue_services.ob_claim_next(user=staff, client=name, night_date=night_date)
                 if entry is None:
                     return
                 with lock:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from obs_server import services
+from obs_server import queue_services
 from tests.obs_server.conftest import make_ob
 
 pytestmark = pytest.mark.django_db
@@ -38,7 +38,7 @@ def _call(client, op, ob, payload):
     if op == "claim":
         return client.post("/api/v1/ob/claim/", {"client": "acq-test"}, format="json")
     if op == "status":
-        services.ob_transition(ob_id=ob.pk, to_state="claimed", client="acq-test")
+        queue_services.ob_transition(ob_id=ob.pk, to_state="claimed", client="acq-test")
         return client.post(f"/api/v1/ob/{ob.pk}/status/", {"state": "executing", "client": "acq-test"}, format="json")
     if op == "cancel":
         return client.post(f"/api/v1/ob/{ob.pk}/status/", {"state": "cancelled", "reason": "withdrawn"}, format="json")

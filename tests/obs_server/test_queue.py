@@ -11,7 +11,7 @@ from astropy.time import Time
 from django.utils import timezone
 
 from domain.errors import ConflictError
-from obs_server import observability, services
+from obs_server import observability, queue_services
 from obs_server.models import ObservingBlock
 from surveys.models import Observation, Program
 from tests.obs_server.conftest import make_ob
@@ -37,29 +37,29 @@ def any_hour(settings):
 def test_lifecycle_records_every_transition_and_creates_observation(demo, spica_payload):
     ob = make_ob("issp", spica_payload)
     op = demo["operator"]
-    services.ob_transition(ob_id=ob.pk, to_state="claimed", actor=op, client="spica-acq-1")
-    services.ob_transition(ob_id=ob.pk, to_state="executing", actor=op, client="spica-acq-1", check_client=True)
+    queue_services.ob_transition(ob_id=ob.pk, to_state="claimed", actor=op, client="spica-acq-1")
+    queue_services.ob_transition(ob_id=ob.pk, to_state="executing", actor=op, client="spica-acq-1", check_client=True)
     with pytest.raises(ConflictError):  # another client cannot report on it
-        services.ob_transition(ob_id=ob.pk, to_state="done", actor=op, client="spica-acq-2", check_client=True)
-    services.ob_transition(ob_id=ob.pk, to_state="aborted", actor=op, client="spica-acq-1",
+        queue_services.ob_transition(ob_id=ob.pk, to_state="done", actor=op, client="spica-acq-2", check_client=True)
+    queue_services.ob_transition(ob_id=ob.pk, to_state="aborted", actor=op, client="spica-acq-1",
                            reason="clouds", comment="r0 dropped to 4 cm")
     obs = Observation.objects.get(ob=ob)
     assert (obs.status, obs.instrument, obs.mode, obs.stations) == ("aborted", "SPICA", "MR720", "S1-S2-E1-E2-W1-W2")
     assert obs.target.name == "HD 219080" and obs.comment == "r0 dropped to 4 cm"
     assert [c.name for c in obs.calibrators.all()] == []  # HD 218470 is not in the demo catalogue
-    services.ob_transition(ob_id=ob.pk, to_state="queued", actor=demo["pi_issp"], reason="re-queue")
+    queue_services.ob_transition(ob_id=ob.pk, to_state="queued", actor=demo["pi_issp"], reason="re-queue")
     history = list(ob.transitions.values_list("from_state", "to_state", "client", "reason"))
     assert [h[:2] for h in history] == [("", "submitted"), ("submitted", "queued"), ("queued", "claimed"),
                                         ("claimed", "executing"), ("executing", "aborted"), ("aborted", "queued")]
     assert history[4][2:] == ("spica-acq-1", "clouds")
     with pytest.raises(ConflictError):  # queued -> done is not a move
-        services.ob_transition(ob_id=ob.pk, to_state="done", actor=op)
+        queue_services.ob_transition(ob_id=ob.pk, to_state="done", actor=op)
 
 
 def test_done_updates_observation_of_the_night(demo, spica_payload):
     ob = make_ob("issp", spica_payload)
-    services.ob_transition(ob_id=ob.pk, to_state="claimed", client="c1")
-    services.ob_transition(ob_id=ob.pk, to_state="done", client="c1")
+    queue_services.ob_transition(ob_id=ob.pk, to_state="claimed", client="c1")
+    queue_services.ob_transition(ob_id=ob.pk, to_state="done", client="c1")
     obs = Observation.objects.get(ob=ob)
     assert obs.status == "executed" and obs.night.date == observability.night_date(obs.start)
 
@@ -67,17 +67,17 @@ def test_done_updates_observation_of_the_night(demo, spica_payload):
 def test_expected_state_compare_and_set(demo, spica_payload):
     ob = make_ob("issp", spica_payload)
     with pytest.raises(ConflictError):
-        services.ob_transition(ob_id=ob.pk, to_state="cancelled", expected_state="submitted")
-    services.ob_transition(ob_id=ob.pk, to_state="cancelled", expected_state="queued")
+        queue_services.ob_transition(ob_id=ob.pk, to_state="cancelled", expected_state="submitted")
+    queue_services.ob_transition(ob_id=ob.pk, to_state="cancelled", expected_state="queued")
     assert ObservingBlock.objects.get(pk=ob.pk).state == "cancelled"
 
 
 def test_lease_expires_back_to_queue(demo, spica_payload, settings):
     ob = make_ob("issp", spica_payload)
-    services.ob_transition(ob_id=ob.pk, to_state="claimed", client="dead-client")
-    assert services.ob_leases_expire() == 0
+    queue_services.ob_transition(ob_id=ob.pk, to_state="claimed", client="dead-client")
+    assert queue_services.ob_leases_expire() == 0
     later = timezone.now() + dt.timedelta(seconds=settings.OBS_SERVER_CLAIM_LEASE_SECONDS + 5)
-    assert services.ob_leases_expire(now=later) == 1
+    assert queue_services.ob_leases_expire(now=later) == 1
     ob.refresh_from_db()
     assert ob.state == "queued" and ob.claimed_by == ""
     assert ob.transitions.last().reason == "lease expired"
@@ -114,10 +114,10 @@ def test_queue_etag_304_and_changes(api, demo, spica_payload):
     again = client.get("/api/v1/ob/queue/", HTTP_IF_NONE_MATCH=etag)
     assert again.status_code == 304 and not again.content
     ob = ObservingBlock.objects.get()
-    services.ob_priority_change(ob=ob, delta=1, actor=demo["operator"])
+    queue_services.ob_priority_change(ob=ob, delta=1, actor=demo["operator"])
     changed = client.get("/api/v1/ob/queue/", HTTP_IF_NONE_MATCH=etag)
     assert changed.status_code == 200 and changed["ETag"] != etag and changed.json()["results"][0]["priority"] == 1
-    services.program_pause_set(program=Program.objects.get(code="issp"), paused=True, actor=demo["operator"])
+    queue_services.program_pause_set(program=Program.objects.get(code="issp"), paused=True, actor=demo["operator"])
     assert client.get("/api/v1/ob/queue/", HTTP_IF_NONE_MATCH=changed["ETag"]).status_code == 200
 
 

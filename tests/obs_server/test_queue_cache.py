@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from obs_server import selectors, services
+from obs_server import queue_services, selectors
 from tests.obs_server.conftest import make_ob
 
 pytestmark = pytest.mark.django_db
@@ -25,7 +25,7 @@ def test_full_queue_is_computed_once_per_etag_and_again_after_a_change(api, demo
     assert len(calls) == 1 and len({a.content for a in answers}) == 1
     before = answers[0].json()["results"]
     old = next(r["priority"] for r in before if r["id"] == first.pk)
-    services.ob_priority_change(ob=first, delta=5, actor=demo["operator"])  # the queue changes
+    queue_services.ob_priority_change(ob=first, delta=5, actor=demo["operator"])  # the queue changes
     after = client.get("/api/v1/ob/queue/")
     assert after["ETag"] != answers[0]["ETag"] and len(calls) == 2
     ranked = {r["id"]: r for r in after.json()["results"]}

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from obs_server import services
+from obs_server import key_services
 from obs_server.models import ObservingBlock
 from surveys.models import Program, ProgramRole
 from tests.obs_server.conftest import make_ob
@@ -42,7 +42,7 @@ def test_a_co_i_cannot_take_a_claimed_ob_back(api, spica_payload, state):
 
 def test_a_key_bound_to_one_program_refuses_another(client, demo, spica_payload):
     ProgramRole.objects.create(user=demo["pi_issp"], program=Program.objects.get(code="ext-mystic-yso"), role="pi")
-    _, raw = services.submit_key_create(user=demo["pi_issp"], program=Program.objects.get(code="issp"))
+    _, raw = key_services.submit_key_create(user=demo["pi_issp"], program=Program.objects.get(code="issp"))
     r = client.post(f"/ob/submit/{raw}/?program=ext-mystic-yso", spica_payload, content_type="application/json")
     assert r.status_code == 403 and "bound to program issp" in r.json()["detail"]
     assert not ObservingBlock.objects.filter(program__code="ext-mystic-yso").exists()

@@ -15,9 +15,9 @@ live = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def a2p2_url(demo, live_server):
     """The secret URL a2p2's "CHARA queue server" preference points at (key bound to issp)."""
-    from obs_server import services
+    from obs_server import key_services
 
-    _, raw = services.submit_key_create(user=demo["pi_issp"], program=Program.objects.get(code="issp"))
+    _, raw = key_services.submit_key_create(user=demo["pi_issp"], program=Program.objects.get(code="issp"))
     return f"{live_server.url}/ob/submit/{raw}/"
 
 
@@ -94,15 +94,15 @@ def test_obxml_body_accepted(a2p2_url, spica_payload):
 
 @live
 def test_secret_key_refused_when_unknown_or_revoked(demo, live_server, spica_payload):
-    from obs_server import services
+    from obs_server import key_services
     from obs_server.models import ObSubmitKey
 
     r = requests.post(f"{live_server.url}/ob/submit/not-a-key/", json=spica_payload, timeout=3)
     assert r.status_code == 403 and "unknown or revoked" in r.json()["detail"]
-    key, raw = services.submit_key_create(user=demo["pi_issp"])
+    key, raw = key_services.submit_key_create(user=demo["pi_issp"])
     url = f"{live_server.url}/ob/submit/{raw}/"
     assert requests.get(url, timeout=3).status_code == 200
-    services.submit_key_revoke(key=key, by=demo["pi_issp"])
+    key_services.submit_key_revoke(key=key, by=demo["pi_issp"])
     assert requests.post(url, json=spica_payload, timeout=3).status_code == 403
     assert ObSubmitKey.objects.get(pk=key.pk).key_hash != raw  # only the hash is stored
     assert not ObservingBlock.objects.exists()
