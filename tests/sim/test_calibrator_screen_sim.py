@@ -19,6 +19,7 @@ N = 6
 _night = sv.calibrator_screen_night
 
 
+@pytest.mark.slow  # a statistic over 12 nights (CI); the fast tier keeps the single-night cases below
 @pytest.mark.parametrize("kind, seed0", [("survey", 1000), ("null", 7000)])
 @pytest.mark.timeout(1200)  # 12 screens: ~1 min idle, several under load
 def test_honest_calibrators_are_not_named_by_the_screen(kind, seed0):
@@ -44,7 +45,9 @@ def test_a_diameter_error_inside_the_resolution_is_not_a_companion():
     assert comp["floor_mas"] == pytest.approx(0.37, abs=0.03)  # λ/B_max: 0.60 µm over CHARA's 330 m
 
 
-@pytest.mark.parametrize("flux, sep", [(0.05, 2.0), (0.05, 30.0), (0.1, 10.0), (0.3, 5.0)])
+@pytest.mark.parametrize("flux, sep", [pytest.param(0.05, 2.0, marks=pytest.mark.slow),
+                                       pytest.param(0.05, 30.0, marks=pytest.mark.slow), (0.1, 10.0),
+                                       pytest.param(0.3, 5.0, marks=pytest.mark.slow)])
 def test_a_binary_calibrator_is_named_where_its_companion_is(flux, sep):
     pa = 35.0
     cals, checks, _ = _night(500, companion=(flux, sep, pa))

@@ -62,6 +62,7 @@ def test_pair_inconsistent_without_closure_evidence_is_reported_and_not_calibrat
     assert len(again.science) == 5 and again.errors == []
 
 
+@pytest.mark.slow  # a statistic over 16 nights (CI); the fast tier keeps the single-night verdicts above
 @pytest.mark.timeout(1200)  # 32 calibrator companion screens: ~1 min idle, several under load
 def test_honest_calibrators_are_never_proposed():
     proposed = 0
