@@ -238,7 +238,7 @@ class OidbStandin:
         server = _Server(("127.0.0.1", port if port is not None else (self.port or 0)), _Handler)
         server.store, server.users, server.fail_next = self.store, self.users, 0
         self._server, self.port = server, server.server_address[1]
-        self._thread = threading.Thread(target=server.serve_forever, name="oidb-standin", daemon=True)
+        self._thread = threading.Thread(target=server.serve_forever, args=(0.05,), name="oidb-standin", daemon=True)
         self._thread.start()
         return self
 

@@ -297,7 +297,8 @@ class StandInServer:
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), type(handler.__name__, (handler,), attrs))
         self.httpd.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}{prefix}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        # poll every 50 ms: stop() returns at once, not after the default 0.5 s (a test starts two of them)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True)
 
     def start(self) -> StandInServer:
         self.thread.start()

@@ -39,7 +39,7 @@ class _Handler(BaseHTTPRequestHandler):
 def ob_server():
     """A real HTTP server on loopback standing for the OB server behind the gateway."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     yield server.server_address[1]
     server.shutdown()
