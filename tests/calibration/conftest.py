@@ -17,9 +17,10 @@ def l1_night(db, tmp_path):
     return register_night(tmp_path)
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def no_l3_refits(monkeypatch):
-    """L2 registration does not queue the L3 refits: for tests of L2 pages and actions, which check no L3
-    (the fits are most of a calibrated night's cost). The hand-off itself is tested in tests/analysis and
-    by the demo story (tests/surveys/test_story_demo.py)."""
+    """L2 registration does not queue the L3 refits here: these tests of L2 check no L3, and the fits and
+    companion screens are most of a calibrated night's cost. The hand-off is recorded by
+    test_services.py::test_night_calibration_writes_l2_with_truth and run in tests/analysis and by the demo
+    story (tests/surveys/test_story_demo.py)."""
     monkeypatch.setattr("pipelines.calibration.services.target_l3_refresh_later", lambda target_id: None)

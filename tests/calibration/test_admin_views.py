@@ -9,7 +9,7 @@ from archive.models import ProductVersion
 from pipelines.models import PipelineRun
 from surveys.models import Night, Observation, Target
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_l3_refits")]
+pytestmark = pytest.mark.django_db
 
 
 def _post_action(client, model: str, ids, data=None):

@@ -10,7 +10,7 @@ from demo.synthetic import l1 as syn
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_run_page_draws_tf_plot(no_l3_refits, browser_login, live_server, page, artifacts_dir, tmp_path):
+def test_run_page_draws_tf_plot(browser_login, live_server, page, artifacts_dir, tmp_path):
     from pipelines.calibration import services
     from tests.calibration.conftest import register_night
 

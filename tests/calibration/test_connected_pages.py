@@ -14,7 +14,7 @@ from obs_server.services import ob_receive
 from pipelines.calibration import services
 from surveys.models import Calibrator, Observation, Program, ProgramRole, Target
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_l3_refits")]
+pytestmark = pytest.mark.django_db
 OBXML = Path(__file__).resolve().parents[1] / "data" / "obxml" / "issp-spica-hd219080.obxml"
 
 

@@ -7,8 +7,7 @@ from demo import calibration as cal_demo
 from pipelines.models import PipelineRun
 from surveys.models import CalibratorFlag
 
-# The demo step's L2 -> L3 hand-off (refits, companion screen) is the story test's (tests/surveys/test_story_demo.py)
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_l3_refits")]
+pytestmark = pytest.mark.django_db
 
 
 def test_demo_load_is_idempotent_and_shows_a_suspect(django_capture_on_commit_callbacks):

@@ -18,8 +18,10 @@ def _l2(run):
     return ProductVersion.objects.filter(pk__in=[s["version_id"] for s in run.report["science"]])
 
 
-def test_night_calibration_writes_l2_with_truth(l1_night, django_capture_on_commit_callbacks):
+def test_night_calibration_writes_l2_with_truth(l1_night, monkeypatch, django_capture_on_commit_callbacks):
     night, sim, _ = l1_night
+    queued = []  # the L2 -> L3 hand-off, recorded (tests/analysis runs it)
+    monkeypatch.setattr("pipelines.calibration.services.target_l3_refresh_later", queued.append)
     with django_capture_on_commit_callbacks(execute=True):
         runs = services.calibration_runs_start(night=night)
     assert len(runs) == 1
@@ -32,6 +34,10 @@ def test_night_calibration_writes_l2_with_truth(l1_night, django_capture_on_comm
     assert all(c["source"] == "catalog" for c in report["calibrators"])
     versions = list(_l2(run))
     assert len(versions) == 6
+    # several new L2 files of one target make one refit and one companion screen, not one per file (a screen
+    # costs seconds, and each later one supersedes the one before)
+    targets = sorted({v.product.target_id for v in versions})
+    assert len(targets) < len(versions) and queued == targets
     for v in versions:
         assert v.product.calib_level == 2 and v.processing == "automatic" and v.software.startswith("issp-portal")
         assert v.parameters["scheme"] == "local" and v.parameters["time_scale_h"] == 2.0
@@ -100,17 +106,3 @@ def test_bad_parameters_are_refused(l1_night):
     assert "scheme" in exc.value.errors["parameters"]
     assert not PipelineRun.objects.filter(kind="l2").exists()
 
-
-def test_a_run_queues_each_changed_targets_l3_refresh_once(l1_night, monkeypatch, django_capture_on_commit_callbacks):
-    """Several new L2 files of one target in a run make one refit and one companion screen, not one per file
-    (the screen of a target costs seconds, and each later one supersedes the one before)."""
-    night, _, _ = l1_night
-    queued = []
-    monkeypatch.setattr("pipelines.calibration.services.target_l3_refresh_later", queued.append)
-    with django_capture_on_commit_callbacks(execute=True):
-        run = services.calibration_runs_start(night=night)[0]
-    run.refresh_from_db()
-    versions = list(_l2(run))
-    targets = sorted({v.product.target_id for v in versions})
-    assert len(versions) == 6 and len(targets) < len(versions)
-    assert queued == targets
