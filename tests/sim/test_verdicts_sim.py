@@ -22,7 +22,8 @@ def _night(seed: int, *, companion=None, offset_sigma=None, params=None):
     return cals, visits, res
 
 
-@pytest.mark.parametrize("pa", [20.0, 110.0, 250.0])
+@pytest.mark.parametrize("pa", [20.0, pytest.param(110.0, marks=pytest.mark.slow),
+                                pytest.param(250.0, marks=pytest.mark.slow)])  # the other sides in CI
 def test_binary_calibrator_of_a_pair_is_named_and_does_not_reach_the_science(pa):
     cals, visits, res = _night(11, companion=(0.3, 5.0, pa))
     checks = {c["name"]: c for c in res.checks}
