@@ -79,4 +79,11 @@
     var button = event.target.closest("button[data-samp-mtype]");
     if (button) { event.preventDefault(); send(button); }
   });
+  // The buttons are served disabled (a click before this script ran would be lost): enable them now, and
+  // those of a later include once the page is parsed.
+  function enable() {
+    document.querySelectorAll("button[data-samp-mtype]").forEach(function (b) { b.disabled = false; });
+  }
+  enable();
+  document.addEventListener("DOMContentLoaded", enable);
 })();

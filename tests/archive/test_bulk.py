@@ -175,6 +175,9 @@ def test_csp_lets_the_page_reach_only_the_local_samp_hub(target_products, demo):
     assert "'unsafe-eval'" not in directives["script-src"]
     html = response.content.decode()
     assert 'data-samp-mtype="table.load.fits"' in html and "/static/js/samp.js" in html
+    # served disabled, enabled by portal-samp.js when it runs (the browser tests click them): under load a click
+    # before the script had run was lost, and the page said nothing
+    assert html.count("disabled data-samp-mtype=") == html.count("data-samp-mtype=") == 4
 
 
 def test_signed_link_to_a_login_only_votable_export(demo):
