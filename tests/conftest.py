@@ -60,6 +60,13 @@ def pytest_collection_modifyitems(config, items):
     return result
 
 
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """Say at the end, where it is read, that a laptop's `make test` left the slow tier out."""
+    if config.option.markexpr == "not slow":
+        terminalreporter.write_line("Fast tier: tests marked slow were left out (CI runs them; here: TEST_SLOW=1 "
+                                    "make test).", yellow=True)
+
+
 def _service_missing(reason: str) -> None:
     if IN_CI:
         pytest.fail(f"CI requires this service: {reason}")
