@@ -104,7 +104,11 @@ def _visit(page, base: str, role: str, path: str, screens: Path | None, slug: st
             events.append(f"HTTP {resp.status} {resp.url.replace(base, '')}")
 
     def on_failed(req):
-        events.append(f"failed request {req.url.replace(base, '')}: {req.failure}")
+        # net::ERR_ABORTED is the browser cancelling a request itself (a favicon fetch cut short by the walk, a
+        # fetch the page aborts): nothing a user sees. A missing file is an HTTP status (on_response), a blocked
+        # one ERR_BLOCKED_BY_* with a securitypolicyviolation event, a dead server ERR_CONNECTION_*.
+        if req.failure != "net::ERR_ABORTED":
+            events.append(f"failed request {req.url.replace(base, '')}: {req.failure}")
 
     page.on("console", on_console)
     page.on("pageerror", lambda exc: events.append(f"page error: {str(exc)[:160]}"))
