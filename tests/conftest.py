@@ -204,6 +204,13 @@ def demo(db):
     return {u.username: u for u in get_user_model().objects.all()}
 
 
+@pytest.fixture
+def no_l3_refits(monkeypatch):
+    """A new L2 does not queue its target's L3 refit and companion screen: for tests of L2 that check no L3
+    (those are most of a calibrated night's cost)."""
+    monkeypatch.setattr("pipelines.calibration.services.target_l3_refresh_later", lambda target_id: None)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -105,4 +105,3 @@ def test_bad_parameters_are_refused(l1_night):
         services.calibration_runs_start(night=night, parameters={"scheme": "cubic"})
     assert "scheme" in exc.value.errors["parameters"]
     assert not PipelineRun.objects.filter(kind="l2").exists()
-

@@ -39,7 +39,7 @@ def test_demo_night_mails_reviewers_and_members_never_outsiders(demo, django_cap
 
 @pytest.mark.django_db
 def test_a_suspect_calibrator_from_l2_calibration_mails_who_decides_once(django_capture_on_commit_callbacks,
-                                                                         monkeypatch):
+                                                                         no_l3_refits):
     """The showcase night's binary calibrator becomes a proposed flag (_flag_suspects): staff and data
     managers are told once, even when the night is calibrated again; a co-I is not told."""
     from django.contrib.auth import get_user_model
@@ -54,8 +54,6 @@ def test_a_suspect_calibrator_from_l2_calibration_mails_who_decides_once(django_
     ProgramRole.objects.create(user=User.objects.create_user("coi", email="coi@example.org"), program=other,
                                role="member")
     User.objects.create_user("boss", email="boss@example.org", is_staff=True)
-    # the L3 refits of the night's target are not this test's (tests/analysis): seconds saved per load
-    monkeypatch.setattr("pipelines.calibration.services.target_l3_refresh_later", lambda target_id: None)
     for _ in range(2):
         with django_capture_on_commit_callbacks(execute=True):
             calibration_demo.load()
